@@ -1,0 +1,215 @@
+#include "actors/connection.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "actors/envelope.hpp"
+#include "actors/log.hpp"
+
+namespace sb {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr auto open_timeout = std::chrono::seconds(10);
+constexpr size_t max_early_frames = 64;
+
+std::string random_hex(size_t digits) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(digits, '0');
+  for (auto& c : out)
+    c = hex[rng() % 16];
+  return out;
+}
+
+/// Cuts `text` to at most `max` bytes without splitting a UTF-8 sequence.
+std::string utf8_prefix(const std::string& text, size_t max) {
+  if (text.size() <= max)
+    return text;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80)
+    --n;
+  return text.substr(0, n);
+}
+
+} // namespace
+
+user_info make_guest(const std::optional<std::string>& name) {
+  user_info user{"guest-" + random_hex(8), {}};
+  user.name = name && !name->empty() ? utf8_prefix(*name, 64) : user.id;
+  return user;
+}
+
+// --- handshake -------------------------------------------------------------------
+
+void connection_state::init(connection_args args) {
+  socket_id = std::move(args.socket_id);
+  sink = std::move(args.sink);
+  user = make_guest(args.name);
+  auto& cfg = *node.config;
+  limiter.emplace(cfg.commands_burst, cfg.commands_per_second, rate_limiter::clock::now());
+  spec_rules rules;
+  rules.max_specs = cfg.max_specs;
+  rules.known_plugin = [plugins = node.plugins](std::string_view n) {
+    return plugins->find(n) != nullptr;
+  };
+  auto parsed = parse_clients(args.clients, rules);
+  if (auto rejected = std::get_if<clients_rejected>(&parsed)) {
+    sink->close(1008, rejected->reason);
+    return;
+  }
+  auto& ok = std::get<parsed_clients>(parsed);
+  errors = std::move(ok.errors);
+  if (ok.specs.empty()) {
+    on_open_done();
+    return;
+  }
+  open_plugins(std::move(ok.specs));
+}
+
+void connection_state::open_plugins(std::vector<plugin_spec> specs) {
+  opening = specs.size();
+  slots.reserve(specs.size());
+  for (auto& spec : specs) {
+    auto index = slots.size();
+    auto info = node.plugins->find(spec.name);
+    plugin_context ctx{socket_id,   user,       spec, make_key(spec.stream, spec.name),
+                       caf::actor_cast<caf::actor>(self), sink, node.topics, node.broker,
+                       node.config};
+    auto plugin = info->spawn(self->system(), std::move(ctx));
+    slots.push_back({std::move(spec), plugin, std::nullopt, std::nullopt});
+    self->request(plugin, open_timeout, open_atom::value)
+      .then(
+        [this, index](open_result& r) {
+          slots[index].opened = r;
+          if (--opening == 0)
+            on_open_done();
+        },
+        [this, index](caf::error& err) {
+          auto& s = slots[index];
+          auto code = to_ec(err);
+          s.failed = spec_error{s.spec.name, s.spec.stream, code,
+                                code == ec::unavailable ? "the broker is unavailable"
+                                                        : "the plugin failed to start"};
+          self->send(s.plugin, close_atom::value);
+          if (--opening == 0)
+            on_open_done();
+        });
+  }
+}
+
+void connection_state::on_open_done() {
+  for (auto& s : slots)
+    if (s.failed)
+      errors.push_back(*s.failed);
+  bool any = false;
+  for (auto& s : slots)
+    any = any || s.opened.has_value();
+  if (!any) {
+    for (auto& e : errors)
+      reply(error_frame(e.code, e.message, nullptr, e.name, e.stream));
+    sink->close(1008, "No valid clients");
+    return;
+  }
+  reply(welcome_frame());
+  for (auto& e : errors)
+    reply(error_frame(e.code, e.message, nullptr, e.name, e.stream));
+  errors.clear();
+  for (auto& s : slots)
+    if (s.opened) {
+      routes.emplace(std::make_pair(s.spec.name, s.spec.stream), s.plugin);
+      self->send(s.plugin, start_atom::value);
+    }
+  ready = true;
+  for (auto& [text, binary] : std::exchange(early, {}))
+    on_frame(std::move(text), binary);
+}
+
+std::string connection_state::welcome_frame() const {
+  json clients = json::array();
+  for (auto& s : slots) {
+    if (!s.opened)
+      continue;
+    json c = {{"name", s.spec.name},
+              {"stream", s.spec.stream},
+              {"strategy", to_string(s.spec.strategy)}};
+    if (s.opened->resumed)
+      c["recovered"] = s.opened->recovered;
+    clients.push_back(std::move(c));
+  }
+  json out = {{"type", "welcome"},
+              {"socket", socket_id},
+              {"user", json::parse(user.json())},
+              {"clients", std::move(clients)}};
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// --- commands ----------------------------------------------------------------------
+
+void connection_state::on_frame(std::string text, bool binary) {
+  if (!ready) {
+    if (early.size() < max_early_frames)
+      early.emplace_back(std::move(text), binary);
+    else
+      reply(error_frame(ec::rate_limited, "too many commands before welcome"));
+    return;
+  }
+  if (binary) {
+    if (!limiter->allow(rate_limiter::clock::now()))
+      reply(error_frame(ec::rate_limited, "too many commands"));
+    else
+      reply(error_frame(ec::invalid_frame, "binary frames are not supported"));
+    return;
+  }
+  route(text);
+}
+
+void connection_state::route(const std::string& text) {
+  auto parsed = parse_command(text);
+  auto* cmd = std::get_if<command>(&parsed);
+  auto ref = cmd ? cmd->ref : std::get<command_error>(parsed).ref;
+  if (!limiter->allow(rate_limiter::clock::now())) {
+    reply(error_frame(ec::rate_limited, "too many commands; this one was dropped", ref));
+    return;
+  }
+  if (!cmd) {
+    auto& err = std::get<command_error>(parsed);
+    reply(error_frame(err.code, err.message, err.ref));
+    return;
+  }
+  auto i = routes.find(std::make_pair(cmd->client, cmd->stream));
+  if (i == routes.end()) {
+    reply(error_frame(ec::unknown_client,
+                      "no client " + cmd->client + " on " + cmd->stream + " on this socket",
+                      ref));
+    return;
+  }
+  self->send(i->second, command_atom::value, cmd->event, ref.dump(), cmd->data.dump());
+}
+
+void connection_state::reply(std::string frame) {
+  sink->send(make_frame(std::move(frame)));
+}
+
+void connection_state::on_closed() {
+  for (auto& s : slots)
+    self->send(s.plugin, close_atom::value);
+  self->quit();
+}
+
+caf::behavior connection(caf::stateful_actor<connection_state>* self, node_context node,
+                         connection_args args) {
+  auto& st = self->state;
+  st.self = self;
+  st.node = std::move(node);
+  st.init(std::move(args));
+  return {
+    [&st](frame_atom, std::string& text, bool binary) { st.on_frame(std::move(text), binary); },
+    [&st](closed_atom, uint16_t) { st.on_closed(); },
+  };
+}
+
+} // namespace sb

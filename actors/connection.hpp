@@ -1,0 +1,79 @@
+#pragma once
+// One actor per WebSocket. Spawned by the listener after the upgrade, it
+// parses `clients`, spawns and opens a plugin actor per valid spec, sends
+// `welcome` and the spec errors, then routes each client command by
+// (client, stream) under a rate limit. Talks to its socket through the sink
+// and to its plugins through the hooks of actors/messages.hpp.
+
+#include <caf/fwd.hpp>
+#include <caf/stateful_actor.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/rate_limiter.hpp"
+#include "plugins/plugin.hpp"
+
+namespace sb {
+
+/// What every connection on a node shares.
+struct node_context {
+  std::shared_ptr<const settings> config;
+  std::shared_ptr<const plugin_registry> plugins;
+  caf::actor topics;
+  broker_handles broker;
+};
+
+/// What the listener knows about one upgraded socket.
+struct connection_args {
+  std::string socket_id;
+  sink_ptr sink;
+  std::optional<std::string> clients; ///< URL-decoded `clients`, if present
+  std::optional<std::string> name;    ///< URL-decoded `name`, if present
+};
+
+struct connection_state {
+  static inline const char* name = "connection";
+
+  /// One spec on its way through open.
+  struct slot {
+    plugin_spec spec;
+    caf::actor plugin;
+    std::optional<open_result> opened;
+    std::optional<spec_error> failed;
+  };
+
+  void init(connection_args args);
+  void open_plugins(std::vector<plugin_spec> specs);
+  void on_open_done();
+  std::string welcome_frame() const;
+  void on_frame(std::string text, bool binary);
+  void route(const std::string& text);
+  void on_closed();
+  void reply(std::string frame);
+
+  caf::stateful_actor<connection_state>* self = nullptr;
+  node_context node;
+  std::string socket_id;
+  sink_ptr sink;
+  user_info user;
+  std::optional<rate_limiter> limiter;
+  std::vector<slot> slots;
+  std::vector<spec_error> errors; ///< from parsing, sent after welcome
+  size_t opening = 0;             ///< opens still unanswered
+  bool ready = false;             ///< welcome sent; commands flow
+  std::vector<std::pair<std::string, bool>> early; ///< frames before ready
+  std::map<std::pair<std::string, std::string>, caf::actor> routes;
+};
+
+caf::behavior connection(caf::stateful_actor<connection_state>* self, node_context node,
+                         connection_args args);
+
+/// A guest user (auth off, PROTOCOL §6): `guest-<random>`, named by the
+/// `name` parameter (cut to 64 bytes) or after its id.
+user_info make_guest(const std::optional<std::string>& name);
+
+} // namespace sb

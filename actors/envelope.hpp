@@ -1,0 +1,49 @@
+#pragma once
+// The JSON frames of PROTOCOL §3: parsing client commands and building the
+// server's replies and events. Event frames are built by concatenation
+// around an already-serialized `data`, so a topic pays for one string build
+// per event no matter how many sockets receive it.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "actors/error.hpp"
+
+namespace sb {
+
+/// A client → server command.
+struct command {
+  std::string client;
+  std::string stream;
+  std::string event;
+  nlohmann::json ref;  ///< null when absent; a string or a number otherwise
+  nlohmann::json data; ///< an object (empty when absent)
+};
+
+/// A command that could not be parsed; `ref` is echoed when it was readable.
+struct command_error {
+  ec code;
+  std::string message;
+  nlohmann::json ref;
+};
+
+std::variant<command, command_error> parse_command(std::string_view text);
+
+/// `{"type":"error",...}`; `ref`, `client` and `stream` are omitted when null.
+std::string error_frame(ec code, std::string_view message, const nlohmann::json& ref = nullptr,
+                        const std::optional<std::string>& client = std::nullopt,
+                        const std::optional<std::string>& stream = std::nullopt);
+
+/// `{"type":"ack","ref":...[,"id":...]}`.
+std::string ack_frame(const nlohmann::json& ref, std::string_view id = {});
+
+/// `{"client","stream","event"[,"id"],"data"}`; `data_json` must be valid
+/// JSON text and `id` is left out when empty. Plugin and stream names are
+/// validated to need no escaping; the event name is escaped.
+std::string event_frame(std::string_view client, std::string_view stream, std::string_view event,
+                        std::string_view id, std::string_view data_json);
+
+} // namespace sb

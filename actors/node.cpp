@@ -1,0 +1,51 @@
+#include "actors/node.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/log.hpp"
+#include "actors/topic_registry.hpp"
+#include "net/query.hpp"
+#include "redis/memory_broker.hpp"
+
+namespace sb {
+
+node::node(caf::actor_system& sys, std::shared_ptr<const settings> config) : sys_(sys) {
+  ctx_.config = std::move(config);
+  auto plugins = std::make_shared<plugin_registry>();
+  register_builtin_plugins(*plugins);
+  ctx_.plugins = std::move(plugins);
+}
+
+node::~node() {
+  stop();
+}
+
+std::error_code node::start() {
+  ctx_.broker = spawn_memory_broker(sys_);
+  ctx_.topics = sys_.spawn(topic_registry, ctx_.broker);
+  auto spawner = [this](const std::string& target, sink_ptr sink, std::string id) {
+    connection_args args{std::move(id), std::move(sink), query_param(target, "clients"),
+                         query_param(target, "name")};
+    return sys_.spawn(connection, ctx_, std::move(args));
+  };
+  server_ = std::make_unique<server>(ctx_.config, spawner);
+  return server_->start();
+}
+
+void node::stop() {
+  if (!server_)
+    return;
+  server_->shutdown();
+  // Connections and plugins quit as their sockets close; the long-lived
+  // actors go now. The server object stays until every actor is done
+  // because actors may still hold sessions whose sockets belong to it.
+  caf::anon_send_exit(ctx_.topics, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_.broker.command, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_.broker.subscriber, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_.broker.listener, caf::exit_reason::user_shutdown);
+  sys_.await_all_actors_done();
+  server_.reset();
+  log::info("node", "stopped");
+}
+
+} // namespace sb

@@ -1,0 +1,34 @@
+#pragma once
+// Wires one Switchboard node together: the broker actors, the topic
+// registry, the plugin registry and the HTTP server whose upgraded sockets
+// become connection actors. main() builds one, runs it until a signal, and
+// stops it; integration tests run the binary that does exactly that.
+
+#include <caf/fwd.hpp>
+#include <memory>
+#include <system_error>
+
+#include "actors/connection.hpp"
+#include "net/server.hpp"
+
+namespace sb {
+
+class node {
+public:
+  node(caf::actor_system& sys, std::shared_ptr<const settings> config);
+  ~node();
+
+  /// Spawns the actors and starts listening; an error if the port is taken.
+  std::error_code start();
+
+  /// Graceful stop: closes every socket with 1001 within the drain time,
+  /// then ends every actor of the node and waits for them.
+  void stop();
+
+private:
+  caf::actor_system& sys_;
+  node_context ctx_;
+  std::unique_ptr<server> server_;
+};
+
+} // namespace sb

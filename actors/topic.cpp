@@ -1,0 +1,210 @@
+#include "actors/topic.hpp"
+
+#include <algorithm>
+#include <caf/all.hpp>
+
+#include "actors/envelope.hpp"
+#include "actors/log.hpp"
+
+namespace sb {
+
+namespace {
+
+constexpr auto broker_timeout = std::chrono::seconds(5);
+
+bool id_after(const std::string& id, const std::string& after) {
+  if (id.empty() || after.empty())
+    return true;
+  auto a = stream_id::parse(id);
+  auto b = stream_id::parse(after);
+  return !a || !b || *a > *b;
+}
+
+} // namespace
+
+// --- broker events -------------------------------------------------------------
+
+void topic_state::on_published(const std::string& payload) {
+  auto ev = decode_published(payload, default_event);
+  // A stored event also reaches `streams` members through the stream, so
+  // the channel copy is only for `pub-sub` members. Ephemeral events (no id)
+  // go to everyone. Pub-sub frames never carry the id (PROTOCOL §1).
+  bool stored = !ev.id.empty();
+  auto frame = make_frame(event_frame(plugin, stream, ev.event, {}, ev.data));
+  for (auto& [addr, m] : members)
+    if (!stored || m.info.strategy == strategy::pub_sub)
+      deliver(m, ev.id, frame);
+}
+
+void topic_state::on_entry(const stream_entry& entry) {
+  if (streams_members == 0)
+    return;
+  auto ev = decode_entry(entry, default_event);
+  auto frame = make_frame(event_frame(plugin, stream, ev.event, ev.id, ev.data));
+  for (auto& [addr, m] : members)
+    if (m.info.strategy == strategy::streams)
+      deliver(m, ev.id, frame);
+}
+
+void topic_state::deliver(member& m, const std::string& id, const frame_ptr& frame) {
+  if (!m.active) {
+    if (m.held.size() >= max_held) {
+      log::warning("topic", key, " drops a held frame for a member that never activated");
+      m.held.erase(m.held.begin());
+    }
+    m.held.push_back({id, frame});
+  } else if (m.info.wants_events) {
+    self->send(m.info.plugin, event_atom::value, frame, id);
+  } else {
+    m.info.sink->send(frame);
+  }
+}
+
+// --- membership ----------------------------------------------------------------
+
+bool topic_state::ready_for(const member& m) const {
+  return subscribed == link::ready
+         && (m.info.strategy != strategy::streams || listening == link::ready);
+}
+
+caf::result<caf::actor> topic_state::join(topic_member info) {
+  ++joins;
+  auto plugin_actor = info.plugin;
+  auto& m = members[plugin_actor.address()];
+  if (!m.info.plugin) {
+    self->monitor(plugin_actor);
+    if (info.strategy == strategy::streams)
+      ++streams_members;
+  }
+  m.info = std::move(info);
+  ensure_links();
+  if (ready_for(m))
+    return caf::actor_cast<caf::actor>(self);
+  auto rp = self->make_response_promise();
+  waiting.push_back({rp, plugin_actor});
+  return rp;
+}
+
+void topic_state::ensure_links() {
+  if (subscribed == link::none) {
+    subscribed = link::pending;
+    self->request(broker.subscriber, broker_timeout, subscribe_atom::value, key,
+                  caf::actor_cast<caf::actor>(self))
+      .then([this](caf::unit_t) { on_link_ready(subscribed); },
+            [this](caf::error& err) { on_link_failed(err); });
+  }
+  if (streams_members > 0 && listening == link::none) {
+    listening = link::pending;
+    // A reply to a listen that a later unlisten cancelled must not mark a
+    // newer listen as ready: compare generations.
+    auto gen = ++listen_generation;
+    self->request(broker.listener, broker_timeout, listen_atom::value, key,
+                  caf::actor_cast<caf::actor>(self))
+      .then(
+        [this, gen](const std::string&) {
+          if (gen == listen_generation)
+            on_link_ready(listening);
+        },
+        [this, gen](caf::error& err) {
+          if (gen == listen_generation)
+            on_link_failed(err);
+        });
+  }
+}
+
+void topic_state::on_link_ready(link& which) {
+  which = link::ready;
+  answer_waiting();
+}
+
+void topic_state::answer_waiting() {
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto i = std::partition(waiting.begin(), waiting.end(), [&](waiting_join& w) {
+    auto m = members.find(w.plugin.address());
+    return m != members.end() && !ready_for(m->second);
+  });
+  for (auto j = i; j != waiting.end(); ++j)
+    if (members.count(j->plugin.address()))
+      j->promise.deliver(me);
+  waiting.erase(i, waiting.end());
+}
+
+void topic_state::on_link_failed(const caf::error& err) {
+  log::warning("topic", key, " could not attach to the broker: ", self->system().render(err));
+  // Every waiting member fails; it will leave. Links reset so the next join
+  // tries again.
+  subscribed = subscribed == link::ready ? link::ready : link::none;
+  listening = listening == link::ready ? link::ready : link::none;
+  for (auto& w : waiting)
+    w.promise.deliver(make_error(ec::unavailable));
+  waiting.clear();
+}
+
+void topic_state::activate(const caf::actor& plugin_actor, const std::string& after) {
+  auto i = members.find(plugin_actor.address());
+  if (i == members.end())
+    return;
+  auto& m = i->second;
+  m.active = true;
+  auto held = std::move(m.held);
+  for (auto& h : held)
+    if (id_after(h.id, after))
+      deliver(m, h.id, h.frame);
+}
+
+void topic_state::leave(const caf::actor_addr& addr) {
+  auto i = members.find(addr);
+  if (i == members.end())
+    return;
+  if (i->second.info.strategy == strategy::streams && --streams_members == 0
+      && listening != link::none) {
+    self->send(broker.listener, unlisten_atom::value, key, caf::actor_cast<caf::actor>(self));
+    listening = link::none;
+    ++listen_generation;
+  }
+  self->demonitor(addr);
+  members.erase(i);
+  if (members.empty())
+    self->send(registry, empty_atom::value, key, joins);
+}
+
+// --- behavior --------------------------------------------------------------------
+
+caf::behavior topic(caf::stateful_actor<topic_state>* self, topic_join first,
+                    broker_handles broker, caf::actor registry) {
+  auto& st = self->state;
+  st.self = self;
+  st.key = std::move(first.key);
+  st.stream = std::move(first.stream);
+  st.plugin = std::move(first.plugin);
+  st.default_event = std::move(first.default_event);
+  st.broker = std::move(broker);
+  st.registry = std::move(registry);
+  self->set_down_handler([&st](caf::down_msg& dm) { st.leave(dm.source); });
+  return {
+    // --- membership ---
+    [&st](join_atom, topic_join& j) { return st.join(std::move(j.member)); },
+    [&st](activate_atom, const caf::actor& plugin, const std::string& after) {
+      st.activate(plugin, after);
+    },
+    [&st](leave_atom, const caf::actor& plugin) { st.leave(plugin.address()); },
+    [self, &st](stop_atom) {
+      // Pending links are undone too: the broker sees our subscribe before
+      // this unsubscribe (messages between two actors stay in order).
+      if (st.subscribed != topic_state::link::none)
+        self->send(st.broker.subscriber, unsubscribe_atom::value, st.key,
+                   caf::actor_cast<caf::actor>(self));
+      if (st.listening != topic_state::link::none)
+        self->send(st.broker.listener, unlisten_atom::value, st.key,
+                   caf::actor_cast<caf::actor>(self));
+      self->quit();
+    },
+    // --- broker events ---
+    [&st](message_atom, const std::string&, const std::string& payload) {
+      st.on_published(payload);
+    },
+    [&st](entry_atom, const std::string&, const stream_entry& entry) { st.on_entry(entry); },
+  };
+}
+
+} // namespace sb

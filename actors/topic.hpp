@@ -1,0 +1,82 @@
+#pragma once
+// The "actor group" of one key (`<stream>:<plugin>`) on this node. It holds
+// the plugin actors attached to the key, subscribes to the broker on their
+// behalf (pub-sub channel always, stream listener while a `streams` member
+// exists), serializes each event once and hands the same frame to every
+// member's sink. Spawned by the topic registry on the first join; asks the
+// registry to stop it when the last member leaves.
+
+#include <caf/fwd.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "redis/event_codec.hpp"
+#include "redis/stream_id.hpp"
+
+namespace sb {
+
+struct topic_state {
+  static inline const char* name = "topic";
+
+  /// What is held back for a member until it activates.
+  struct held_frame {
+    std::string id; ///< stream id of the event; empty for ephemeral events
+    frame_ptr frame;
+  };
+
+  struct member {
+    topic_member info;
+    bool active = false;
+    std::vector<held_frame> held;
+  };
+
+  struct waiting_join {
+    caf::response_promise promise;
+    caf::actor plugin;
+  };
+
+  /// At most this many frames are held for a member that has not activated;
+  /// beyond it the oldest are dropped and logged (a plugin stuck in open).
+  static constexpr size_t max_held = 10'000;
+
+  enum class link { none, pending, ready };
+
+  // --- broker events ---
+  void on_published(const std::string& payload);
+  void on_entry(const stream_entry& entry);
+  void deliver(member& m, const std::string& id, const frame_ptr& frame);
+
+  // --- membership ---
+  caf::result<caf::actor> join(topic_member info);
+  void activate(const caf::actor& plugin, const std::string& after);
+  void leave(const caf::actor_addr& plugin);
+  void ensure_links();
+  void on_link_ready(link& which);
+  void on_link_failed(const caf::error& err);
+  void answer_waiting();
+  bool ready_for(const member& m) const;
+
+  caf::stateful_actor<topic_state>* self = nullptr;
+  std::string key;
+  std::string stream;
+  std::string plugin;
+  std::string default_event;
+  broker_handles broker;
+  caf::actor registry;
+  std::unordered_map<caf::actor_addr, member> members;
+  size_t streams_members = 0;
+  uint64_t joins = 0;
+  link subscribed = link::none;
+  link listening = link::none;
+  uint64_t listen_generation = 0;
+  std::vector<waiting_join> waiting;
+};
+
+caf::behavior topic(caf::stateful_actor<topic_state>* self, topic_join first,
+                    broker_handles broker, caf::actor registry);
+
+} // namespace sb

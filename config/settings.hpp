@@ -1,0 +1,42 @@
+#pragma once
+// The validated service configuration. Filled once at start-up from CAF's
+// config system (CLI > INI > defaults) by config/switchboard_config, then
+// shared read-only by the listener, the connection actors and the plugins.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace sb {
+
+struct settings {
+  // --- http ---
+  std::string http_host = "127.0.0.1";
+  uint16_t http_port = 8080;
+  std::string ws_path = "/ws";
+  size_t io_threads = 1;                 ///< asio threads running sockets
+  size_t max_header_bytes = 8 * 1024;    ///< HTTP request header limit
+  size_t max_body_bytes = 1024 * 1024;   ///< HTTP request body limit
+  std::chrono::milliseconds handshake_timeout{10'000};
+  // --- broker ---
+  std::string broker = "memory";
+  // --- node ---
+  std::string node_id;                   ///< prefix of socket ids; random if empty
+  // --- limits (PROTOCOL §7) ---
+  size_t max_frame_bytes = 64 * 1024;    ///< incoming frame; excess closes 1009
+  size_t max_queue_bytes = 1024 * 1024;  ///< outgoing queue; excess closes 4008
+  uint32_t commands_burst = 50;          ///< token bucket size
+  uint32_t commands_per_second = 20;     ///< refill rate; 0 disables the limiter
+  uint32_t max_specs = 32;               ///< plugin specs per socket
+  std::chrono::milliseconds ping_interval{25'000};
+  std::chrono::milliseconds pong_timeout{10'000};
+  std::chrono::milliseconds shutdown_drain{10'000};
+  // --- chat ---
+  uint32_t chat_history = 50;            ///< messages in the `history` event
+  uint32_t chat_max_length = 10'000;     ///< XADD MAXLEN ~ for <stream>:chat
+  uint32_t chat_max_text_bytes = 4096;   ///< longest `send` text
+  // --- log ---
+  std::string log_level = "info";
+};
+
+} // namespace sb

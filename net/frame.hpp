@@ -1,0 +1,35 @@
+#pragma once
+// An outgoing WebSocket text frame, shared read-only by every socket it goes
+// to (a topic serializes an event once and hands the same buffer to all of
+// its members), and the sink interface that accepts such frames.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace sb {
+
+using frame_ptr = std::shared_ptr<const std::string>;
+
+inline frame_ptr make_frame(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
+
+/// Where a socket's outgoing frames go. Implemented by the WebSocket session
+/// (and by fakes in tests). Every member function is thread-safe and never
+/// blocks: callers are actors on the CAF scheduler.
+class frame_sink {
+public:
+  virtual ~frame_sink() = default;
+
+  /// Queues one frame. A sink whose queue exceeds its byte limit closes the
+  /// socket with 4008 and drops the frame.
+  virtual void send(frame_ptr frame) = 0;
+
+  /// Starts the closing handshake; later sends are dropped.
+  virtual void close(uint16_t code, std::string reason) = 0;
+};
+
+using sink_ptr = std::shared_ptr<frame_sink>;
+
+} // namespace sb

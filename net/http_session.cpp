@@ -1,0 +1,110 @@
+#include "net/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "actors/log.hpp"
+#include "net/query.hpp"
+#include "net/server.hpp"
+#include "net/websocket_session.hpp"
+
+namespace sb {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+
+http_session::http_session(asio::ip::tcp::socket&& socket, server& srv)
+  : stream_(std::move(socket)), server_(srv) {
+}
+
+void http_session::run() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void http_session::do_read() {
+  auto& cfg = server_.config();
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(cfg.max_header_bytes));
+  parser_->body_limit(cfg.max_body_bytes);
+  // A client that trickles its request in cannot hold the socket forever.
+  stream_.expires_after(cfg.handshake_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](auto ec, size_t n) { self->on_read(ec, n); });
+}
+
+namespace {
+
+http::response<http::string_body> make_response(http::status status, unsigned version,
+                                                bool keep_alive, std::string body,
+                                                const char* type = "application/json") {
+  http::response<http::string_body> res{status, version};
+  res.set(http::field::server, "switchboard");
+  res.set(http::field::content_type, type);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+std::string error_body(const char* message) {
+  return std::string{R"({"error":")"} + message + "\"}\n";
+}
+
+} // namespace
+
+void http_session::on_read(beast::error_code ec, size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout)
+    return do_close();
+  if (ec == http::error::header_limit)
+    return send(make_response(http::status::request_header_fields_too_large, 11, false,
+                              error_body("request headers too large")));
+  if (ec == http::error::body_limit)
+    return send(make_response(http::status::payload_too_large, 11, false,
+                              error_body("request body too large")));
+  if (ec) {
+    log::debug("http", "read failed: ", ec.message());
+    return do_close();
+  }
+  auto req = parser_->release();
+  auto path = target_path(req.target());
+  if (path == server_.config().ws_path && beast::websocket::is_upgrade(req)) {
+    stream_.expires_never();
+    std::make_shared<websocket_session>(stream_.release_socket(), server_)->run(std::move(req));
+    return;
+  }
+  respond(req);
+}
+
+void http_session::respond(const request& req) {
+  auto path = target_path(req.target());
+  auto keep = req.keep_alive();
+  if (path == "/healthz")
+    return send(make_response(http::status::ok, req.version(), keep, "ok\n", "text/plain"));
+  if (path == server_.config().ws_path)
+    return send(make_response(http::status::upgrade_required, req.version(), keep,
+                              error_body("this path needs a WebSocket upgrade")));
+  send(make_response(http::status::not_found, req.version(), keep, error_body("not found")));
+}
+
+void http_session::send(response res) {
+  pending_ = std::make_shared<response>(std::move(res));
+  http::async_write(stream_, *pending_,
+                    [self = shared_from_this(), close = pending_->need_eof()](auto ec, size_t n) {
+                      self->on_write(close, ec, n);
+                    });
+}
+
+void http_session::on_write(bool close, beast::error_code ec, size_t) {
+  pending_.reset();
+  if (ec || close)
+    return do_close();
+  do_read();
+}
+
+void http_session::do_close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+} // namespace sb

@@ -1,0 +1,105 @@
+#include "net/server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <random>
+
+#include "actors/log.hpp"
+#include "net/listener.hpp"
+#include "net/websocket_session.hpp"
+
+namespace sb {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string random_node_id() {
+  std::mt19937 rng{std::random_device{}()};
+  static constexpr char chars[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string out = "n";
+  for (int i = 0; i < 5; ++i)
+    out += chars[rng() % 36];
+  return out;
+}
+
+} // namespace
+
+server::server(std::shared_ptr<const settings> config, connection_spawner spawner)
+  : config_(std::move(config)), spawner_(std::move(spawner)) {
+  node_id_ = config_->node_id.empty() ? random_node_id() : config_->node_id;
+}
+
+server::~server() {
+  if (!threads_.empty())
+    shutdown();
+}
+
+std::error_code server::start() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(config_->http_host, ec);
+  if (ec)
+    return ec;
+  listener_ = std::make_shared<listener>(*this);
+  if (auto err = listener_->open({address, config_->http_port}))
+    return err;
+  listener_->run();
+  for (size_t i = 0; i < config_->io_threads; ++i)
+    threads_.emplace_back([this] { ioc_.run(); });
+  return {};
+}
+
+void server::shutdown() {
+  if (listener_)
+    listener_->stop();
+  std::vector<std::shared_ptr<websocket_session>> open;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    for (auto& [ptr, weak] : sessions_)
+      if (auto s = weak.lock())
+        open.push_back(std::move(s));
+  }
+  log::info("server", "closing ", open.size(), " sockets");
+  for (auto& s : open)
+    s->close(1001, "Server shutting down");
+  open.clear();
+  {
+    std::unique_lock<std::mutex> guard{mutex_};
+    auto deadline = std::chrono::steady_clock::now() + config_->shutdown_drain;
+    if (!drained_.wait_until(guard, deadline, [this] { return sessions_.empty(); }))
+      log::warning("server", sessions_.size(), " sockets still open after the drain time");
+  }
+  ioc_.stop();
+  for (auto& t : threads_)
+    t.join();
+  threads_.clear();
+}
+
+std::string server::next_socket_id() {
+  char hex[24];
+  std::snprintf(hex, sizeof(hex), "%llx", static_cast<unsigned long long>(++next_id_));
+  return node_id_ + "-" + hex;
+}
+
+caf::actor server::spawn_connection(const std::string& target, sink_ptr sink, std::string id) {
+  return spawner_(target, std::move(sink), std::move(id));
+}
+
+void server::add(const std::shared_ptr<websocket_session>& session) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  sessions_.emplace(session.get(), session);
+}
+
+void server::remove(const websocket_session* session) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  sessions_.erase(session);
+  if (sessions_.empty())
+    drained_.notify_all();
+}
+
+size_t server::sessions() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return sessions_.size();
+}
+
+} // namespace sb

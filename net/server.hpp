@@ -1,0 +1,69 @@
+#pragma once
+// The HTTP side of a node: an io_context run by a small pool of threads, the
+// listener, and the registry of open WebSocket sessions that shutdown walks
+// to close every socket with 1001. main() owns one; sessions reach it for
+// their settings, for socket ids and to spawn their connection actor.
+
+#include <boost/asio/io_context.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+
+#include "config/settings.hpp"
+#include "net/frame.hpp"
+
+namespace sb {
+
+class listener;
+class websocket_session;
+
+/// Spawns the actor that serves one upgraded socket. Called on an asio thread.
+using connection_spawner
+  = std::function<caf::actor(const std::string& target, sink_ptr sink, std::string socket_id)>;
+
+class server {
+public:
+  server(std::shared_ptr<const settings> config, connection_spawner spawner);
+  ~server();
+
+  /// Binds, listens and starts the threads; an error if the port is taken.
+  std::error_code start();
+
+  /// Stops accepting, closes every socket with 1001 and waits up to the
+  /// drain time for them to finish, then stops the threads.
+  void shutdown();
+
+  const settings& config() const { return *config_; }
+  boost::asio::io_context& context() { return ioc_; }
+  std::string next_socket_id();
+  caf::actor spawn_connection(const std::string& target, sink_ptr sink, std::string id);
+
+  // --- session registry (thread-safe) ---
+  void add(const std::shared_ptr<websocket_session>& session);
+  void remove(const websocket_session* session);
+  size_t sessions() const;
+
+private:
+  std::shared_ptr<const settings> config_;
+  connection_spawner spawner_;
+  std::string node_id_;
+  std::atomic<uint64_t> next_id_{0};
+  // Declared before ioc_: handlers destroyed with ioc_ may still use them.
+  mutable std::mutex mutex_;
+  std::condition_variable drained_;
+  std::unordered_map<const websocket_session*, std::weak_ptr<websocket_session>> sessions_;
+  boost::asio::io_context ioc_;
+  std::shared_ptr<listener> listener_;
+  std::vector<std::thread> threads_;
+};
+
+} // namespace sb

@@ -1,0 +1,215 @@
+#include "plugins/chat.hpp"
+
+#include <caf/all.hpp>
+#include <chrono>
+
+#include "actors/envelope.hpp"
+#include "actors/log.hpp"
+#include "redis/event_codec.hpp"
+
+namespace sb {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr auto request_timeout = std::chrono::seconds(5);
+
+uint64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
+// --- open: join the topic, then read what the client must see first -------------
+
+caf::result<open_result> chat_state::open() {
+  auto rp = self->make_response_promise();
+  topic_join j{ctx.key, ctx.spec.stream, "chat", "message",
+               topic_member{caf::actor_cast<caf::actor>(self), ctx.sink, ctx.spec.strategy,
+                            false}};
+  self->request(ctx.topics, request_timeout, join_atom::value, std::move(j))
+    .then([this, rp](caf::actor& t) mutable { on_joined(std::move(t), std::move(rp)); },
+          [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+  return rp;
+}
+
+void chat_state::on_joined(caf::actor t, caf::response_promise rp) {
+  topic = std::move(t);
+  if (ctx.spec.since)
+    read_replay(std::move(rp));
+  else
+    read_history(std::move(rp), open_result{});
+}
+
+void chat_state::read_history(caf::response_promise rp, open_result result) {
+  self->request(ctx.broker.command, request_timeout, tail_atom::value, ctx.key,
+                uint64_t{ctx.config->chat_history})
+    .then(
+      [this, rp, result](std::vector<stream_entry>& entries) mutable {
+        catch_up = {make_frame(history_frame(entries))};
+        after_id = entries.empty() ? std::string{} : entries.back().id;
+        rp.deliver(result);
+      },
+      [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+}
+
+void chat_state::read_replay(caf::response_promise rp) {
+  auto since = ctx.spec.since->str();
+  self->request(ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since,
+                uint64_t{ctx.config->chat_max_length})
+    .then(
+      [this, rp, since](stream_replay& r) mutable {
+        if (!r.recovered) {
+          // Entries after `since` are gone: a fresh history replaces the
+          // client's list instead of a replay with a hole in it.
+          read_history(std::move(rp), open_result{true, false});
+          return;
+        }
+        after_id = since;
+        for (auto& entry : r.entries) {
+          auto ev = decode_entry(entry, "message");
+          catch_up.push_back(make_frame(event_frame("chat", ctx.spec.stream, ev.event, ev.id,
+                                                    ev.data)));
+          after_id = entry.id;
+        }
+        rp.deliver(open_result{true, true});
+      },
+      [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+}
+
+std::string chat_state::history_frame(const std::vector<stream_entry>& entries) const {
+  std::string messages = "[";
+  for (auto& entry : entries) {
+    auto ev = decode_entry(entry, "message");
+    if (ev.event != "message")
+      continue;
+    auto msg = json::parse(ev.data, nullptr, false);
+    if (!msg.is_object())
+      continue;
+    msg["id"] = entry.id;
+    if (messages.size() > 1)
+      messages += ',';
+    messages += msg.dump();
+  }
+  messages += ']';
+  return event_frame("chat", ctx.spec.stream, "history", {},
+                     std::string{R"({"messages":)"} + messages + "}");
+}
+
+// --- start: catch-up first, then live ---------------------------------------------
+
+void chat_state::start() {
+  started = true;
+  for (auto& f : catch_up)
+    ctx.sink->send(std::move(f));
+  catch_up.clear();
+  self->send(topic, activate_atom::value, caf::actor_cast<caf::actor>(self), after_id);
+  publish("joined", {}, R"({"user":)" + ctx.user.json() + "}");
+}
+
+// --- commands ------------------------------------------------------------------------
+
+void chat_state::on_command(const std::string& event, const std::string& ref_json,
+                            const std::string& data_json) {
+  auto ref = json::parse(ref_json, nullptr, false);
+  if (ref.is_discarded())
+    ref = nullptr;
+  if (event != "send") {
+    reply(error_frame(ec::invalid_frame, "chat has no command \"" + event + "\"", ref));
+    return;
+  }
+  send_message(ref, json::parse(data_json, nullptr, false));
+}
+
+void chat_state::send_message(const json& ref, const json& data) {
+  auto text = data.is_object() ? data.find("text") : data.end();
+  if (!data.is_object() || text == data.end() || !text->is_string()) {
+    reply(error_frame(ec::invalid_frame, "data.text must be a string", ref));
+    return;
+  }
+  auto& str = text->get_ref<const std::string&>();
+  if (str.empty()) {
+    reply(error_frame(ec::invalid_frame, "data.text must not be empty", ref));
+    return;
+  }
+  if (str.size() > ctx.config->chat_max_text_bytes) {
+    reply(error_frame(ec::too_large,
+                      "data.text is longer than "
+                        + std::to_string(ctx.config->chat_max_text_bytes) + " bytes",
+                      ref));
+    return;
+  }
+  auto msg = message_data(str);
+  self->request(ctx.broker.command, request_timeout, xadd_atom::value, ctx.key,
+                entry_fields("message", msg), uint64_t{ctx.config->chat_max_length})
+    .then(
+      [this, ref, msg](const std::string& id) {
+        publish("message", id, msg);
+        reply(ack_frame(ref, id));
+      },
+      [this, ref](caf::error& err) {
+        auto code = to_ec(err);
+        reply(error_frame(code, code == ec::unavailable ? "the broker is unavailable"
+                                                        : "the message was not stored",
+                          ref));
+      });
+}
+
+std::string chat_state::message_data(const std::string& text) const {
+  std::string out = R"({"user":)";
+  out += ctx.user.json();
+  out += R"(,"text":)";
+  out += json(text).dump();
+  out += R"(,"ts":)";
+  out += std::to_string(now_ms());
+  out += '}';
+  return out;
+}
+
+void chat_state::reply(std::string frame) {
+  ctx.sink->send(make_frame(std::move(frame)));
+}
+
+void chat_state::publish(std::string_view event, std::string_view id,
+                         const std::string& data_json) {
+  self->request(ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
+                encode_published(event, id, data_json))
+    .then([](uint64_t) {},
+          [key = ctx.key](caf::error&) { log::warning("chat", "publish to ", key, " failed"); });
+}
+
+// --- close ---------------------------------------------------------------------------
+
+void chat_state::close() {
+  if (closed)
+    return;
+  closed = true;
+  if (started)
+    publish("left", {}, R"({"user":)" + ctx.user.json() + "}");
+  if (topic)
+    self->send(topic, leave_atom::value, caf::actor_cast<caf::actor>(self));
+  self->quit();
+}
+
+caf::behavior chat(caf::stateful_actor<chat_state>* self, plugin_context ctx) {
+  auto& st = self->state;
+  st.self = self;
+  st.ctx = std::move(ctx);
+  self->monitor(st.ctx.connection);
+  self->set_down_handler([&st](caf::down_msg&) { st.close(); });
+  return {
+    [&st](open_atom) { return st.open(); },
+    [&st](start_atom) { st.start(); },
+    [&st](command_atom, const std::string& event, const std::string& ref,
+          const std::string& data) { st.on_command(event, ref, data); },
+    [&st](close_atom) { st.close(); },
+  };
+}
+
+caf::actor spawn_chat(caf::actor_system& sys, plugin_context ctx) {
+  return sys.spawn(chat, std::move(ctx));
+}
+
+} // namespace sb

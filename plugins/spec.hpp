@@ -1,0 +1,71 @@
+#pragma once
+// The `clients` query parameter (PROTOCOL §2): a JSON array of plugin specs.
+// The connection actor parses it once per socket; every spec either becomes
+// a plugin_spec or a spec_error reported to the client in an error frame.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "actors/error.hpp"
+#include "redis/stream_id.hpp"
+
+namespace sb {
+
+enum class strategy { pub_sub, streams };
+
+std::string_view to_string(strategy x);
+
+/// PROTOCOL §1: `[A-Za-z0-9_.:-]`, 1..200 characters.
+bool valid_stream_name(std::string_view name);
+
+/// The Redis key / channel of a plugin on a stream: `<stream>:<plugin>`.
+inline std::string make_key(std::string_view stream, std::string_view plugin) {
+  std::string key;
+  key.reserve(stream.size() + plugin.size() + 1);
+  key.append(stream).append(":").append(plugin);
+  return key;
+}
+
+struct plugin_spec {
+  std::string name;
+  std::string stream;
+  sb::strategy strategy = strategy::pub_sub;
+  std::optional<stream_id> since;
+};
+
+/// A spec that could not start; `name` and `stream` echo what the client
+/// sent when it sent strings there.
+struct spec_error {
+  std::optional<std::string> name;
+  std::optional<std::string> stream;
+  ec code;
+  std::string message;
+};
+
+struct parsed_clients {
+  std::vector<plugin_spec> specs;
+  std::vector<spec_error> errors;
+};
+
+/// Why the socket closes with 1008 before any plugin starts.
+struct clients_rejected {
+  std::string reason;
+};
+
+struct spec_rules {
+  size_t max_specs = 32;
+  /// True for a registered plugin name.
+  std::function<bool(std::string_view)> known_plugin;
+  /// True when the session may attach to the stream (PROTOCOL §6).
+  std::function<bool(std::string_view)> permitted = [](std::string_view) { return true; };
+};
+
+/// Parses the raw (already URL-decoded) `clients` value; nullopt = missing.
+std::variant<parsed_clients, clients_rejected>
+parse_clients(const std::optional<std::string>& value, const spec_rules& rules);
+
+} // namespace sb

@@ -1,0 +1,58 @@
+#include "redis/event_codec.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace sb {
+
+using nlohmann::json;
+
+std::vector<std::string> entry_fields(std::string_view event, std::string data_json) {
+  return {"event", std::string{event}, "data", std::move(data_json)};
+}
+
+std::string encode_published(std::string_view event, std::string_view id,
+                             std::string_view data_json) {
+  std::string out = R"({"event":)";
+  out += json(event).dump();
+  if (!id.empty())
+    out.append(R"(,"id":")").append(id).append("\"");
+  out.append(R"(,"data":)").append(data_json).append("}");
+  return out;
+}
+
+namespace {
+
+std::string as_json_text(std::string_view text) {
+  if (json::accept(text))
+    return std::string{text};
+  return json(text).dump();
+}
+
+} // namespace
+
+decoded_event decode_published(std::string_view payload, std::string_view default_event) {
+  auto doc = json::parse(payload, nullptr, false);
+  auto ev = doc.is_object() ? doc.find("event") : doc.end();
+  if (doc.is_object() && ev != doc.end() && ev->is_string() && doc.contains("data")) {
+    decoded_event out{ev->get<std::string>(), {}, doc["data"].dump()};
+    if (auto id = doc.find("id"); id != doc.end() && id->is_string())
+      out.id = id->get<std::string>();
+    return out;
+  }
+  if (doc.is_discarded())
+    return {std::string{default_event}, {}, json(payload).dump()};
+  return {std::string{default_event}, {}, std::string{payload}};
+}
+
+decoded_event decode_entry(const stream_entry& entry, std::string_view default_event) {
+  decoded_event out{std::string{default_event}, entry.id, "null"};
+  for (size_t i = 0; i + 1 < entry.fields.size(); i += 2) {
+    if (entry.fields[i] == "event")
+      out.event = entry.fields[i + 1];
+    else if (entry.fields[i] == "data")
+      out.data = as_json_text(entry.fields[i + 1]);
+  }
+  return out;
+}
+
+} // namespace sb

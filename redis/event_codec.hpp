@@ -1,0 +1,36 @@
+#pragma once
+// How events look inside the broker (docs/redis-layout.md describes it for
+// operators): a stream entry has fields `event` (optional) and `data` (JSON);
+// a published payload is `{"event":..,"id":..,"data":..}`, where `id` is set
+// when the same event was also appended to the stream. Plugins encode,
+// topics decode once per event.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/messages.hpp"
+
+namespace sb {
+
+struct decoded_event {
+  std::string event;
+  std::string id;   ///< empty for ephemeral events
+  std::string data; ///< valid JSON text
+};
+
+/// Fields for XADD: `event <event> data <data_json>`.
+std::vector<std::string> entry_fields(std::string_view event, std::string data_json);
+
+/// The payload for PUBLISH; `id` empty for events that are not stored.
+std::string encode_published(std::string_view event, std::string_view id,
+                             std::string_view data_json);
+
+/// Decodes a published payload. A payload that is not our envelope (a
+/// backend's own PUBLISH) is taken whole as `data` of `default_event`.
+decoded_event decode_published(std::string_view payload, std::string_view default_event);
+
+/// Decodes a stream entry. A `data` field that is not JSON becomes a string.
+decoded_event decode_entry(const stream_entry& entry, std::string_view default_event);
+
+} // namespace sb

@@ -1,0 +1,99 @@
+#include "redis/memory_broker.hpp"
+
+#include <algorithm>
+#include <caf/all.hpp>
+#include <chrono>
+
+namespace sb {
+
+namespace {
+
+uint64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
+std::string memory_broker_state::xadd(const std::string& key, std::vector<std::string> fields,
+                                      uint64_t maxlen) {
+  auto& entry = store.xadd(key, std::move(fields), maxlen, now_ms());
+  if (auto i = listeners.find(key); i != listeners.end())
+    for (auto& topic : i->second)
+      self->send(topic, entry_atom::value, key, entry);
+  return entry.id;
+}
+
+uint64_t memory_broker_state::publish(const std::string& channel, const std::string& payload) {
+  auto i = channels.find(channel);
+  if (i == channels.end())
+    return 0;
+  for (auto& topic : i->second)
+    self->send(topic, message_atom::value, channel, payload);
+  return i->second.size();
+}
+
+void memory_broker_state::add(std::unordered_map<std::string, std::vector<caf::actor>>& map,
+                              const std::string& key, caf::actor who) {
+  auto& list = map[key];
+  if (std::find(list.begin(), list.end(), who) == list.end())
+    list.push_back(std::move(who));
+}
+
+void memory_broker_state::remove(std::unordered_map<std::string, std::vector<caf::actor>>& map,
+                                 const std::string& key, const caf::actor& who) {
+  auto i = map.find(key);
+  if (i == map.end())
+    return;
+  auto& list = i->second;
+  list.erase(std::remove(list.begin(), list.end(), who), list.end());
+  if (list.empty())
+    map.erase(i);
+}
+
+caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self) {
+  self->state.self = self;
+  auto& st = self->state;
+  return {
+    // --- command ---
+    [&st](xadd_atom, const std::string& key, std::vector<std::string>& fields, uint64_t maxlen) {
+      return st.xadd(key, std::move(fields), maxlen);
+    },
+    [&st](publish_atom, const std::string& channel, const std::string& payload) {
+      return st.publish(channel, payload);
+    },
+    [&st](tail_atom, const std::string& key, uint64_t count) {
+      return st.store.tail(key, count);
+    },
+    [&st](replay_atom, const std::string& key, const std::string& after,
+          uint64_t count) -> caf::result<stream_replay> {
+      auto id = stream_id::parse(after);
+      if (!id)
+        return make_error(ec::invalid_frame);
+      return st.store.replay(key, *id, count);
+    },
+    // --- subscriber ---
+    [&st](subscribe_atom, const std::string& channel, caf::actor& topic) {
+      st.add(st.channels, channel, std::move(topic));
+      return caf::unit;
+    },
+    [&st](unsubscribe_atom, const std::string& channel, const caf::actor& topic) {
+      st.remove(st.channels, channel, topic);
+    },
+    // --- stream listener ---
+    [&st](listen_atom, const std::string& key, caf::actor& topic) {
+      st.add(st.listeners, key, std::move(topic));
+      return st.store.last_id(key).str();
+    },
+    [&st](unlisten_atom, const std::string& key, const caf::actor& topic) {
+      st.remove(st.listeners, key, topic);
+    },
+  };
+}
+
+broker_handles spawn_memory_broker(caf::actor_system& sys) {
+  auto broker = sys.spawn(memory_broker);
+  return {broker, broker, broker};
+}
+
+} // namespace sb

@@ -1,0 +1,42 @@
+#pragma once
+// The embedded broker: one actor playing all three broker roles (command,
+// subscriber, stream listener) over a memory_store, for a single node with
+// no Redis. Topics and plugins talk to it exactly as they will to the Redis
+// actors, so `pub-sub`, `streams` and `since` behave the same on both.
+
+#include <caf/fwd.hpp>
+#include <caf/stateful_actor.hpp>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "redis/memory_store.hpp"
+
+namespace sb {
+
+struct memory_broker_state {
+  static inline const char* name = "memory_broker";
+
+  memory_store store;
+  /// Channel -> subscribed topics. Entries are erased when empty so that
+  /// short-lived streams leave nothing behind.
+  std::unordered_map<std::string, std::vector<caf::actor>> channels;
+  /// Stream key -> listening topics.
+  std::unordered_map<std::string, std::vector<caf::actor>> listeners;
+
+  std::string xadd(const std::string& key, std::vector<std::string> fields, uint64_t maxlen);
+  uint64_t publish(const std::string& channel, const std::string& payload);
+  void add(std::unordered_map<std::string, std::vector<caf::actor>>& map,
+           const std::string& key, caf::actor who);
+  void remove(std::unordered_map<std::string, std::vector<caf::actor>>& map,
+              const std::string& key, const caf::actor& who);
+
+  caf::event_based_actor* self = nullptr;
+};
+
+caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self);
+
+/// Spawns the memory broker; all three handles point to the same actor.
+broker_handles spawn_memory_broker(caf::actor_system& sys);
+
+} // namespace sb

@@ -1,0 +1,46 @@
+#include <gtest/gtest.h>
+
+#include "net/query.hpp"
+#include "redis/event_codec.hpp"
+
+using namespace sb;
+using nlohmann::json;
+
+TEST(event_codec, round_trips_a_published_event) {
+  auto payload = encode_published("message", "5-1", R"({"text":"hi"})");
+  auto ev = decode_published(payload, "other");
+  EXPECT_EQ(ev.event, "message");
+  EXPECT_EQ(ev.id, "5-1");
+  EXPECT_EQ(json::parse(ev.data), json::parse(R"({"text":"hi"})"));
+  EXPECT_TRUE(decode_published(encode_published("joined", "", "{}"), "x").id.empty());
+}
+
+TEST(event_codec, takes_a_foreign_payload_whole_as_data) {
+  auto ev = decode_published(R"({"title":"build done"})", "notification");
+  EXPECT_EQ(ev.event, "notification");
+  EXPECT_EQ(json::parse(ev.data), json::parse(R"({"title":"build done"})"));
+  auto text = decode_published("plain text", "notification");
+  EXPECT_EQ(json::parse(text.data), "plain text");
+}
+
+TEST(event_codec, decodes_stream_entries) {
+  auto ev = decode_entry(stream_entry{"9-0", entry_fields("message", R"({"a":1})")}, "x");
+  EXPECT_EQ(ev.event, "message");
+  EXPECT_EQ(ev.id, "9-0");
+  EXPECT_EQ(json::parse(ev.data)["a"], 1);
+  auto foreign = decode_entry(stream_entry{"9-1", {"data", "not json"}}, "notification");
+  EXPECT_EQ(foreign.event, "notification");
+  EXPECT_EQ(json::parse(foreign.data), "not json");
+}
+
+TEST(query, splits_path_and_decodes_parameters) {
+  EXPECT_EQ(target_path("/ws?clients=x"), "/ws");
+  EXPECT_EQ(target_path("/healthz"), "/healthz");
+  EXPECT_EQ(query_param("/ws?a=1&clients=%5B%7B%7D%5D&name=Ada+L", "clients"), "[{}]");
+  EXPECT_EQ(query_param("/ws?a=1&name=Ada+L%C3%A9", "name"), "Ada L\xc3\xa9");
+  EXPECT_EQ(query_param("/ws?flag&x=1", "flag"), "");
+  EXPECT_FALSE(query_param("/ws?a=1", "clients"));
+  EXPECT_FALSE(query_param("/ws", "clients"));
+  EXPECT_FALSE(query_param("/ws?clients=%zz", "clients"));
+  EXPECT_FALSE(query_param("/ws?clients=%2", "clients"));
+}

@@ -1,0 +1,59 @@
+#include <gtest/gtest.h>
+
+#include "actors/envelope.hpp"
+
+using namespace sb;
+using nlohmann::json;
+
+TEST(envelope, parses_a_command) {
+  auto r = parse_command(
+    R"({"client":"chat","stream":"s:1","event":"send","ref":"7","data":{"text":"hi"}})");
+  auto& cmd = std::get<command>(r);
+  EXPECT_EQ(cmd.client, "chat");
+  EXPECT_EQ(cmd.stream, "s:1");
+  EXPECT_EQ(cmd.event, "send");
+  EXPECT_EQ(cmd.ref, "7");
+  EXPECT_EQ(cmd.data["text"], "hi");
+}
+
+TEST(envelope, data_and_ref_are_optional) {
+  auto cmd = std::get<command>(parse_command(R"({"client":"c","stream":"s","event":"e"})"));
+  EXPECT_TRUE(cmd.ref.is_null());
+  EXPECT_TRUE(cmd.data.is_object());
+  EXPECT_TRUE(cmd.data.empty());
+}
+
+TEST(envelope, reports_invalid_json_and_invalid_frames) {
+  EXPECT_EQ(std::get<command_error>(parse_command("{nope")).code, ec::invalid_json);
+  EXPECT_EQ(std::get<command_error>(parse_command("[1]")).code, ec::invalid_frame);
+  auto missing = std::get<command_error>(parse_command(R"({"client":"c","ref":5})"));
+  EXPECT_EQ(missing.code, ec::invalid_frame);
+  EXPECT_EQ(missing.ref, 5);
+  auto bad_data = parse_command(R"({"client":"c","stream":"s","event":"e","data":[1]})");
+  EXPECT_EQ(std::get<command_error>(bad_data).code, ec::invalid_frame);
+  auto bad_ref = parse_command(R"({"client":"c","stream":"s","event":"e","ref":{}})");
+  EXPECT_EQ(std::get<command_error>(bad_ref).code, ec::invalid_frame);
+}
+
+TEST(envelope, builds_error_and_ack_frames) {
+  auto err = json::parse(error_frame(ec::rate_limited, "slow down", "7"));
+  EXPECT_EQ(err, json::parse(R"({"type":"error","ref":"7","code":"rate_limited",
+                                  "message":"slow down"})"));
+  auto spec_err = json::parse(
+    error_frame(ec::invalid_stream, "bad", nullptr, std::string{"chat"}, std::string{"x y"}));
+  EXPECT_EQ(spec_err["client"], "chat");
+  EXPECT_EQ(spec_err["stream"], "x y");
+  EXPECT_FALSE(spec_err.contains("ref"));
+  EXPECT_EQ(json::parse(ack_frame("7", "1-0")),
+            json::parse(R"({"type":"ack","ref":"7","id":"1-0"})"));
+  EXPECT_FALSE(json::parse(ack_frame(3)).contains("id"));
+}
+
+TEST(envelope, builds_event_frames_around_serialized_data) {
+  auto frame = event_frame("chat", "stream:1", "message", "5-1", R"({"text":"hi"})");
+  EXPECT_EQ(json::parse(frame), json::parse(R"({"client":"chat","stream":"stream:1",
+    "event":"message","id":"5-1","data":{"text":"hi"}})"));
+  auto no_id = json::parse(event_frame("chat", "s", "we\"ird", "", "null"));
+  EXPECT_FALSE(no_id.contains("id"));
+  EXPECT_EQ(no_id["event"], "we\"ird");
+}
