@@ -119,13 +119,24 @@ void connection_state::on_open_done() {
     reply(error_frame(e.code, e.message, nullptr, e.name, e.stream));
   errors.clear();
   for (auto& s : slots)
-    if (s.opened) {
+    if (s.opened)
       routes.emplace(std::make_pair(s.spec.name, s.spec.stream), s.plugin);
-      self->send(s.plugin, start_atom::value);
-    }
-  ready = true;
-  for (auto& [text, binary] : std::exchange(early, {}))
-    on_frame(std::move(text), binary);
+  start_next(0);
+}
+
+void connection_state::start_next(size_t index) {
+  // One plugin at a time, so each client's catch-up arrives in spec order.
+  while (index < slots.size() && !slots[index].opened)
+    ++index;
+  if (index == slots.size()) {
+    ready = true;
+    for (auto& [text, binary] : std::exchange(early, {}))
+      on_frame(std::move(text), binary);
+    return;
+  }
+  self->request(slots[index].plugin, open_timeout, start_atom::value)
+    .then([this, index](ok_atom) { start_next(index + 1); },
+          [this, index](caf::error&) { start_next(index + 1); });
 }
 
 std::string connection_state::welcome_frame() const {

@@ -49,6 +49,7 @@ struct connection_state {
   void init(connection_args args);
   void open_plugins(std::vector<plugin_spec> specs);
   void on_open_done();
+  void start_next(size_t index);
   std::string welcome_frame() const;
   void on_frame(std::string text, bool binary);
   void route(const std::string& text);

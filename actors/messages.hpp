@@ -34,7 +34,8 @@ using closed_atom = caf::atom_constant<caf::atom("closed")>;
 
 /// (open_atom) -> open_result: prepare (join the topic, read catch-up data).
 using open_atom = caf::atom_constant<caf::atom("open")>;
-/// (start_atom): welcome went out; deliver catch-up, then go live.
+/// (start_atom) -> ok_atom: welcome went out; send the catch-up, then go
+/// live. The reply comes after the catch-up frames are queued.
 using start_atom = caf::atom_constant<caf::atom("start")>;
 /// (command_atom, event, ref_json, data_json): a client command, routed by
 /// (client, stream). `ref_json` is "null" when the command had no ref.
@@ -126,7 +127,10 @@ typename Inspector::result_type inspect(Inspector& f, stream_replay& x) {
 
 // --- broker: subscriber and stream listener ------------------------------------
 
-/// (subscribe_atom, channel, caf::actor topic) -> caf::unit once subscribed.
+/// A reply that carries nothing but success.
+using ok_atom = caf::atom_constant<caf::atom("ok")>;
+
+/// (subscribe_atom, channel, caf::actor topic) -> ok_atom once subscribed.
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 /// (unsubscribe_atom, channel, caf::actor topic).
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscrib")>;

@@ -90,7 +90,7 @@ void topic_state::ensure_links() {
     subscribed = link::pending;
     self->request(broker.subscriber, broker_timeout, subscribe_atom::value, key,
                   caf::actor_cast<caf::actor>(self))
-      .then([this](caf::unit_t) { on_link_ready(subscribed); },
+      .then([this](ok_atom) { on_link_ready(subscribed); },
             [this](caf::error& err) { on_link_failed(err); });
   }
   if (streams_members > 0 && listening == link::none) {

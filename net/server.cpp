@@ -73,6 +73,16 @@ void server::shutdown() {
   for (auto& t : threads_)
     t.join();
   threads_.clear();
+  // No thread runs the sockets any more: finishing them here is safe.
+  std::vector<std::shared_ptr<websocket_session>> left;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    for (auto& [ptr, weak] : sessions_)
+      if (auto s = weak.lock())
+        left.push_back(std::move(s));
+  }
+  for (auto& s : left)
+    s->abandon();
 }
 
 std::string server::next_socket_id() {

@@ -17,6 +17,7 @@ namespace {
 
 constexpr uint16_t abnormal_close = 1006;
 constexpr size_t idle_buffer_bytes = 4096;
+constexpr size_t read_chunk_bytes = 16 * 1024;
 
 } // namespace
 
@@ -35,7 +36,8 @@ void websocket_session::run(request req) {
   websocket::stream_base::timeout opt{cfg.handshake_timeout, websocket::stream_base::none(),
                                       false};
   ws_.set_option(opt);
-  ws_.read_message_max(cfg.max_frame_bytes);
+  // Unlimited for Beast: on_read enforces limits.frame-size itself.
+  ws_.read_message_max(0);
   ws_.auto_fragment(false);
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(beast::http::field::server, "switchboard");
@@ -64,21 +66,35 @@ void websocket_session::on_accept(beast::error_code ec) {
 // --- reading -----------------------------------------------------------------------
 
 void websocket_session::do_read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](auto ec, size_t n) { self->on_read(ec, n); });
+  reading_ = true;
+  ws_.async_read_some(buffer_, read_chunk_bytes, [self = shared_from_this()](auto ec, size_t n) {
+    self->on_read(ec, n);
+  });
 }
 
 void websocket_session::on_read(beast::error_code ec, size_t) {
+  reading_ = false;
   if (ec) {
     uint16_t code = abnormal_close;
     if (close_started_ || teardown_code_)
       code = teardown_code_ ? teardown_code_ : close_code_;
     else if (ec == websocket::error::closed)
       code = ws_.reason().code;
-    else if (ec == websocket::error::message_too_big)
-      code = 1009; // Beast has already sent the close frame
+    else if (ec == websocket::error::bad_frame_payload)
+      code = 1007; // invalid UTF-8 in a text frame; Beast sent the close
     return finish(code);
   }
   heard_ = true;
+  if (buffer_.size() > server_.config().max_frame_bytes) {
+    // The size check is ours, not Beast's: our close handshake reads and
+    // discards the rest of the message, so the client gets the 1009 close
+    // frame instead of a reset connection. Reading stops here.
+    buffer_.consume(buffer_.size());
+    buffer_.shrink_to_fit();
+    return close(1009, "Message too big");
+  }
+  if (!ws_.is_message_done())
+    return do_read();
   caf::anon_send(conn_, frame_atom::value, beast::buffers_to_string(buffer_.data()),
                  ws_.got_binary());
   buffer_.consume(buffer_.size());
@@ -194,6 +210,10 @@ void websocket_session::maybe_begin_close() {
 void websocket_session::on_close(beast::error_code ec) {
   if (ec && ec != asio::error::operation_aborted)
     log::debug("websocket", "socket ", id_, " close failed: ", ec.message());
+  // With a read pending, its completion finishes the session; otherwise
+  // (we stopped reading, e.g. after an oversized frame) this does.
+  if (!reading_)
+    finish(teardown_code_ ? teardown_code_ : close_code_);
 }
 
 void websocket_session::teardown(uint16_t code, const char* why) {
@@ -221,6 +241,10 @@ void websocket_session::finish(uint16_t code) {
   caf::anon_send(conn_, closed_atom::value, code);
   conn_ = nullptr;
   server_.remove(this);
+}
+
+void websocket_session::abandon() {
+  finish(abnormal_close);
 }
 
 // --- keepalive: ping every interval, expect a sign of life within the timeout ----------

@@ -3,7 +3,7 @@
 // actor, and writes the frames actors queue through the frame_sink
 // interface. Everything on the socket runs on its strand; actors only touch
 // the mutex-guarded inbox. One write in flight, a queue bounded in bytes
-// (excess closes 4008), ping/pong keepalive, 1009 for oversized frames.
+// (excess closes 4008), ping/pong keepalive, 1009 for oversized messages.
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -35,6 +35,10 @@ public:
   // --- frame_sink: called by actors, from any thread ---
   void send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
+
+  /// After the io threads stopped: tells the connection actor the socket is
+  /// gone if it has not heard so yet, so that no actor waits forever.
+  void abandon();
 
 private:
   void on_accept(boost::beast::error_code ec);
@@ -74,6 +78,7 @@ private:
   std::vector<frame_ptr> outbox_;
   size_t next_ = 0;          ///< index in outbox_ of the next frame to write
   bool writing_ = false;
+  bool reading_ = false;
   bool pinging_ = false;
   bool awaiting_pong_ = false;
   bool heard_ = false;       ///< a frame or pong arrived since the last ping

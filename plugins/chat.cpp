@@ -201,7 +201,10 @@ caf::behavior chat(caf::stateful_actor<chat_state>* self, plugin_context ctx) {
   self->set_down_handler([&st](caf::down_msg&) { st.close(); });
   return {
     [&st](open_atom) { return st.open(); },
-    [&st](start_atom) { st.start(); },
+    [&st](start_atom) {
+      st.start();
+      return ok_atom::value;
+    },
     [&st](command_atom, const std::string& event, const std::string& ref,
           const std::string& data) { st.on_command(event, ref, data); },
     [&st](close_atom) { st.close(); },

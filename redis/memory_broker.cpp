@@ -75,7 +75,7 @@ caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self) {
     // --- subscriber ---
     [&st](subscribe_atom, const std::string& channel, caf::actor& topic) {
       st.add(st.channels, channel, std::move(topic));
-      return caf::unit;
+      return ok_atom::value;
     },
     [&st](unsubscribe_atom, const std::string& channel, const caf::actor& topic) {
       st.remove(st.channels, channel, topic);
