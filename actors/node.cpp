@@ -6,6 +6,7 @@
 #include "actors/topic_registry.hpp"
 #include "net/query.hpp"
 #include "redis/memory_broker.hpp"
+#include "redis/redis_broker.hpp"
 
 namespace sb {
 
@@ -20,8 +21,26 @@ node::~node() {
   stop();
 }
 
+void node::spawn_broker() {
+  auto& cfg = *ctx_.config;
+  if (cfg.broker != "redis") {
+    ctx_.broker = spawn_memory_broker(sys_);
+    return;
+  }
+  status_ = std::make_shared<broker_status>();
+  redis_broker_config rc;
+  rc.shards = cfg.redis_shards;
+  rc.timeouts = {cfg.redis_connect_timeout, cfg.redis_command_timeout, cfg.redis_backoff_max};
+  rc.pool_size = cfg.redis_pool_size;
+  std::string names;
+  for (auto& ep : rc.shards)
+    names += (names.empty() ? "" : ", ") + ep.describe();
+  log::info("node", "uses Redis at ", names);
+  ctx_.broker = spawn_redis_broker(sys_, rc, status_);
+}
+
 std::error_code node::start() {
-  ctx_.broker = spawn_memory_broker(sys_);
+  spawn_broker();
   ctx_.topics = sys_.spawn(topic_registry, ctx_.broker);
   auto spawner = [this](const std::string& target, sink_ptr sink, std::string id) {
     connection_args args{std::move(id), std::move(sink), query_param(target, "clients"),
@@ -29,6 +48,7 @@ std::error_code node::start() {
     return sys_.spawn(connection, ctx_, std::move(args));
   };
   server_ = std::make_unique<server>(ctx_.config, spawner);
+  server_->set_readiness([status = status_] { return !status || status->ready(); });
   return server_->start();
 }
 

@@ -10,6 +10,7 @@
 
 #include "actors/connection.hpp"
 #include "net/server.hpp"
+#include "redis/broker_status.hpp"
 
 namespace sb {
 
@@ -26,7 +27,10 @@ public:
   void stop();
 
 private:
+  void spawn_broker();
+
   caf::actor_system& sys_;
+  std::shared_ptr<broker_status> status_; ///< null for the memory broker
   node_context ctx_;
   std::unique_ptr<server> server_;
 };

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/metrics.hpp"
 #include "actors/topic.hpp"
 
 namespace sb {
@@ -13,6 +14,7 @@ caf::actor topic_registry_state::topic_for(const topic_join& j) {
     e.topic = self->spawn<caf::linked>(sb::topic, j, broker,
                                        caf::actor_cast<caf::actor>(self));
     self->monitor(e.topic);
+    count(metrics::global().topics, 1);
   }
   ++e.forwarded;
   return e.topic;
@@ -29,12 +31,14 @@ void topic_registry_state::on_empty(const std::string& key, uint64_t joins_seen,
   self->unlink_from(i->second.topic);
   self->send(i->second.topic, stop_atom::value);
   topics.erase(i);
+  count(metrics::global().topics, -1);
 }
 
 bool topic_registry_state::forget(const caf::actor_addr& topic) {
   for (auto i = topics.begin(); i != topics.end(); ++i)
     if (i->second.topic.address() == topic) {
       topics.erase(i);
+      count(metrics::global().topics, -1);
       return true;
     }
   return false;

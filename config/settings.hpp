@@ -6,6 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "redis/redis_url.hpp"
 
 namespace sb {
 
@@ -20,6 +23,11 @@ struct settings {
   std::chrono::milliseconds handshake_timeout{10'000};
   // --- broker ---
   std::string broker = "memory";
+  std::vector<redis_endpoint> redis_shards; ///< from redis.url, one per server
+  std::chrono::milliseconds redis_connect_timeout{1000};
+  std::chrono::milliseconds redis_command_timeout{2000};
+  std::chrono::milliseconds redis_backoff_max{5000};
+  size_t redis_pool_size = 2;                ///< command connections per shard
   // --- node ---
   std::string node_id;                   ///< prefix of socket ids; random if empty
   // --- limits (PROTOCOL §7) ---

@@ -19,7 +19,14 @@ switchboard_config::switchboard_config() {
     .add(max_body_bytes, "max-body-bytes", "largest HTTP request body")
     .add(handshake_timeout, "handshake-timeout", "time to send a request / finish a close");
   opt_group{custom_options_, "global"}.add(broker, "broker",
-                                          "event broker: memory (embedded, one node)");
+                                          "memory (embedded, one node) or redis (cluster)");
+  opt_group{custom_options_, "redis"}
+    .add(redis_url, "url", "redis://[:password@]host:port[/db] or unix:///path; "
+                           "several, comma-separated, shard the streams")
+    .add(redis_connect_timeout, "connect-timeout", "time to connect to Redis")
+    .add(redis_command_timeout, "command-timeout", "time for one Redis command")
+    .add(redis_backoff_max, "backoff-max", "longest wait between reconnect attempts")
+    .add(redis_pool_size, "pool-size", "command connections (per Redis server)");
   opt_group{custom_options_, "node"}.add(node_id, "id", "prefix of socket ids (random if empty)");
   opt_group{custom_options_, "limits"}
     .add(frame_size, "frame-size", "largest incoming frame in bytes (excess: close 1009)")
@@ -101,17 +108,24 @@ std::optional<std::string> check_values(const switchboard_config& c) {
     || (err = check_range("limits.specs-per-socket", c.specs_per_socket, 1, 1024))
     || (err = check_range("chat.history", c.chat_history, 0, 10'000))
     || (err = check_range("chat.max-length", c.chat_max_length, 1, big))
-    || (err = check_range("chat.max-text-bytes", c.chat_max_text_bytes, 1, 1 << 20));
+    || (err = check_range("chat.max-text-bytes", c.chat_max_text_bytes, 1, 1 << 20))
+    || (err = check_range("redis.pool-size", c.redis_pool_size, 1, 64));
   if (err)
     return err;
   for (auto [name, t] : {std::pair{"http.handshake-timeout", c.handshake_timeout},
                          {"limits.ping-interval", c.ping_interval},
                          {"limits.pong-timeout", c.pong_timeout},
-                         {"limits.shutdown-drain", c.shutdown_drain}})
+                         {"limits.shutdown-drain", c.shutdown_drain},
+                         {"redis.connect-timeout", c.redis_connect_timeout},
+                         {"redis.command-timeout", c.redis_command_timeout},
+                         {"redis.backoff-max", c.redis_backoff_max}})
     if (t.count() <= 0)
       return std::string{name} + " must be a positive duration such as 10s or 500ms";
-  if (c.broker != "memory")
-    return "broker must be \"memory\", got \"" + c.broker + "\"";
+  if (c.broker != "memory" && c.broker != "redis")
+    return "broker must be \"memory\" or \"redis\", got \"" + c.broker + "\"";
+  if (c.broker == "redis")
+    if (auto urls = parse_redis_urls(c.redis_url); std::holds_alternative<std::string>(urls))
+      return std::get<std::string>(urls);
   if (c.ws_path.empty() || c.ws_path[0] != '/')
     return "http.ws-path must start with /";
   if (c.http_host.empty())
@@ -131,6 +145,12 @@ settings to_settings(const switchboard_config& c) {
   s.max_body_bytes = static_cast<size_t>(c.max_body_bytes);
   s.handshake_timeout = to_ms(c.handshake_timeout);
   s.broker = c.broker;
+  if (c.broker == "redis")
+    s.redis_shards = std::get<std::vector<redis_endpoint>>(parse_redis_urls(c.redis_url));
+  s.redis_connect_timeout = to_ms(c.redis_connect_timeout);
+  s.redis_command_timeout = to_ms(c.redis_command_timeout);
+  s.redis_backoff_max = to_ms(c.redis_backoff_max);
+  s.redis_pool_size = static_cast<size_t>(c.redis_pool_size);
   s.node_id = c.node_id;
   s.max_frame_bytes = static_cast<size_t>(c.frame_size);
   s.max_queue_bytes = static_cast<size_t>(c.queue_size);

@@ -29,6 +29,11 @@ public:
   int64_t max_body_bytes = 1024 * 1024;
   caf::timespan handshake_timeout = std::chrono::seconds(10);
   std::string broker = "memory";
+  std::string redis_url = "redis://127.0.0.1:6379";
+  caf::timespan redis_connect_timeout = std::chrono::seconds(1);
+  caf::timespan redis_command_timeout = std::chrono::seconds(2);
+  caf::timespan redis_backoff_max = std::chrono::seconds(5);
+  int64_t redis_pool_size = 2;
   std::string node_id;
   int64_t frame_size = 64 * 1024;
   int64_t queue_size = 1024 * 1024;

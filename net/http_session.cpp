@@ -4,6 +4,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 #include "net/query.hpp"
 #include "net/server.hpp"
 #include "net/websocket_session.hpp"
@@ -81,6 +82,15 @@ void http_session::respond(const request& req) {
   auto keep = req.keep_alive();
   if (path == "/healthz")
     return send(make_response(http::status::ok, req.version(), keep, "ok\n", "text/plain"));
+  if (path == "/metrics")
+    return send(make_response(http::status::ok, req.version(), keep,
+                              metrics::global().render(), "text/plain; version=0.0.4"));
+  if (path == "/readyz") {
+    if (server_.ready())
+      return send(make_response(http::status::ok, req.version(), keep, "ready\n", "text/plain"));
+    return send(make_response(http::status::service_unavailable, req.version(), keep,
+                              error_body("the broker is unavailable")));
+  }
   if (path == server_.config().ws_path)
     return send(make_response(http::status::upgrade_required, req.version(), keep,
                               error_body("this path needs a WebSocket upgrade")));

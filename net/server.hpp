@@ -43,6 +43,10 @@ public:
   void shutdown();
 
   const settings& config() const { return *config_; }
+
+  /// What `/readyz` asks: true while the broker answers. Set before start().
+  void set_readiness(std::function<bool()> fn) { readiness_ = std::move(fn); }
+  bool ready() const { return !readiness_ || readiness_(); }
   boost::asio::io_context& context() { return ioc_; }
   std::string next_socket_id();
   caf::actor spawn_connection(const std::string& target, sink_ptr sink, std::string id);
@@ -55,6 +59,7 @@ public:
 private:
   std::shared_ptr<const settings> config_;
   connection_spawner spawner_;
+  std::function<bool()> readiness_;
   std::string node_id_;
   std::atomic<uint64_t> next_id_{0};
   // Declared before ioc_: handlers destroyed with ioc_ may still use them.

@@ -4,6 +4,7 @@
 #include <caf/send.hpp>
 
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 #include "actors/messages.hpp"
 #include "net/server.hpp"
 
@@ -58,6 +59,9 @@ void websocket_session::on_accept(beast::error_code ec) {
     return;
   }
   log::info("websocket", "socket ", id_, " opened");
+  count(metrics::global().sockets_open, 1);
+  count(metrics::global().sockets_opened);
+  counted_ = true;
   conn_ = server_.spawn_connection(target_, shared_from_this(), id_);
   arm_timer(server_.config().ping_interval);
   do_read();
@@ -95,6 +99,8 @@ void websocket_session::on_read(beast::error_code ec, size_t) {
   }
   if (!ws_.is_message_done())
     return do_read();
+  count(metrics::global().frames_in);
+  count(metrics::global().bytes_in, buffer_.size());
   caf::anon_send(conn_, frame_atom::value, beast::buffers_to_string(buffer_.data()),
                  ws_.got_binary());
   buffer_.consume(buffer_.size());
@@ -115,6 +121,7 @@ void websocket_session::send(frame_ptr frame) {
     discard_ = true;
     close_code_ = 4008;
     close_reason_ = "Slow consumer";
+    count(metrics::global().slow_consumers);
     inbox_.clear();
   } else {
     inbox_.push_back(std::move(frame));
@@ -183,10 +190,13 @@ void websocket_session::on_write(beast::error_code ec, size_t) {
   writing_ = false;
   if (ec)
     return; // the read side sees the failure too and finishes
+  auto size = outbox_[next_]->size();
+  count(metrics::global().frames_out);
+  count(metrics::global().bytes_out, size);
   {
     std::lock_guard<std::mutex> guard{mutex_};
     if (!discard_)
-      queued_bytes_ -= outbox_[next_]->size();
+      queued_bytes_ -= size;
   }
   outbox_[next_++].reset();
   do_write();
@@ -238,6 +248,8 @@ void websocket_session::finish(uint16_t code) {
   }
   outbox_.clear();
   log::info("websocket", "socket ", id_, " closed ", code);
+  if (counted_)
+    count(metrics::global().sockets_open, -1);
   caf::anon_send(conn_, closed_atom::value, code);
   conn_ = nullptr;
   server_.remove(this);

@@ -86,6 +86,7 @@ private:
   bool close_started_ = false;
   uint16_t teardown_code_ = 0;
   bool finished_ = false;
+  bool counted_ = false;     ///< counted in sockets_open
 };
 
 } // namespace sb

@@ -4,6 +4,8 @@
 #include <caf/all.hpp>
 #include <chrono>
 
+#include "actors/metrics.hpp"
+
 namespace sb {
 
 namespace {
@@ -35,7 +37,10 @@ uint64_t memory_broker_state::publish(const std::string& channel, const std::str
 
 void memory_broker_state::add(std::unordered_map<std::string, std::vector<caf::actor>>& map,
                               const std::string& key, caf::actor who) {
-  auto& list = map[key];
+  auto [it, added] = map.try_emplace(key);
+  if (added)
+    count(&map == &channels ? metrics::global().channels : metrics::global().stream_keys, 1);
+  auto& list = it->second;
   if (std::find(list.begin(), list.end(), who) == list.end())
     list.push_back(std::move(who));
 }
@@ -47,8 +52,10 @@ void memory_broker_state::remove(std::unordered_map<std::string, std::vector<caf
     return;
   auto& list = i->second;
   list.erase(std::remove(list.begin(), list.end(), who), list.end());
-  if (list.empty())
+  if (list.empty()) {
     map.erase(i);
+    count(&map == &channels ? metrics::global().channels : metrics::global().stream_keys, -1);
+  }
 }
 
 caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self) {

@@ -79,6 +79,7 @@ TEST_F(handshake_test, WelcomeIsFirstAndListsStartedClientsInSpecOrder) {
   const auto& user = welcome.at("user");
   EXPECT_EQ(user.at("id").get<std::string>().rfind("guest-", 0), 0u) << user;
   EXPECT_EQ(user.at("name"), user.at("id")) << "without ?name= the name is the id";
+  EXPECT_EQ(user.size(), 2u) << user;
   json expected = json::array({{{"name", "chat"}, {"stream", s1}, {"strategy", "pub-sub"}},
                                {{"name", "chat"}, {"stream", s2}, {"strategy", "streams"}}});
   EXPECT_EQ(welcome.at("clients"), expected) << "no `recovered` without `since`";
@@ -87,11 +88,11 @@ TEST_F(handshake_test, WelcomeIsFirstAndListsStartedClientsInSpecOrder) {
   std::vector<std::string> order;
   for (const auto& f : frames)
     order.push_back(f.value("event", "?") + "@" + (f.value("stream", "") == s1 ? "1" : "2"));
-  auto pos = [&](const std::string& x) { return std::find(order.begin(), order.end(), x); };
-  ASSERT_NE(pos("history@1"), order.end()) << json(order);
-  ASSERT_NE(pos("history@2"), order.end()) << json(order);
-  ASSERT_NE(pos("joined@1"), order.end()) << json(order);
-  ASSERT_NE(pos("joined@2"), order.end()) << json(order);
+  auto pos = [&](const std::string& x) {
+    return std::find(order.begin(), order.end(), x) - order.begin();
+  };
+  for (const auto* x : {"history@1", "history@2", "joined@1", "joined@2"})
+    ASSERT_LT(pos(x), 4) << x << " missing from " << json(order);
   EXPECT_LT(pos("history@1"), pos("history@2")) << json(order);
   EXPECT_LT(pos("history@1"), pos("joined@1")) << json(order);
   EXPECT_LT(pos("history@2"), pos("joined@2")) << json(order);
@@ -124,7 +125,8 @@ TEST_F(handshake_test, NameParameterNamesTheGuest) {
   EXPECT_EQ(welcome.at("user").at("name"), "Ada");
   EXPECT_EQ(welcome.at("user").at("id").get<std::string>().rfind("guest-", 0), 0u);
   ws_client spaced;
-  welcome = welcome_for(spaced, json::array({chat_spec(test_stream())}), {{"name", "Ada Lovelace"}});
+  welcome = welcome_for(spaced, json::array({chat_spec(test_stream())}),
+                        {{"name", "Ada Lovelace"}});
   EXPECT_EQ(welcome.at("user").at("name"), "Ada Lovelace") << "the name is percent-decoded";
 }
 
@@ -213,7 +215,8 @@ INSTANTIATE_TEST_SUITE_P(
              {{"name", "chat"}, {"stream", "stream:1"}, {"strategy", "streams"}, {"since", "abc"}},
              "invalid_frame"},
     bad_spec{"SinceWithThreeParts",
-             {{"name", "chat"}, {"stream", "stream:1"}, {"strategy", "streams"}, {"since", "1-2-3"}},
+             {{"name", "chat"}, {"stream", "stream:1"}, {"strategy", "streams"},
+              {"since", "1-2-3"}},
              "invalid_frame"},
     bad_spec{"SinceWithEmptySeq",
              {{"name", "chat"}, {"stream", "stream:1"}, {"strategy", "streams"}, {"since", "1-"}},

@@ -9,78 +9,85 @@
 #include <gtest/gtest.h>
 
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
 namespace sb::test {
 namespace {
 
+// 6000 texts of 4000 bytes, ~24 MB: far past the kernel buffers plus 1 MiB.
+constexpr int total = 6000;
+constexpr int window = 16;  // the writer's sends in flight
+
+// "#000042:xxxx...", 4000 bytes; the label lets readers check the order.
+std::string label_of(int i) {
+  return "#" + std::to_string(1'000'000 + i).substr(1) + ":";
+}
+std::string text_of(int i) {
+  return label_of(i) + std::string(3992, 'x');
+}
+
+// Sends every text, keeping at most `window` unacknowledged so the writer
+// never becomes a slow consumer itself; returns an error frame if one came.
+std::string flood(chat_peer& writer) {
+  int sent = 0;
+  int acked = 0;
+  int echoed = 0;
+  while (acked < total || echoed < total) {
+    while (sent < total && sent - acked < window) {
+      writer.ws.send_json(send_command(writer.stream, text_of(sent), std::to_string(sent)));
+      ++sent;
+    }
+    auto f = writer.ws.read_json();
+    auto type = f.value("type", "");
+    if (type == "error") return f.dump().substr(0, 300);
+    acked += type == "ack";
+    echoed += is_event(f, "message", writer.stream);
+  }
+  return {};
+}
+
+// Reads until all `total` messages arrived, in order; notes whether `gone` left.
+void read_all_in_order(chat_peer& reader, const json& gone, bool& gone_left) {
+  int received = 0;
+  reader.ws.read_until([&](const json& f) {
+    if (is_event(f, "left") && f["data"]["user"] == gone) gone_left = true;
+    if (!is_event(f, "message", reader.stream)) return false;
+    auto text = f["data"]["text"].get<std::string>();
+    if (text.rfind(label_of(received), 0) != 0)
+      throw std::runtime_error("message " + std::to_string(received) + " was " + text.substr(0, 8));
+    return ++received == total;
+  }, 2 * total);
+}
+
 TEST(slow_consumer_test, SlowSocketIsClosedWith4008WhileOthersGetEverything) {
   server_process server({"--limits.commands-per-second=0"});
   auto stream = test_stream();
-  // 6000 texts of 4000 bytes, ~24 MB: far past the kernel buffers plus 1 MiB.
-  const int total = 6000;
-  const int window = 16;
-  const std::string filler(3992, 'x');
-  // "#000042:" numbers each text, so the reader can check the order.
-  auto label_of = [](int i) { return "#" + std::to_string(1'000'000 + i).substr(1) + ":"; };
-
   chat_peer reader(server.port(), stream, "streams");
   ws_options tiny;
   tiny.receive_buffer = 4096;
   chat_peer slow(server.port(), stream, "streams", {}, tiny);  // reads its opening, then stops
   chat_peer writer(server.port(), stream, "streams");
 
-  // The reader drains on its own thread, checking every message arrives in order.
-  int received = 0;
   bool slow_left = false;  // written by the reader thread until it is joined
   std::string reader_error;
   std::thread reader_thread([&] {
     try {
-      reader.ws.read_until([&](const json& f) {
-        if (is_event(f, "left", stream) && f["data"]["user"] == slow.user) slow_left = true;
-        if (!is_event(f, "message", stream)) return false;
-        auto text = f["data"]["text"].get<std::string>();
-        auto expected = label_of(received);
-        if (text.compare(0, expected.size(), expected) != 0)
-          throw std::runtime_error("reader got " + text.substr(0, 8) + " as message " +
-                                   std::to_string(received));
-        return ++received == total;
-      }, 2 * total);
+      read_all_in_order(reader, slow.user, slow_left);
     } catch (const std::exception& e) {
       reader_error = e.what();
     }
   });
-
-  // Joins the reader even when the writer below throws (a read timeout).
-  struct joiner {
-    std::thread& t;
-    ~joiner() {
-      if (t.joinable()) t.join();
-    }
-  } join_reader{reader_thread};
-
-  // The writer keeps at most `window` sends in flight so it never falls behind itself.
-  auto text_of = [&](int i) { return label_of(i) + filler; };
-  int sent = 0;
-  int acked = 0;
-  int echoed = 0;
   std::string writer_error;
-  while ((acked < total || echoed < total) && writer_error.empty()) {
-    while (sent < total && sent - acked < window) {
-      writer.ws.send_json(send_command(stream, text_of(sent), std::to_string(sent)));
-      ++sent;
-    }
-    auto f = writer.ws.read_json();
-    auto type = f.value("type", "");
-    if (type == "ack") ++acked;
-    if (type == "error") writer_error = f.dump().substr(0, 300);
-    if (is_event(f, "message", stream)) ++echoed;
+  try {
+    writer_error = flood(writer);
+  } catch (const std::exception& e) {
+    writer_error = e.what();
   }
   reader_thread.join();
   ASSERT_EQ(writer_error, "");
-  EXPECT_EQ(reader_error, "");
-  EXPECT_EQ(received, total);
+  ASSERT_EQ(reader_error, "");
 
   auto closed = slow.ws.expect_close();
   EXPECT_EQ(closed.code, 4008);

@@ -36,18 +36,17 @@ void ws_client::connect(uint16_t port, const std::string& target, ws_options opt
       for (const auto& [name, value] : headers)
         req.set(name, value);
     }));
-  websocket::response_type res;
   beast::error_code ec;
-  ws_->handshake(res, "127.0.0.1:" + std::to_string(port), target, ec);
+  ws_->handshake("127.0.0.1:" + std::to_string(port), target, ec);
   if (ec) throw std::runtime_error("websocket upgrade of " + target + " failed: " + ec.message());
 }
 
 void ws_client::fail(const char* what, const beast::error_code& ec) {
   if (ec == websocket::error::closed) {
     auto r = ws_->reason();
-    throw std::runtime_error(std::string(what) + ": server closed the socket with " +
-                             std::to_string(r.code) + " '" + std::string(r.reason.data(), r.reason.size()) +
-                             "'");
+    std::string reason(r.reason.data(), r.reason.size());
+    throw std::runtime_error(std::string(what) + ": server closed the socket with "
+                             + std::to_string(r.code) + " '" + reason + "'");
   }
   if (ec == boost::asio::error::timed_out)
     throw std::runtime_error(std::string(what) + ": timed out");

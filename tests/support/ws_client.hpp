@@ -42,6 +42,7 @@ public:
   ws_client();
   /// Connects and completes the upgrade; throws when either fails.
   ws_client(uint16_t port, const std::string& target, ws_options opts = {});
+  /// Drops the TCP connection without a close handshake (see close()).
   ~ws_client();
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;

@@ -1,0 +1,84 @@
+#include "redis/redis_broker.hpp"
+
+#include <caf/all.hpp>
+
+#include "redis/redis_commands.hpp"
+#include "redis/redis_listener.hpp"
+#include "redis/redis_subscriber.hpp"
+#include "redis/shard.hpp"
+
+namespace sb {
+
+namespace {
+
+/// Forwards subscriber or listener traffic to the actor of the key's shard.
+/// The shard actors are linked: they stop when the router stops.
+caf::behavior shard_router(caf::event_based_actor* self, std::vector<caf::actor> shards) {
+  for (auto& s : shards)
+    self->link_to(s);
+  auto pick = [shards](const std::string& key) {
+    return shards[shard_of_key(key, shards.size())];
+  };
+  return {
+    [self, pick](subscribe_atom, const std::string& channel, const caf::actor& topic) {
+      return self->delegate(pick(channel), subscribe_atom::value, channel, topic);
+    },
+    [self, pick](unsubscribe_atom, const std::string& channel, const caf::actor& topic) {
+      self->send(pick(channel), unsubscribe_atom::value, channel, topic);
+    },
+    [self, pick](listen_atom, const std::string& key, const caf::actor& topic) {
+      return self->delegate(pick(key), listen_atom::value, key, topic);
+    },
+    [self, pick](unlisten_atom, const std::string& key, const caf::actor& topic) {
+      self->send(pick(key), unlisten_atom::value, key, topic);
+    },
+  };
+}
+
+/// Sends all commands on one key to the same command actor, so that they run
+/// in the order they were sent (two sends from one socket keep their order).
+caf::behavior command_router(caf::event_based_actor* self, std::vector<caf::actor> pool) {
+  for (auto& a : pool)
+    self->link_to(a);
+  auto pick = [pool](const std::string& key) { return pool[fnv1a(key) % pool.size()]; };
+  return {
+    [self, pick](xadd_atom, const std::string& key, std::vector<std::string>& fields,
+                 uint64_t maxlen) {
+      return self->delegate(pick(key), xadd_atom::value, key, std::move(fields), maxlen);
+    },
+    [self, pick](publish_atom, const std::string& channel, std::string& payload) {
+      return self->delegate(pick(channel), publish_atom::value, channel, std::move(payload));
+    },
+    [self, pick](tail_atom, const std::string& key, uint64_t count) {
+      return self->delegate(pick(key), tail_atom::value, key, count);
+    },
+    [self, pick](replay_atom, const std::string& key, const std::string& after, uint64_t n) {
+      return self->delegate(pick(key), replay_atom::value, key, after, n);
+    },
+  };
+}
+
+template <class Fn>
+caf::actor spawn_router(caf::actor_system& sys, const redis_broker_config& cfg,
+                        const std::shared_ptr<broker_status>& status, Fn fn) {
+  std::vector<caf::actor> shards;
+  for (auto& ep : cfg.shards)
+    shards.push_back(sys.spawn(fn, ep, cfg.timeouts, status));
+  return sys.spawn(shard_router, std::move(shards));
+}
+
+} // namespace
+
+broker_handles spawn_redis_broker(caf::actor_system& sys, const redis_broker_config& cfg,
+                                  std::shared_ptr<broker_status> status) {
+  broker_handles out;
+  std::vector<caf::actor> pool;
+  for (size_t i = 0; i < cfg.pool_size; ++i)
+    pool.push_back(sys.spawn(redis_command_actor, cfg.shards, cfg.timeouts, status));
+  out.command = sys.spawn(command_router, std::move(pool));
+  out.subscriber = spawn_router(sys, cfg, status, redis_subscriber);
+  out.listener = spawn_router(sys, cfg, status, redis_listener);
+  return out;
+}
+
+} // namespace sb

@@ -1,0 +1,31 @@
+#pragma once
+// The Redis broker: the same three roles as the memory broker, spread over
+// detached actors so that no scheduler thread blocks on Redis.
+//   command:    a router over a pool of redis_command_actor (one connection
+//               per shard each), by key so one key's commands stay in order;
+//   subscriber: a router that forwards each channel to the subscriber of
+//               its shard;
+//   listener:   a router that forwards each key to the stream listener of
+//               its shard.
+// Keys go to shards by shard_of_key (redis/shard.hpp), the same on all nodes.
+
+#include <caf/fwd.hpp>
+#include <memory>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "redis/broker_status.hpp"
+#include "redis/redis_client.hpp"
+
+namespace sb {
+
+struct redis_broker_config {
+  std::vector<redis_endpoint> shards;
+  redis_timeouts timeouts;
+  size_t pool_size = 2;
+};
+
+broker_handles spawn_redis_broker(caf::actor_system& sys, const redis_broker_config& cfg,
+                                  std::shared_ptr<broker_status> status);
+
+} // namespace sb

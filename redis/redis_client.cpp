@@ -1,0 +1,227 @@
+#include "redis/redis_client.hpp"
+
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <random>
+
+#include "actors/log.hpp"
+#include "actors/metrics.hpp"
+
+namespace sb {
+
+void reply_deleter::operator()(redisReply* r) const {
+  freeReplyObject(r);
+}
+
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+std::vector<const char*> argv_ptrs(const std::vector<std::string>& argv,
+                                   std::vector<size_t>& lens) {
+  std::vector<const char*> ptrs;
+  ptrs.reserve(argv.size());
+  lens.clear();
+  for (auto& a : argv) {
+    ptrs.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return ptrs;
+}
+
+} // namespace
+
+redis_client::redis_client(redis_endpoint endpoint, redis_timeouts timeouts, std::string name)
+  : endpoint_(std::move(endpoint)), timeouts_(timeouts), name_(std::move(name)) {
+}
+
+redis_client::~redis_client() {
+  if (ctx_)
+    redisFree(ctx_);
+}
+
+bool redis_client::ensure_connected() {
+  if (ctx_)
+    return true;
+  auto now = clock::now();
+  if (now < next_attempt_)
+    return false;
+  auto tv = to_timeval(timeouts_.connect);
+  ctx_ = endpoint_.unix_path.empty()
+           ? redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, tv)
+           : redisConnectUnixWithTimeout(endpoint_.unix_path.c_str(), tv);
+  if (ctx_ == nullptr || ctx_->err) {
+    disconnect(ctx_ ? ctx_->errstr : "out of memory");
+    return false;
+  }
+  redisSetTimeout(ctx_, to_timeval(timeouts_.command));
+  redisEnableKeepAlive(ctx_);
+  if (!handshake())
+    return false;
+  if (ever_connected_) {
+    ++reconnects_;
+    count(metrics::global().broker_reconnects);
+    log::info("redis", name_, " reconnected to ", endpoint_.describe());
+  }
+  ever_connected_ = true;
+  down_logged_ = false;
+  delay_ = std::chrono::milliseconds{0};
+  return true;
+}
+
+bool redis_client::handshake() {
+  if (!endpoint_.password.empty()) {
+    auto r = command({"AUTH", endpoint_.password});
+    if (!r || reply::is_error(r.get())) {
+      disconnect("AUTH failed");
+      return false;
+    }
+  }
+  if (endpoint_.db != 0) {
+    auto r = command({"SELECT", std::to_string(endpoint_.db)});
+    if (!r || reply::is_error(r.get())) {
+      disconnect("SELECT failed");
+      return false;
+    }
+  }
+  auto r = command({"CLIENT", "SETNAME", "switchboard-" + name_});
+  return r != nullptr;
+}
+
+void redis_client::disconnect(const std::string& why) {
+  if (ctx_) {
+    redisFree(ctx_);
+    ctx_ = nullptr;
+  }
+  if (!down_logged_) {
+    log::warning("redis", name_, " lost ", endpoint_.describe(), ": ", why);
+    down_logged_ = true;
+  }
+  // Capped exponential backoff with jitter, so that a fleet of nodes does
+  // not reconnect in lockstep when Redis comes back.
+  thread_local std::mt19937 rng{std::random_device{}()};
+  delay_ = std::min(timeouts_.backoff_max,
+                    std::max(std::chrono::milliseconds{100}, delay_ * 2));
+  std::uniform_int_distribution<long> jitter(delay_.count() / 2, delay_.count());
+  next_attempt_ = clock::now() + std::chrono::milliseconds{jitter(rng)};
+}
+
+reply_ptr redis_client::command(const std::vector<std::string>& argv) {
+  if (!ctx_)
+    return nullptr;
+  std::vector<size_t> lens;
+  auto ptrs = argv_ptrs(argv, lens);
+  auto r = static_cast<redisReply*>(
+    redisCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data()));
+  if (r == nullptr) {
+    disconnect(ctx_->errstr);
+    return nullptr;
+  }
+  return reply_ptr{r};
+}
+
+bool redis_client::append(const std::vector<std::string>& argv) {
+  if (!ctx_)
+    return false;
+  std::vector<size_t> lens;
+  auto ptrs = argv_ptrs(argv, lens);
+  if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data())
+      != REDIS_OK) {
+    disconnect(ctx_->errstr);
+    return false;
+  }
+  return true;
+}
+
+bool redis_client::flush() {
+  if (!ctx_)
+    return false;
+  int done = 0;
+  while (!done)
+    if (redisBufferWrite(ctx_, &done) != REDIS_OK) {
+      disconnect(ctx_->errstr);
+      return false;
+    }
+  return true;
+}
+
+bool redis_client::wait_readable(std::chrono::milliseconds timeout, bool& readable) {
+  readable = false;
+  if (!ctx_)
+    return false;
+  pollfd pfd{ctx_->fd, POLLIN, 0};
+  int n = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+  if (n < 0)
+    return errno == EINTR;
+  if (n == 0)
+    return true;
+  if (redisBufferRead(ctx_) != REDIS_OK) {
+    disconnect(ctx_->errstr[0] ? ctx_->errstr : "connection closed");
+    return false;
+  }
+  readable = true;
+  return true;
+}
+
+reply_ptr redis_client::next_reply(bool& failed) {
+  failed = false;
+  if (!ctx_)
+    return nullptr;
+  void* r = nullptr;
+  if (redisGetReplyFromReader(ctx_, &r) != REDIS_OK) {
+    failed = true;
+    disconnect(ctx_->errstr);
+    return nullptr;
+  }
+  return reply_ptr{static_cast<redisReply*>(r)};
+}
+
+namespace reply {
+
+bool is_error(const redisReply* r) {
+  return r == nullptr || r->type == REDIS_REPLY_ERROR;
+}
+
+bool is_nil(const redisReply* r) {
+  return r != nullptr && r->type == REDIS_REPLY_NIL;
+}
+
+bool is_array(const redisReply* r) {
+  return r != nullptr && r->type == REDIS_REPLY_ARRAY;
+}
+
+size_t size(const redisReply* r) {
+  return is_array(r) ? r->elements : 0;
+}
+
+const redisReply* at(const redisReply* r, size_t i) {
+  return is_array(r) && i < r->elements ? r->element[i] : nullptr;
+}
+
+std::string str(const redisReply* r) {
+  if (r == nullptr)
+    return {};
+  if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS
+      || r->type == REDIS_REPLY_ERROR)
+    return std::string{r->str, r->len};
+  if (r->type == REDIS_REPLY_INTEGER)
+    return std::to_string(r->integer);
+  return {};
+}
+
+long long integer(const redisReply* r) {
+  if (r == nullptr)
+    return 0;
+  if (r->type == REDIS_REPLY_INTEGER)
+    return r->integer;
+  return std::atoll(str(r).c_str());
+}
+
+} // namespace reply
+
+} // namespace sb

@@ -1,0 +1,97 @@
+#pragma once
+// One hiredis connection, owned by one detached actor: connect with a
+// timeout, AUTH/SELECT, reconnect with capped exponential backoff and
+// jitter, synchronous commands, and the append/flush/poll/read pieces the
+// subscriber and stream listener need to wait on a socket and a mailbox at
+// once. Every reply is checked; an I/O error drops the connection.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "redis/redis_url.hpp"
+
+struct redisContext;
+struct redisReply;
+
+namespace sb {
+
+struct reply_deleter {
+  void operator()(redisReply* r) const;
+};
+
+using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+
+struct redis_timeouts {
+  std::chrono::milliseconds connect{1000};
+  std::chrono::milliseconds command{2000};
+  std::chrono::milliseconds backoff_max{5000};
+};
+
+class redis_client {
+public:
+  using clock = std::chrono::steady_clock;
+
+  redis_client(redis_endpoint endpoint, redis_timeouts timeouts, std::string name);
+  ~redis_client();
+  redis_client(const redis_client&) = delete;
+  redis_client& operator=(const redis_client&) = delete;
+
+  bool connected() const { return ctx_ != nullptr; }
+
+  /// Connects unless connected or still backing off. True when connected.
+  bool ensure_connected();
+
+  /// Sends one command and waits for its reply (bounded by the command
+  /// timeout). nullptr when the connection failed; it is then dropped.
+  reply_ptr command(const std::vector<std::string>& argv);
+
+  /// Queues a command without waiting for its reply.
+  bool append(const std::vector<std::string>& argv);
+
+  /// Writes everything appended. False (and disconnected) on error.
+  bool flush();
+
+  /// Waits up to `timeout` for data and reads what arrived; the replies are
+  /// then taken with next_reply(). False (and disconnected) on error/EOF.
+  bool wait_readable(std::chrono::milliseconds timeout, bool& readable);
+
+  /// The next complete reply already read, or nullptr. `failed` is set on a
+  /// protocol error (and the connection is dropped).
+  reply_ptr next_reply(bool& failed);
+
+  /// Drops the connection; the next ensure_connected() waits out the backoff.
+  void disconnect(const std::string& why);
+
+  const redis_endpoint& endpoint() const { return endpoint_; }
+
+  /// Reconnects after the first connection (for metrics and logs).
+  uint64_t reconnects() const { return reconnects_; }
+
+private:
+  bool handshake();
+
+  redis_endpoint endpoint_;
+  redis_timeouts timeouts_;
+  std::string name_;
+  redisContext* ctx_ = nullptr;
+  clock::time_point next_attempt_{};
+  std::chrono::milliseconds delay_{0};
+  bool ever_connected_ = false;
+  bool down_logged_ = false;
+  uint64_t reconnects_ = 0;
+};
+
+/// Helpers to read replies without touching hiredis types elsewhere.
+namespace reply {
+bool is_error(const redisReply* r);
+bool is_nil(const redisReply* r);
+bool is_array(const redisReply* r);
+size_t size(const redisReply* r);
+const redisReply* at(const redisReply* r, size_t i);
+std::string str(const redisReply* r);
+long long integer(const redisReply* r);
+} // namespace reply
+
+} // namespace sb

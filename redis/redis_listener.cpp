@@ -1,0 +1,196 @@
+#include "redis/redis_listener.hpp"
+
+#include <algorithm>
+#include <caf/all.hpp>
+#include <map>
+
+#include "actors/messages.hpp"
+#include "actors/log.hpp"
+#include "actors/metrics.hpp"
+#include "redis/redis_entries.hpp"
+
+namespace sb {
+
+namespace {
+
+constexpr std::chrono::milliseconds poll_interval{5};
+constexpr const char* block_ms = "2000";
+constexpr const char* batch = "512";
+
+class listener {
+public:
+  listener(caf::blocking_actor* self, const redis_endpoint& ep, redis_timeouts t,
+           std::shared_ptr<broker_status> status)
+    : self_(self),
+      main_(ep, t, "listener"),
+      control_(ep, t, "listener-control"),
+      health_(std::move(status)) {
+  }
+
+  caf::result<std::string> listen(const std::string& key, caf::actor topic) {
+    auto i = keys_.find(key);
+    if (i == keys_.end()) {
+      auto start = start_id(key);
+      if (!start)
+        return make_error(ec::unavailable);
+      i = keys_.emplace(key, key_state{*start, {}}).first;
+      count(metrics::global().stream_keys, 1);
+      dirty_ = true;
+    }
+    auto& topics = i->second.topics;
+    if (std::find(topics.begin(), topics.end(), topic) == topics.end())
+      topics.push_back(std::move(topic));
+    return i->second.last.str();
+  }
+
+  void unlisten(const std::string& key, const caf::actor& topic) {
+    auto i = keys_.find(key);
+    if (i == keys_.end())
+      return;
+    auto& topics = i->second.topics;
+    topics.erase(std::remove(topics.begin(), topics.end(), topic), topics.end());
+    if (topics.empty()) {
+      keys_.erase(i);
+      count(metrics::global().stream_keys, -1);
+      dirty_ = true;
+    }
+  }
+
+  void step() {
+    if (!main_.connected() && !reconnect()) {
+      self_->await_data(caf::make_timestamp() + poll_interval);
+      return;
+    }
+    if (dirty_ && reading_)
+      unblock();
+    if (!reading_ && !keys_.empty())
+      issue_read();
+    if (!reading_) {
+      self_->await_data(caf::make_timestamp() + poll_interval);
+      return;
+    }
+    bool readable = false;
+    if (!main_.wait_readable(poll_interval, readable))
+      return lost();
+    bool failed = false;
+    while (auto r = main_.next_reply(failed))
+      on_read(r.get());
+    if (failed)
+      lost();
+  }
+
+private:
+  struct key_state {
+    stream_id last;
+    std::vector<caf::actor> topics;
+  };
+
+  /// Where live delivery of a new key starts: its last generated id.
+  std::optional<stream_id> start_id(const std::string& key) {
+    if (!control_.ensure_connected())
+      return std::nullopt;
+    auto info = control_.command({"XINFO", "STREAM", key});
+    if (!info)
+      return std::nullopt;
+    if (reply::is_error(info.get()))
+      return stream_id{}; // no such key yet: everything will be new
+    return last_generated_id(info.get());
+  }
+
+  bool reconnect() {
+    if (!main_.ensure_connected())
+      return false;
+    auto id = main_.command({"CLIENT", "ID"});
+    if (!id)
+      return false;
+    client_id_ = std::to_string(reply::integer(id.get()));
+    health_.set(true);
+    reading_ = false;
+    return true;
+  }
+
+  void lost() {
+    health_.set(false);
+    reading_ = false;
+  }
+
+  void unblock() {
+    // Retried each round until the XREAD returns: the UNBLOCK may overtake
+    // the XREAD it is meant for, as they travel on different connections.
+    if (control_.ensure_connected())
+      control_.command({"CLIENT", "UNBLOCK", client_id_});
+  }
+
+  void issue_read() {
+    std::vector<std::string> argv{"XREAD", "COUNT", batch, "BLOCK", block_ms, "STREAMS"};
+    argv.reserve(argv.size() + 2 * keys_.size());
+    for (auto& [key, st] : keys_)
+      argv.push_back(key);
+    for (auto& [key, st] : keys_)
+      argv.push_back(st.last.str());
+    dirty_ = false;
+    log::debug("redis", "listener reads ", keys_.size(), " keys");
+    reading_ = main_.append(argv) && main_.flush();
+    if (!reading_)
+      lost();
+  }
+
+  void on_read(const redisReply* r) {
+    reading_ = false;
+    log::debug("redis", "listener got ", reply::size(r), " streams");
+    if (reply::is_error(r)) {
+      main_.disconnect(reply::str(r));
+      return lost();
+    }
+    for (size_t i = 0; i < reply::size(r); ++i) {
+      auto stream = reply::at(r, i);
+      auto key = reply::str(reply::at(stream, 0));
+      auto k = keys_.find(key);
+      if (k == keys_.end())
+        continue;
+      for (auto& entry : parse_entries(reply::at(stream, 1)))
+        deliver(k->second, key, entry);
+    }
+  }
+
+  void deliver(key_state& st, const std::string& key, const stream_entry& entry) {
+    auto id = stream_id::parse(entry.id);
+    if (!id || *id <= st.last)
+      return;
+    st.last = *id;
+    for (auto& topic : st.topics)
+      self_->send(topic, entry_atom::value, key, entry);
+  }
+
+  caf::blocking_actor* self_;
+  redis_client main_;
+  redis_client control_;
+  broker_status::flag health_;
+  std::map<std::string, key_state> keys_;
+  std::string client_id_;
+  bool reading_ = false; ///< an XREAD is outstanding on main_
+  bool dirty_ = false;   ///< the key set changed since that XREAD
+};
+
+} // namespace
+
+void redis_listener(caf::blocking_actor* self, redis_endpoint endpoint, redis_timeouts timeouts,
+                    std::shared_ptr<broker_status> status) {
+  listener l{self, endpoint, timeouts, std::move(status)};
+  bool running = true;
+  while (running) {
+    while (running && self->has_next_message())
+      self->receive(
+        [&](listen_atom, const std::string& key, caf::actor& topic) {
+          return l.listen(key, std::move(topic));
+        },
+        [&](unlisten_atom, const std::string& key, const caf::actor& topic) {
+          l.unlisten(key, topic);
+        },
+        [&](caf::exit_msg&) { running = false; });
+    if (running)
+      l.step();
+  }
+}
+
+} // namespace sb

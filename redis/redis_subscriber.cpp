@@ -1,0 +1,166 @@
+#include "redis/redis_subscriber.hpp"
+
+#include <algorithm>
+#include <caf/all.hpp>
+#include <unordered_map>
+
+#include "actors/messages.hpp"
+#include "actors/metrics.hpp"
+
+namespace sb {
+
+namespace {
+
+/// How long the loop waits on the socket before it looks at the mailbox.
+constexpr std::chrono::milliseconds poll_interval{5};
+
+class subscriber {
+public:
+  subscriber(caf::blocking_actor* self, const redis_endpoint& ep, redis_timeouts t,
+             std::shared_ptr<broker_status> status)
+    : self_(self), client_(ep, t, "subscriber"), health_(std::move(status)) {
+  }
+
+  caf::result<ok_atom> subscribe(const std::string& channel, caf::actor topic) {
+    auto [it, added] = channels_.try_emplace(channel);
+    if (added)
+      count(metrics::global().channels, 1);
+    auto& topics = it->second;
+    if (std::find(topics.begin(), topics.end(), topic) == topics.end())
+      topics.push_back(std::move(topic));
+    if (confirmed_.count(channel))
+      return ok_atom::value;
+    if (!client_.connected()) {
+      auto t = topics.back(); // forget() may erase the list
+      forget(channel, t);
+      return make_error(ec::unavailable);
+    }
+    auto& waiting = pending_[channel];
+    if (waiting.empty() && !(client_.append({"SUBSCRIBE", channel}) && client_.flush())) {
+      pending_.erase(channel);
+      return make_error(ec::unavailable);
+    }
+    auto rp = self_->make_response_promise();
+    pending_[channel].push_back(rp);
+    return rp;
+  }
+
+  void unsubscribe(const std::string& channel, const caf::actor& topic) {
+    forget(channel, topic);
+  }
+
+  /// One round: (re)connect if needed, then wait briefly for Redis data.
+  void step() {
+    if (!client_.connected() && !reconnect()) {
+      self_->await_data(caf::make_timestamp() + poll_interval);
+      return;
+    }
+    bool readable = false;
+    if (!client_.wait_readable(poll_interval, readable))
+      return lost();
+    bool failed = false;
+    while (auto r = client_.next_reply(failed))
+      on_reply(r.get());
+    if (failed)
+      lost();
+  }
+
+private:
+  void forget(const std::string& channel, const caf::actor& topic) {
+    auto i = channels_.find(channel);
+    if (i == channels_.end())
+      return;
+    auto& topics = i->second;
+    topics.erase(std::remove(topics.begin(), topics.end(), topic), topics.end());
+    if (!topics.empty())
+      return;
+    channels_.erase(i);
+    count(metrics::global().channels, -1);
+    confirmed_.erase(channel);
+    if (client_.connected())
+      client_.append({"UNSUBSCRIBE", channel}) && client_.flush();
+  }
+
+  bool reconnect() {
+    if (!client_.ensure_connected())
+      return false;
+    health_.set(true);
+    confirmed_.clear();
+    // Resubscribe in batches; confirmations arrive as replies.
+    std::vector<std::string> argv{"SUBSCRIBE"};
+    for (auto& [channel, topics] : channels_) {
+      argv.push_back(channel);
+      if (argv.size() == 512) {
+        client_.append(argv);
+        argv.resize(1);
+      }
+    }
+    if (argv.size() > 1)
+      client_.append(argv);
+    return client_.flush();
+  }
+
+  void lost() {
+    health_.set(false);
+    confirmed_.clear();
+    for (auto& [channel, waiting] : pending_) {
+      for (auto& rp : waiting)
+        rp.deliver(make_error(ec::unavailable));
+      if (channels_.erase(channel))
+        count(metrics::global().channels, -1);
+    }
+    pending_.clear();
+  }
+
+  void on_reply(const redisReply* r) {
+    auto kind = reply::str(reply::at(r, 0));
+    auto channel = reply::str(reply::at(r, 1));
+    if (kind == "message") {
+      auto i = channels_.find(channel);
+      if (i == channels_.end())
+        return;
+      auto payload = reply::str(reply::at(r, 2));
+      for (auto& topic : i->second)
+        self_->send(topic, message_atom::value, channel, payload);
+    } else if (kind == "subscribe") {
+      if (!channels_.count(channel))
+        return;
+      confirmed_.insert({channel, true});
+      if (auto i = pending_.find(channel); i != pending_.end()) {
+        for (auto& rp : i->second)
+          rp.deliver(ok_atom::value);
+        pending_.erase(i);
+      }
+    }
+  }
+
+  caf::blocking_actor* self_;
+  redis_client client_;
+  broker_status::flag health_;
+  std::unordered_map<std::string, std::vector<caf::actor>> channels_;
+  std::unordered_map<std::string, bool> confirmed_;
+  std::unordered_map<std::string, std::vector<caf::response_promise>> pending_;
+};
+
+} // namespace
+
+void redis_subscriber(caf::blocking_actor* self, redis_endpoint endpoint,
+                      redis_timeouts timeouts, std::shared_ptr<broker_status> status) {
+  subscriber sub{self, endpoint, timeouts, std::move(status)};
+  bool running = true;
+  while (running) {
+    while (running && self->has_next_message())
+      self->receive(
+        [&](subscribe_atom, const std::string& channel, caf::actor& topic) {
+          return sub.subscribe(channel, std::move(topic));
+        },
+        [&](unsubscribe_atom, const std::string& channel, const caf::actor& topic) {
+          sub.unsubscribe(channel, topic);
+        },
+        [&](caf::exit_msg&) { running = false; });
+    if (running)
+      sub.step();
+  }
+}
+
+} // namespace sb
