@@ -1,18 +1,23 @@
 #pragma once
 // An outgoing WebSocket text frame, shared read-only by every socket it goes
-// to (a topic serializes an event once and hands the same buffer to all of
-// its members), and the sink interface that accepts such frames.
+// to: a topic serializes an event once, frames it once (header included),
+// and hands the same bytes to all of its members. Also the sink interface
+// that accepts such frames.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "net/ws_codec.hpp"
+
 namespace sb {
 
+/// The complete wire bytes of one server frame.
 using frame_ptr = std::shared_ptr<const std::string>;
 
-inline frame_ptr make_frame(std::string text) {
-  return std::make_shared<const std::string>(std::move(text));
+/// Frames `text` as one WebSocket text frame.
+inline frame_ptr make_frame(std::string_view text) {
+  return std::make_shared<const std::string>(ws::encode(ws::op_text, text));
 }
 
 /// Where a socket's outgoing frames go. Implemented by the WebSocket session

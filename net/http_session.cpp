@@ -8,6 +8,7 @@
 #include "net/query.hpp"
 #include "net/server.hpp"
 #include "net/websocket_session.hpp"
+#include "net/ws_handshake.hpp"
 
 namespace sb {
 
@@ -69,12 +70,24 @@ void http_session::on_read(beast::error_code ec, size_t) {
   }
   auto req = parser_->release();
   auto path = target_path(req.target());
-  if (path == server_.config().ws_path && beast::websocket::is_upgrade(req)) {
-    stream_.expires_never();
-    std::make_shared<websocket_session>(stream_.release_socket(), server_)->run(std::move(req));
-    return;
-  }
+  if (path == server_.config().ws_path && beast::websocket::is_upgrade(req))
+    return upgrade(req);
   respond(req);
+}
+
+void http_session::upgrade(const request& req) {
+  auto key = req[http::field::sec_websocket_key];
+  if (auto err = ws::check_upgrade(req[http::field::sec_websocket_version], key)) {
+    auto res = make_response(http::status::bad_request, req.version(), false,
+                             error_body(err->c_str()));
+    res.set(http::field::sec_websocket_version, "13");
+    return send(std::move(res));
+  }
+  stream_.expires_never();
+  // Bytes the client sent after its request belong to the WebSocket.
+  auto early = beast::buffers_to_string(buffer_.data());
+  std::make_shared<websocket_session>(stream_.release_socket(), server_)
+    ->run(std::string{req.target()}, key, std::move(early));
 }
 
 void http_session::respond(const request& req) {

@@ -1,112 +1,212 @@
 #include "net/websocket_session.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <caf/send.hpp>
 
 #include "actors/log.hpp"
-#include "actors/metrics.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics.hpp"
 #include "net/server.hpp"
+#include "net/ws_handshake.hpp"
 
 namespace sb {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace asio = boost::asio;
+using error_code = boost::system::error_code;
 
 namespace {
 
 constexpr uint16_t abnormal_close = 1006;
-constexpr size_t idle_buffer_bytes = 4096;
-constexpr size_t read_chunk_bytes = 16 * 1024;
+constexpr size_t read_buffer_bytes = 64 * 1024;
+/// asio gathers at most this many buffers into one writev.
+constexpr size_t max_batch = 64;
+
+const frame_ptr& ping_frame() {
+  static const frame_ptr f = std::make_shared<const std::string>(ws::encode(ws::op_ping, {}));
+  return f;
+}
 
 } // namespace
 
 websocket_session::websocket_session(asio::ip::tcp::socket&& socket, server& srv)
-  : ws_(std::move(socket)), server_(srv), timer_(ws_.get_executor()) {
+  : socket_(std::move(socket)), server_(srv), timer_(socket_.get_executor()) {
 }
 
 // Sessions can outlive the server object (an actor may hold the sink for a
 // moment after shutdown), so the destructor does not touch server_.
 websocket_session::~websocket_session() = default;
 
-void websocket_session::run(request req) {
-  auto& cfg = server_.config();
+void websocket_session::run(std::string target, std::string_view client_key,
+                            std::string early) {
   id_ = server_.next_socket_id();
-  target_ = std::string{req.target()};
-  websocket::stream_base::timeout opt{cfg.handshake_timeout, websocket::stream_base::none(),
-                                      false};
-  ws_.set_option(opt);
-  // Unlimited for Beast: on_read enforces limits.frame-size itself.
-  ws_.read_message_max(0);
-  ws_.auto_fragment(false);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(beast::http::field::server, "switchboard");
-  }));
-  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-    if (kind == websocket::frame_type::pong)
-      heard_ = true;
-  });
+  in_ = std::move(early);
+  handshake_ = ws::switching_response(client_key);
   server_.add(shared_from_this());
-  ws_.async_accept(req, [self = shared_from_this()](auto ec) { self->on_accept(ec); });
+  asio::async_write(socket_, asio::buffer(handshake_),
+                    [self = shared_from_this(), target = std::move(target)](error_code ec,
+                                                                           size_t) {
+                      self->on_handshake_written(ec, target);
+                    });
 }
 
-void websocket_session::on_accept(beast::error_code ec) {
+void websocket_session::on_handshake_written(error_code ec, const std::string& target) {
+  handshake_ = std::string{};
   if (ec) {
-    log::debug("websocket", "upgrade failed: ", ec.message());
     finished_ = true;
     server_.remove(this);
     return;
   }
-  log::info("websocket", "socket ", id_, " opened");
+  open_ = true;
+  counted_ = true;
   count(metrics::global().sockets_open, 1);
   count(metrics::global().sockets_opened);
-  counted_ = true;
-  conn_ = server_.spawn_connection(target_, shared_from_this(), id_);
+  log::info("websocket", "socket ", id_, " opened");
+  socket_.non_blocking(true, ec);
+  conn_ = server_.spawn_connection(target, shared_from_this(), id_);
   arm_timer(server_.config().ping_interval);
-  do_read();
+  if (!in_.empty()) {
+    auto early = std::move(in_);
+    in_.clear();
+    consume(reinterpret_cast<uint8_t*>(early.data()), early.size());
+  }
+  if (!finished_)
+    wait_readable();
 }
 
 // --- reading -----------------------------------------------------------------------
 
-void websocket_session::do_read() {
-  reading_ = true;
-  ws_.async_read_some(buffer_, read_chunk_bytes, [self = shared_from_this()](auto ec, size_t n) {
-    self->on_read(ec, n);
-  });
+void websocket_session::wait_readable() {
+  // No buffer is held while waiting: an idle socket costs no read memory.
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
 }
 
-void websocket_session::on_read(beast::error_code ec, size_t) {
-  reading_ = false;
-  if (ec) {
-    uint16_t code = abnormal_close;
-    if (close_started_ || teardown_code_)
-      code = teardown_code_ ? teardown_code_ : close_code_;
-    else if (ec == websocket::error::closed)
-      code = ws_.reason().code;
-    else if (ec == websocket::error::bad_frame_payload)
-      code = 1007; // invalid UTF-8 in a text frame; Beast sent the close
-    return finish(code);
-  }
+void websocket_session::on_readable(error_code ec) {
+  if (finished_)
+    return;
+  if (ec)
+    return finish(final_code_ ? final_code_ : abnormal_close);
+  thread_local std::vector<uint8_t> buffer(read_buffer_bytes);
+  auto n = socket_.read_some(asio::buffer(buffer), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again)
+    return wait_readable();
+  if (ec)
+    return finish(final_code_ ? final_code_ : abnormal_close);
   heard_ = true;
-  if (buffer_.size() > server_.config().max_frame_bytes) {
-    // The size check is ours, not Beast's: our close handshake reads and
-    // discards the rest of the message, so the client gets the 1009 close
-    // frame instead of a reset connection. Reading stops here.
-    buffer_.consume(buffer_.size());
-    buffer_.shrink_to_fit();
-    return close(1009, "Message too big");
+  count(metrics::global().bytes_in, n);
+  if (in_.empty()) {
+    consume(buffer.data(), n);
+  } else {
+    auto work = std::move(in_);
+    in_.clear();
+    work.append(reinterpret_cast<const char*>(buffer.data()), n);
+    consume(reinterpret_cast<uint8_t*>(work.data()), work.size());
   }
-  if (!ws_.is_message_done())
-    return do_read();
+  if (!finished_)
+    wait_readable();
+}
+
+void websocket_session::consume(uint8_t* data, size_t size) {
+  size_t pos = 0;
+  auto max = server_.config().max_frame_bytes;
+  while (pos < size && !finished_ && !peer_closed_) {
+    if (skip_ > 0) {
+      auto k = static_cast<size_t>(std::min<uint64_t>(skip_, size - pos));
+      pos += k;
+      skip_ -= k;
+      continue;
+    }
+    ws::frame f;
+    auto r = ws::parse(data + pos, size - pos, max - std::min(max, message_.size()), f);
+    switch (r.status) {
+      case ws::parse_status::need_more:
+        in_.assign(reinterpret_cast<const char*>(data + pos), size - pos);
+        return;
+      case ws::parse_status::bad:
+        return fail(1002, "Protocol error");
+      case ws::parse_status::too_big:
+        // The rest of the message is read and dropped, so the client gets
+        // our 1009 close frame instead of a reset connection.
+        pos += r.consumed;
+        skip_ = r.skip;
+        message_ = std::string{};
+        message_op_ = 0;
+        close(1009, "Message too big");
+        continue;
+      case ws::parse_status::ok:
+        pos += r.consumed;
+        if (!on_frame(f))
+          return;
+    }
+  }
+}
+
+bool websocket_session::on_frame(const ws::frame& f) {
+  switch (f.op) {
+    case ws::op_ping:
+      send(std::make_shared<const std::string>(ws::encode(ws::op_pong, f.payload)));
+      return true;
+    case ws::op_pong:
+      return true;
+    case ws::op_close:
+      on_close_frame(f.payload);
+      return false;
+    default:
+      return close_requested_ ? true : on_data(f);
+  }
+}
+
+bool websocket_session::on_data(const ws::frame& f) {
+  bool continuation = f.op == ws::op_continuation;
+  if (continuation != (message_op_ != 0)) {
+    fail(1002, "Protocol error");
+    return false;
+  }
+  if (!continuation && f.fin) {
+    message_op_ = f.op;
+    message_.assign(f.payload);
+  } else {
+    if (!continuation)
+      message_op_ = f.op;
+    message_.append(f.payload);
+    if (!f.fin)
+      return true;
+  }
+  bool binary = message_op_ == ws::op_binary;
+  message_op_ = 0;
+  if (!binary && !ws::valid_utf8(message_)) {
+    fail(1007, "Invalid UTF-8");
+    return false;
+  }
   count(metrics::global().frames_in);
-  count(metrics::global().bytes_in, buffer_.size());
-  caf::anon_send(conn_, frame_atom::value, beast::buffers_to_string(buffer_.data()),
-                 ws_.got_binary());
-  buffer_.consume(buffer_.size());
-  if (buffer_.capacity() > idle_buffer_bytes)
-    buffer_.shrink_to_fit(); // one large frame must not cost an idle socket forever
-  do_read();
+  caf::anon_send(conn_, frame_atom::value, std::move(message_), binary);
+  message_ = std::string{};
+  return true;
+}
+
+void websocket_session::on_close_frame(std::string_view payload) {
+  peer_closed_ = true;
+  if (close_sent_)
+    return finish(final_code_); // the reply to our close: handshake done
+  uint16_t code = payload.size() >= 2
+                    ? static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8)
+                                            | static_cast<uint8_t>(payload[1]))
+                    : 1005;
+  final_code_ = code;
+  // Echo the close at once; frames still queued would go to a peer that is
+  // leaving, so they are dropped.
+  std::lock_guard<std::mutex> guard{mutex_};
+  closing_ = true;
+  discard_ = true;
+  close_code_ = code == 1005 ? 1000 : code;
+  inbox_.clear();
+  request_flush();
+}
+
+void websocket_session::fail(uint16_t code, const char* reason) {
+  log::info("websocket", "socket ", id_, " broke the protocol: ", reason);
+  close(code, reason);
 }
 
 // --- the queue: filled by actors, drained on the strand --------------------------------
@@ -145,7 +245,7 @@ void websocket_session::request_flush() {
   if (flush_posted_)
     return;
   flush_posted_ = true;
-  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
 }
 
 void websocket_session::flush() {
@@ -153,7 +253,7 @@ void websocket_session::flush() {
     std::lock_guard<std::mutex> guard{mutex_};
     flush_posted_ = false;
     if (discard_) {
-      outbox_.resize(next_ + (writing_ ? 1 : 0)); // keep only the frame in flight
+      outbox_.resize(next_ + in_flight_); // keep only the batch being written
     } else {
       outbox_.insert(outbox_.end(), std::make_move_iterator(inbox_.begin()),
                      std::make_move_iterator(inbox_.end()));
@@ -161,79 +261,82 @@ void websocket_session::flush() {
     inbox_.clear();
     if (closing_ && !close_requested_) {
       close_requested_ = true;
-      if (discard_)
+      if (!final_code_)
+        final_code_ = close_code_;
+      if (close_code_ == 4008)
         log::warning("websocket", "socket ", id_, " is a slow consumer, closing");
       // A peer that never reads would hold the close forever: bound it.
       arm_timer(server_.config().shutdown_drain);
     }
   }
-  if (finished_)
-    return;
-  if (!writing_)
+  if (!finished_ && open_ && in_flight_ == 0)
     do_write();
 }
 
 void websocket_session::do_write() {
-  if (next_ < outbox_.size()) {
-    writing_ = true;
-    ws_.text(true);
-    ws_.async_write(asio::buffer(*outbox_[next_]),
-                    [self = shared_from_this()](auto ec, size_t n) { self->on_write(ec, n); });
+  if (next_ == outbox_.size()) {
+    outbox_.clear();
+    next_ = 0;
+    if (close_requested_ && !close_sent_)
+      return start_close();
     return;
   }
-  outbox_.clear();
-  next_ = 0;
-  maybe_begin_close();
+  // Gather every queued frame (up to asio's iovec limit) into one write:
+  // on this machine a syscall costs more than copying a small frame.
+  std::vector<asio::const_buffer> batch;
+  auto end = std::min(outbox_.size(), next_ + max_batch);
+  batch.reserve(end - next_);
+  for (auto i = next_; i < end; ++i)
+    batch.emplace_back(asio::buffer(*outbox_[i]));
+  in_flight_ = end - next_;
+  asio::async_write(socket_, batch,
+                    [self = shared_from_this()](error_code ec, size_t) { self->on_write(ec); });
 }
 
-void websocket_session::on_write(beast::error_code ec, size_t) {
-  writing_ = false;
+void websocket_session::on_write(error_code ec) {
+  auto frames = std::exchange(in_flight_, 0);
+  if (finished_)
+    return;
   if (ec)
-    return; // the read side sees the failure too and finishes
-  auto size = outbox_[next_]->size();
-  count(metrics::global().frames_out);
-  count(metrics::global().bytes_out, size);
+    return finish(final_code_ ? final_code_ : abnormal_close);
+  size_t bytes = 0;
+  for (size_t i = 0; i < frames; ++i) {
+    bytes += outbox_[next_]->size();
+    outbox_[next_++].reset();
+  }
+  count(metrics::global().frames_out, frames);
+  count(metrics::global().bytes_out, bytes);
   {
     std::lock_guard<std::mutex> guard{mutex_};
     if (!discard_)
-      queued_bytes_ -= size;
+      queued_bytes_ -= std::min(queued_bytes_, bytes);
   }
-  outbox_[next_++].reset();
+  if (close_sent_ && next_ == outbox_.size()) {
+    // Our close frame is out. After the peer's close, or a protocol error,
+    // there is nothing to wait for; otherwise the peer's reply ends it.
+    if (peer_closed_ || final_code_ == 1002 || final_code_ == 1007)
+      return finish(final_code_);
+  }
   do_write();
 }
 
 // --- closing ----------------------------------------------------------------------------
 
-void websocket_session::maybe_begin_close() {
-  if (!close_requested_ || close_started_ || writing_ || pinging_ || finished_)
-    return;
-  close_started_ = true;
-  websocket::close_reason reason;
+void websocket_session::start_close() {
+  close_sent_ = true;
+  std::string reason;
+  uint16_t code;
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    reason.code = close_code_;
-    reason.reason = close_reason_;
+    code = close_code_;
+    reason = close_reason_;
   }
-  ws_.async_close(reason, [self = shared_from_this()](auto ec) { self->on_close(ec); });
+  outbox_.push_back(std::make_shared<const std::string>(ws::encode_close(code, reason)));
+  do_write();
 }
 
-void websocket_session::on_close(beast::error_code ec) {
-  if (ec && ec != asio::error::operation_aborted)
-    log::debug("websocket", "socket ", id_, " close failed: ", ec.message());
-  // With a read pending, its completion finishes the session; otherwise
-  // (we stopped reading, e.g. after an oversized frame) this does.
-  if (!reading_)
-    finish(teardown_code_ ? teardown_code_ : close_code_);
-}
-
-void websocket_session::teardown(uint16_t code, const char* why) {
-  if (finished_)
-    return;
-  log::info("websocket", "socket ", id_, " torn down: ", why);
-  teardown_code_ = code;
-  beast::error_code ignored;
-  ws_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  ws_.next_layer().close(ignored);
+void websocket_session::abandon() {
+  finish(abnormal_close);
 }
 
 void websocket_session::finish(uint16_t code) {
@@ -241,6 +344,9 @@ void websocket_session::finish(uint16_t code) {
     return;
   finished_ = true;
   timer_.cancel();
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
   {
     std::lock_guard<std::mutex> guard{mutex_};
     closing_ = true;
@@ -255,45 +361,35 @@ void websocket_session::finish(uint16_t code) {
   server_.remove(this);
 }
 
-void websocket_session::abandon() {
-  finish(abnormal_close);
-}
-
 // --- keepalive: ping every interval, expect a sign of life within the timeout ----------
 
 void websocket_session::arm_timer(std::chrono::milliseconds after) {
   timer_.expires_after(after);
-  timer_.async_wait([self = shared_from_this()](auto ec) { self->on_timer(ec); });
+  timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_timer(ec); });
 }
 
-void websocket_session::on_timer(beast::error_code ec) {
+void websocket_session::on_timer(error_code ec) {
   if (ec == asio::error::operation_aborted || finished_)
     return;
   auto& cfg = server_.config();
-  if (close_requested_)
-    return teardown(close_code_, "close did not complete in time");
-  if (awaiting_pong_ && !heard_)
-    return teardown(abnormal_close, "no pong");
+  if (close_requested_) {
+    log::info("websocket", "socket ", id_, " did not finish closing in time");
+    return finish(final_code_);
+  }
+  if (awaiting_pong_ && !heard_) {
+    log::info("websocket", "socket ", id_, " answered no ping");
+    return finish(abnormal_close);
+  }
   if (awaiting_pong_) {
     awaiting_pong_ = false;
     auto rest = cfg.ping_interval > cfg.pong_timeout ? cfg.ping_interval - cfg.pong_timeout
                                                      : cfg.ping_interval;
     return arm_timer(rest);
   }
-  send_ping();
-  arm_timer(cfg.pong_timeout);
-}
-
-void websocket_session::send_ping() {
   heard_ = false;
   awaiting_pong_ = true;
-  if (pinging_)
-    return;
-  pinging_ = true;
-  ws_.async_ping({}, [self = shared_from_this()](auto) {
-    self->pinging_ = false;
-    self->maybe_begin_close();
-  });
+  send(ping_frame());
+  arm_timer(cfg.pong_timeout);
 }
 
 } // namespace sb

@@ -1,14 +1,16 @@
 #pragma once
-// One upgraded WebSocket: reads frames and hands them to its connection
-// actor, and writes the frames actors queue through the frame_sink
-// interface. Everything on the socket runs on its strand; actors only touch
-// the mutex-guarded inbox. One write in flight, a queue bounded in bytes
-// (excess closes 4008), ping/pong keepalive, 1009 for oversized messages.
+// One upgraded WebSocket, framed by us on a plain TCP socket (Beast parses
+// the HTTP upgrade only). Reads frames and hands each message to its
+// connection actor; writes the frames actors queue through frame_sink,
+// many per syscall (gathered writes of shared, pre-framed buffers). Idle
+// sockets own no read buffer: reads wait for readiness and use one buffer
+// per thread. One write in flight, a queue bounded in bytes (excess: 4008),
+// ping/pong keepalive, 1009 for oversized messages, 1002/1007 for protocol
+// and UTF-8 errors. Socket work runs on its strand; actors only touch the
+// mutex-guarded inbox.
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <caf/actor.hpp>
 #include <memory>
 #include <mutex>
@@ -24,13 +26,12 @@ class server;
 class websocket_session : public frame_sink,
                           public std::enable_shared_from_this<websocket_session> {
 public:
-  using request = boost::beast::http::request<boost::beast::http::string_body>;
-
   websocket_session(boost::asio::ip::tcp::socket&& socket, server& srv);
   ~websocket_session() override;
 
-  /// Completes the upgrade for `req` and starts reading.
-  void run(request req);
+  /// Answers the upgrade (`client_key` is Sec-WebSocket-Key) for `target`;
+  /// `early` holds bytes the client sent after its request.
+  void run(std::string target, std::string_view client_key, std::string early);
 
   // --- frame_sink: called by actors, from any thread ---
   void send(frame_ptr frame) override;
@@ -41,28 +42,39 @@ public:
   void abandon();
 
 private:
-  void on_accept(boost::beast::error_code ec);
-  void do_read();
-  void on_read(boost::beast::error_code ec, size_t bytes);
+  // --- reading ---
+  void on_handshake_written(boost::system::error_code ec, const std::string& target);
+  void wait_readable();
+  void on_readable(boost::system::error_code ec);
+  void consume(uint8_t* data, size_t size);
+  bool on_frame(const ws::frame& f);
+  bool on_data(const ws::frame& f);
+  void on_close_frame(std::string_view payload);
+  void fail(uint16_t code, const char* reason);
+
+  // --- writing ---
+  void enqueue(frame_ptr frame);
   void request_flush();
   void flush();
   void do_write();
-  void on_write(boost::beast::error_code ec, size_t bytes);
-  void maybe_begin_close();
-  void on_close(boost::beast::error_code ec);
+  void on_write(boost::system::error_code ec);
+
+  // --- closing and keepalive ---
+  void start_close();
   void arm_timer(std::chrono::milliseconds after);
-  void on_timer(boost::beast::error_code ec);
-  void send_ping();
-  void teardown(uint16_t code, const char* why);
+  void on_timer(boost::system::error_code ec);
   void finish(uint16_t code);
 
-  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+  boost::asio::ip::tcp::socket socket_;
   server& server_;
   boost::asio::steady_timer timer_;
-  boost::beast::flat_buffer buffer_;
   std::string id_;
-  std::string target_;
   caf::actor conn_;
+  std::string in_;        ///< bytes of an incomplete frame between reads
+  std::string message_;   ///< fragments of a message being assembled
+  uint8_t message_op_ = 0;
+  uint64_t skip_ = 0;     ///< payload bytes still to discard (after 1009)
+  std::string handshake_; ///< the 101 response while it is written
 
   // --- shared with actors, guarded by mutex_ ---
   std::mutex mutex_;
@@ -76,17 +88,17 @@ private:
 
   // --- strand only ---
   std::vector<frame_ptr> outbox_;
-  size_t next_ = 0;          ///< index in outbox_ of the next frame to write
-  bool writing_ = false;
-  bool reading_ = false;
-  bool pinging_ = false;
+  size_t next_ = 0;           ///< index in outbox_ of the next frame to write
+  size_t in_flight_ = 0;      ///< frames of the write in flight (one at a time)
+  bool open_ = false;         ///< the 101 went out; frames may follow
   bool awaiting_pong_ = false;
-  bool heard_ = false;       ///< a frame or pong arrived since the last ping
+  bool heard_ = false;        ///< a frame arrived since the last ping
   bool close_requested_ = false;
-  bool close_started_ = false;
-  uint16_t teardown_code_ = 0;
+  bool close_sent_ = false;   ///< our close frame is queued
+  bool peer_closed_ = false;  ///< the client's close frame arrived
+  uint16_t final_code_ = 0;   ///< the code reported when the socket ends
   bool finished_ = false;
-  bool counted_ = false;     ///< counted in sockets_open
+  bool counted_ = false;      ///< counted in sockets_open
 };
 
 } // namespace sb
