@@ -161,11 +161,13 @@ std::string connection_state::welcome_frame() const {
 // --- commands ----------------------------------------------------------------------
 
 void connection_state::on_frame(std::string text, bool binary) {
+  if (!ready && early.size() < max_early_frames) {
+    early.emplace_back(std::move(text), binary); // consumed when replayed
+    return;
+  }
+  sink->consumed();
   if (!ready) {
-    if (early.size() < max_early_frames)
-      early.emplace_back(std::move(text), binary);
-    else
-      reply(error_frame(ec::rate_limited, "too many commands before welcome"));
+    reply(error_frame(ec::rate_limited, "too many commands before welcome"));
     return;
   }
   if (binary) {

@@ -33,6 +33,11 @@ public:
 
   /// Starts the closing handshake; later sends are dropped.
   virtual void close(uint16_t code, std::string reason) = 0;
+
+  /// The receiver of this socket's messages finished one. A socket stops
+  /// reading while too many are unprocessed, so a client that floods the
+  /// server fills its own TCP window instead of the server's memory.
+  virtual void consumed() {}
 };
 
 using sink_ptr = std::shared_ptr<frame_sink>;

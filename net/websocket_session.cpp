@@ -21,6 +21,9 @@ constexpr uint16_t abnormal_close = 1006;
 constexpr size_t read_buffer_bytes = 64 * 1024;
 /// asio gathers at most this many buffers into one writev.
 constexpr size_t max_batch = 64;
+/// Reading pauses above this many unprocessed messages, resumes at the lower.
+constexpr uint32_t pause_above = 256;
+constexpr uint32_t resume_at = 64;
 
 const frame_ptr& ping_frame() {
   static const frame_ptr f = std::make_shared<const std::string>(ws::encode(ws::op_ping, {}));
@@ -71,7 +74,7 @@ void websocket_session::on_handshake_written(error_code ec, const std::string& t
     consume(reinterpret_cast<uint8_t*>(early.data()), early.size());
   }
   if (!finished_)
-    wait_readable();
+    read_or_pause();
 }
 
 // --- reading -----------------------------------------------------------------------
@@ -104,7 +107,25 @@ void websocket_session::on_readable(error_code ec) {
     consume(reinterpret_cast<uint8_t*>(work.data()), work.size());
   }
   if (!finished_)
-    wait_readable();
+    read_or_pause();
+}
+
+void websocket_session::read_or_pause() {
+  if (unprocessed_.load() > pause_above) {
+    paused_.store(true);
+    // The actor may have caught up between the check and the store.
+    if (unprocessed_.load() > resume_at || !paused_.exchange(false))
+      return;
+  }
+  wait_readable();
+}
+
+void websocket_session::consumed() {
+  if (unprocessed_.fetch_sub(1) - 1 <= resume_at && paused_.exchange(false))
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (!self->finished_)
+        self->wait_readable();
+    });
 }
 
 void websocket_session::consume(uint8_t* data, size_t size) {
@@ -180,6 +201,7 @@ bool websocket_session::on_data(const ws::frame& f) {
     return false;
   }
   count(metrics::global().frames_in);
+  unprocessed_.fetch_add(1);
   caf::anon_send(conn_, frame_atom::value, std::move(message_), binary);
   message_ = std::string{};
   return true;

@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <caf/actor.hpp>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,7 @@ public:
   // --- frame_sink: called by actors, from any thread ---
   void send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
+  void consumed() override;
 
   /// After the io threads stopped: tells the connection actor the socket is
   /// gone if it has not heard so yet, so that no actor waits forever.
@@ -45,6 +47,7 @@ private:
   // --- reading ---
   void on_handshake_written(boost::system::error_code ec, const std::string& target);
   void wait_readable();
+  void read_or_pause();
   void on_readable(boost::system::error_code ec);
   void consume(uint8_t* data, size_t size);
   bool on_frame(const ws::frame& f);
@@ -75,6 +78,8 @@ private:
   uint8_t message_op_ = 0;
   uint64_t skip_ = 0;     ///< payload bytes still to discard (after 1009)
   std::string handshake_; ///< the 101 response while it is written
+  std::atomic<uint32_t> unprocessed_{0}; ///< messages the actor has not handled
+  std::atomic<bool> paused_{false};      ///< reading stopped for back-pressure
 
   // --- shared with actors, guarded by mutex_ ---
   std::mutex mutex_;
