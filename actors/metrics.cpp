@@ -32,8 +32,8 @@ std::string metrics::render() const {
        broker_reconnects);
   emit(out, "frames_in_total", "counter", "WebSocket messages received.", frames_in);
   emit(out, "frames_out_total", "counter", "WebSocket messages sent.", frames_out);
-  emit(out, "bytes_in_total", "counter", "Payload bytes received.", bytes_in);
-  emit(out, "bytes_out_total", "counter", "Payload bytes sent.", bytes_out);
+  emit(out, "bytes_in_total", "counter", "WebSocket bytes received (frame headers included).", bytes_in);
+  emit(out, "bytes_out_total", "counter", "WebSocket bytes sent (frame headers included).", bytes_out);
   emit(out, "slow_consumer_closes_total", "counter", "Sockets closed with 4008.",
        slow_consumers);
   return out.str();

@@ -1,6 +1,6 @@
 #include "net/listener.hpp"
 
-#include <boost/asio/strand.hpp>
+#include <boost/asio/post.hpp>
 
 #include "actors/log.hpp"
 #include "net/http_session.hpp"
@@ -11,7 +11,7 @@ namespace sb {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-listener::listener(server& srv) : server_(srv), acceptor_(asio::make_strand(srv.context())) {
+listener::listener(server& srv) : server_(srv), acceptor_(srv.first_loop().context()) {
 }
 
 std::error_code listener::open(const tcp::endpoint& endpoint) {
@@ -38,8 +38,8 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  // Each connection gets its own strand: its handlers never run concurrently.
-  acceptor_.async_accept(asio::make_strand(server_.context()),
+  // Each connection lives on one loop (one thread): no strand needed.
+  acceptor_.async_accept(server_.next_loop().context(),
                          [self = shared_from_this()](auto ec, tcp::socket socket) {
                            self->on_accept(ec, std::move(socket));
                          });

@@ -1,6 +1,6 @@
 #pragma once
 // Accepts incoming TCP connections and launches an http_session for each,
-// every one on its own strand. Owned by the server; closed at shutdown.
+// each on the next event loop. Owned by the server; closed at shutdown.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>

@@ -28,11 +28,24 @@ std::string random_node_id() {
 server::server(std::shared_ptr<const settings> config, connection_spawner spawner)
   : config_(std::move(config)), spawner_(std::move(spawner)) {
   node_id_ = config_->node_id.empty() ? random_node_id() : config_->node_id;
+  for (size_t i = 0; i < std::max<size_t>(1, config_->io_threads); ++i)
+    loops_.push_back(std::make_unique<io_loop>());
 }
 
 server::~server() {
-  if (!threads_.empty())
+  if (running_)
     shutdown();
+}
+
+io_loop& server::loop_of(const asio::execution_context& ctx) {
+  for (auto& loop : loops_)
+    if (&loop->context() == &ctx)
+      return *loop;
+  return *loops_.front();
+}
+
+io_loop& server::next_loop() {
+  return *loops_[next_loop_.fetch_add(1, std::memory_order_relaxed) % loops_.size()];
 }
 
 std::error_code server::start() {
@@ -44,8 +57,9 @@ std::error_code server::start() {
   if (auto err = listener_->open({address, config_->http_port}))
     return err;
   listener_->run();
-  for (size_t i = 0; i < config_->io_threads; ++i)
-    threads_.emplace_back([this] { ioc_.run(); });
+  for (auto& loop : loops_)
+    loop->start();
+  running_ = true;
   return {};
 }
 
@@ -69,10 +83,9 @@ void server::shutdown() {
     if (!drained_.wait_until(guard, deadline, [this] { return sessions_.empty(); }))
       log::warning("server", sessions_.size(), " sockets still open after the drain time");
   }
-  ioc_.stop();
-  for (auto& t : threads_)
-    t.join();
-  threads_.clear();
+  for (auto& loop : loops_)
+    loop->stop();
+  running_ = false;
   // No thread runs the sockets any more: finishing them here is safe.
   std::vector<std::shared_ptr<websocket_session>> left;
   {

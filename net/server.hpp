@@ -1,7 +1,7 @@
 #pragma once
-// The HTTP side of a node: an io_context run by a small pool of threads, the
-// listener, and the registry of open WebSocket sessions that shutdown walks
-// to close every socket with 1001. main() owns one; sessions reach it for
+// The HTTP side of a node: `http.threads` event loops (one thread each,
+// sockets spread round-robin), the listener, and the registry of open
+// WebSocket sessions that shutdown walks to close every socket with 1001. main() owns one; sessions reach it for
 // their settings, for socket ids and to spawn their connection actor.
 
 #include <boost/asio/io_context.hpp>
@@ -20,6 +20,7 @@
 
 #include "config/settings.hpp"
 #include "net/frame.hpp"
+#include "net/io_loop.hpp"
 
 namespace sb {
 
@@ -47,7 +48,12 @@ public:
   /// What `/readyz` asks: true while the broker answers. Set before start().
   void set_readiness(std::function<bool()> fn) { readiness_ = std::move(fn); }
   bool ready() const { return !readiness_ || readiness_(); }
-  boost::asio::io_context& context() { return ioc_; }
+  /// The loop that accepts connections.
+  io_loop& first_loop() { return *loops_.front(); }
+  /// The loop the next connection goes to (round-robin).
+  io_loop& next_loop();
+  /// The loop whose io_context runs `ctx`.
+  io_loop& loop_of(const boost::asio::execution_context& ctx);
   std::string next_socket_id();
   caf::actor spawn_connection(const std::string& target, sink_ptr sink, std::string id);
 
@@ -62,13 +68,14 @@ private:
   std::function<bool()> readiness_;
   std::string node_id_;
   std::atomic<uint64_t> next_id_{0};
-  // Declared before ioc_: handlers destroyed with ioc_ may still use them.
+  // Declared before the loops: handlers destroyed with them may use these.
   mutable std::mutex mutex_;
   std::condition_variable drained_;
   std::unordered_map<const websocket_session*, std::weak_ptr<websocket_session>> sessions_;
-  boost::asio::io_context ioc_;
+  std::vector<std::unique_ptr<io_loop>> loops_;
+  std::atomic<size_t> next_loop_{0};
   std::shared_ptr<listener> listener_;
-  std::vector<std::thread> threads_;
+  bool running_ = false;
 };
 
 } // namespace sb

@@ -7,6 +7,7 @@
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
+#include "net/io_loop.hpp"
 #include "net/server.hpp"
 #include "net/ws_handshake.hpp"
 
@@ -33,7 +34,10 @@ const frame_ptr& ping_frame() {
 } // namespace
 
 websocket_session::websocket_session(asio::ip::tcp::socket&& socket, server& srv)
-  : socket_(std::move(socket)), server_(srv), timer_(socket_.get_executor()) {
+  : socket_(std::move(socket)),
+    server_(srv),
+    loop_(srv.loop_of(socket_.get_executor().context())),
+    timer_(socket_.get_executor()) {
 }
 
 // Sessions can outlive the server object (an actor may hold the sink for a
@@ -231,7 +235,7 @@ void websocket_session::fail(uint16_t code, const char* reason) {
   close(code, reason);
 }
 
-// --- the queue: filled by actors, drained on the strand --------------------------------
+// --- the queue: filled by actors, drained on the loop ----------------------------------
 
 void websocket_session::send(frame_ptr frame) {
   std::lock_guard<std::mutex> guard{mutex_};
@@ -262,12 +266,12 @@ void websocket_session::close(uint16_t code, std::string reason) {
 }
 
 void websocket_session::request_flush() {
-  // Called with mutex_ held. One post covers every frame queued until the
-  // strand runs it, so a burst costs one handler, not one per frame.
+  // Called with mutex_ held. One flush covers every frame queued until the
+  // loop runs it, and the loop flushes every scheduled session in one go.
   if (flush_posted_)
     return;
   flush_posted_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  loop_.schedule_flush(shared_from_this());
 }
 
 void websocket_session::flush() {

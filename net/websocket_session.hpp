@@ -6,8 +6,8 @@
 // sockets own no read buffer: reads wait for readiness and use one buffer
 // per thread. One write in flight, a queue bounded in bytes (excess: 4008),
 // ping/pong keepalive, 1009 for oversized messages, 1002/1007 for protocol
-// and UTF-8 errors. Socket work runs on its strand; actors only touch the
-// mutex-guarded inbox.
+// and UTF-8 errors. Socket work runs on its loop thread; actors only touch the
+// mutex-guarded inbox. Each session lives on one io_loop (one thread).
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,6 +22,7 @@
 
 namespace sb {
 
+class io_loop;
 class server;
 
 class websocket_session : public frame_sink,
@@ -44,6 +45,8 @@ public:
   void abandon();
 
 private:
+  friend class io_loop; // calls flush() for the sessions it batches
+
   // --- reading ---
   void on_handshake_written(boost::system::error_code ec, const std::string& target);
   void wait_readable();
@@ -70,6 +73,7 @@ private:
 
   boost::asio::ip::tcp::socket socket_;
   server& server_;
+  io_loop& loop_;
   boost::asio::steady_timer timer_;
   std::string id_;
   caf::actor conn_;
@@ -91,7 +95,7 @@ private:
   uint16_t close_code_ = 0;
   std::string close_reason_;
 
-  // --- strand only ---
+  // --- loop thread only ---
   std::vector<frame_ptr> outbox_;
   size_t next_ = 0;           ///< index in outbox_ of the next frame to write
   size_t in_flight_ = 0;      ///< frames of the write in flight (one at a time)

@@ -1,0 +1,44 @@
+#pragma once
+// One event loop: an io_context run by exactly one thread. Each socket lives
+// on one loop for its whole life, so its handlers never run concurrently and
+// need no strand. Sessions with frames to write register here; one posted
+// handler then flushes all of them, so fanning one event out to thousands
+// of sockets costs one wake-up of the loop, not one per socket.
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace sb {
+
+class websocket_session;
+
+class io_loop {
+public:
+  io_loop() = default;
+  io_loop(const io_loop&) = delete;
+  io_loop& operator=(const io_loop&) = delete;
+
+  boost::asio::io_context& context() { return ctx_; }
+
+  void start();
+  void stop();
+
+  /// Thread-safe: flushes `session` on this loop soon, together with every
+  /// other session scheduled until then.
+  void schedule_flush(std::shared_ptr<websocket_session> session);
+
+private:
+  void flush_all();
+
+  boost::asio::io_context ctx_{1};
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<websocket_session>> dirty_;
+  std::vector<std::shared_ptr<websocket_session>> flushing_; ///< loop thread only
+  bool posted_ = false;
+};
+
+} // namespace sb
