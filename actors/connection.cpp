@@ -80,6 +80,7 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
                        caf::actor_cast<caf::actor>(self), sink, node.topics, node.broker,
                        node.config};
     auto plugin = info->spawn(self->system(), std::move(ctx));
+    self->monitor(plugin);
     slots.push_back({std::move(spec), plugin, std::nullopt, std::nullopt});
     self->request(plugin, open_timeout, open_atom::value)
       .then(
@@ -207,6 +208,20 @@ void connection_state::reply(std::string frame) {
   sink->send(make_frame(std::move(frame)));
 }
 
+void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::error& reason) {
+  for (auto i = routes.begin(); i != routes.end(); ++i) {
+    if (i->second.address() != who)
+      continue;
+    // A plugin that failed must not leave its commands unanswered forever.
+    log::error("connection", socket_id, " lost its ", i->first.first, " plugin on ",
+               i->first.second, ": ", self->system().render(reason));
+    reply(error_frame(ec::internal, "the plugin stopped", nullptr, i->first.first,
+                      i->first.second));
+    routes.erase(i);
+    return;
+  }
+}
+
 void connection_state::on_closed() {
   for (auto& s : slots)
     self->send(s.plugin, close_atom::value);
@@ -218,6 +233,8 @@ caf::behavior connection(caf::stateful_actor<connection_state>* self, node_conte
   auto& st = self->state;
   st.self = self;
   st.node = std::move(node);
+  self->set_down_handler(
+    [&st](caf::down_msg& dm) { st.on_plugin_down(dm.source, dm.reason); });
   st.init(std::move(args));
   return {
     [&st](frame_atom, std::string& text, bool binary) { st.on_frame(std::move(text), binary); },

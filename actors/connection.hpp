@@ -53,6 +53,7 @@ struct connection_state {
   std::string welcome_frame() const;
   void on_frame(std::string text, bool binary);
   void route(const std::string& text);
+  void on_plugin_down(const caf::actor_addr& who, const caf::error& reason);
   void on_closed();
   void reply(std::string frame);
 

@@ -58,8 +58,9 @@ void memory_broker_state::remove(std::unordered_map<std::string, std::vector<caf
   }
 }
 
-caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self) {
+caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, std::string name) {
   self->state.self = self;
+  self->state.label = std::move(name);
   auto& st = self->state;
   return {
     // --- command ---
@@ -99,7 +100,7 @@ caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self) {
 }
 
 broker_handles spawn_memory_broker(caf::actor_system& sys) {
-  auto broker = sys.spawn(memory_broker);
+  auto broker = sys.spawn(memory_broker, std::string{"memory"});
   return {broker, broker, broker};
 }
 

@@ -32,9 +32,12 @@ struct memory_broker_state {
               const std::string& key, const caf::actor& who);
 
   caf::event_based_actor* self = nullptr;
+  std::string label;
 };
 
-caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self);
+/// `name` only labels the actor. (CAF 0.17 dereferences a null argument
+/// tuple when a function actor takes no arguments, which UBSan reports.)
+caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, std::string name);
 
 /// Spawns the memory broker; all three handles point to the same actor.
 broker_handles spawn_memory_broker(caf::actor_system& sys);
