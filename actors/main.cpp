@@ -14,7 +14,11 @@
 
 namespace {
 
-void log_effective_config(const sb::settings& s) {
+void log_effective_config(const sb::settings& s, const caf::actor_system_config& cfg) {
+  sb::log::info("main", "config: scheduler=",
+                caf::to_string(caf::get_or(cfg, "scheduler.policy", caf::atom("stealing"))), " x",
+                caf::get_or(cfg, "scheduler.max-threads", size_t{0}), " node.id=",
+                s.node_id.empty() ? "(random)" : s.node_id);
   sb::log::info("main", "config: http=", s.http_host, ":", s.http_port, s.ws_path,
                 " threads=", s.io_threads, " broker=", s.broker,
                 " frame-size=", s.max_frame_bytes, " queue-size=", s.max_queue_bytes,
@@ -47,7 +51,7 @@ int main(int argc, char** argv) {
   }
   auto settings = std::make_shared<const sb::settings>(std::get<sb::settings>(loaded));
   auto signals = block_stop_signals();
-  log_effective_config(*settings);
+  log_effective_config(*settings, cfg);
   sb::log::warning("main", "auth is off: every socket gets a guest user");
   caf::actor_system sys{cfg};
   sb::node node{sys, settings};

@@ -3,6 +3,7 @@
 #include <caf/config_option_adder.hpp>
 #include <caf/settings.hpp>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include "actors/log.hpp"
@@ -10,6 +11,11 @@
 namespace sb {
 
 switchboard_config::switchboard_config() {
+  // CAF 0.17's work-stealing workers poll, then sleep up to 10 ms before
+  // they see new work: milliseconds of latency per actor hop and a busy
+  // idle. The sharing scheduler wakes a worker at once. One thread per core.
+  set("scheduler.policy", caf::atom("sharing"));
+  set("scheduler.max-threads", std::max(1u, std::thread::hardware_concurrency()));
   opt_group{custom_options_, "http"}
     .add(http_host, "host", "address to listen on (0.0.0.0 for every interface)")
     .add(http_port, "port", "TCP port, 1..65535")
