@@ -17,6 +17,7 @@ struct settings {
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   std::string ws_path = "/ws";
+  std::string web_root = "web";          ///< demo page and JavaScript client
   size_t io_threads = 1;                 ///< asio threads running sockets
   size_t max_header_bytes = 8 * 1024;    ///< HTTP request header limit
   size_t max_body_bytes = 1024 * 1024;   ///< HTTP request body limit

@@ -20,6 +20,7 @@ switchboard_config::switchboard_config() {
     .add(http_host, "host", "address to listen on (0.0.0.0 for every interface)")
     .add(http_port, "port", "TCP port, 1..65535")
     .add(ws_path, "ws-path", "path of the WebSocket endpoint")
+    .add(web_root, "web-root", "folder with client/ and demo/, served at / and /switchboard.js")
     .add(io_threads, "threads", "asio threads running the sockets")
     .add(max_header_bytes, "max-header-bytes", "largest HTTP request header")
     .add(max_body_bytes, "max-body-bytes", "largest HTTP request body")
@@ -146,6 +147,7 @@ settings to_settings(const switchboard_config& c) {
   s.http_host = c.http_host;
   s.http_port = static_cast<uint16_t>(c.http_port);
   s.ws_path = c.ws_path;
+  s.web_root = c.web_root;
   s.io_threads = static_cast<size_t>(c.io_threads);
   s.max_header_bytes = static_cast<size_t>(c.max_header_bytes);
   s.max_body_bytes = static_cast<size_t>(c.max_body_bytes);

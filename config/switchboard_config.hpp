@@ -24,6 +24,7 @@ public:
   std::string http_host = "127.0.0.1";
   int64_t http_port = 8080;
   std::string ws_path = "/ws";
+  std::string web_root = "web";
   int64_t io_threads = 1;
   int64_t max_header_bytes = 8 * 1024;
   int64_t max_body_bytes = 1024 * 1024;

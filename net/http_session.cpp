@@ -107,6 +107,10 @@ void http_session::respond(const request& req) {
   if (path == server_.config().ws_path)
     return send(make_response(http::status::upgrade_required, req.version(), keep,
                               error_body("this path needs a WebSocket upgrade")));
+  if (req.method() == http::verb::get)
+    if (auto file = server_.files().find(path))
+      return send(make_response(http::status::ok, req.version(), keep, std::move(file->body),
+                                file->content_type.c_str()));
   send(make_response(http::status::not_found, req.version(), keep, error_body("not found")));
 }
 

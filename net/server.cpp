@@ -26,7 +26,7 @@ std::string random_node_id() {
 } // namespace
 
 server::server(std::shared_ptr<const settings> config, connection_spawner spawner)
-  : config_(std::move(config)), spawner_(std::move(spawner)) {
+  : config_(std::move(config)), spawner_(std::move(spawner)), files_(config_->web_root) {
   node_id_ = config_->node_id.empty() ? random_node_id() : config_->node_id;
   for (size_t i = 0; i < std::max<size_t>(1, config_->io_threads); ++i)
     loops_.push_back(std::make_unique<io_loop>());

@@ -21,6 +21,7 @@
 #include "config/settings.hpp"
 #include "net/frame.hpp"
 #include "net/io_loop.hpp"
+#include "net/static_files.hpp"
 
 namespace sb {
 
@@ -48,6 +49,9 @@ public:
   /// What `/readyz` asks: true while the broker answers. Set before start().
   void set_readiness(std::function<bool()> fn) { readiness_ = std::move(fn); }
   bool ready() const { return !readiness_ || readiness_(); }
+  /// The demo page and the JavaScript client, from http.web-root.
+  static_files& files() { return files_; }
+
   /// The loop that accepts connections.
   io_loop& first_loop() { return *loops_.front(); }
   /// The loop the next connection goes to (round-robin).
@@ -66,6 +70,7 @@ private:
   std::shared_ptr<const settings> config_;
   connection_spawner spawner_;
   std::function<bool()> readiness_;
+  static_files files_;
   std::string node_id_;
   std::atomic<uint64_t> next_id_{0};
   // Declared before the loops: handlers destroyed with them may use these.
