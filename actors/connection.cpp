@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "actors/auth.hpp"
 #include "actors/envelope.hpp"
 #include "actors/log.hpp"
 
@@ -45,10 +46,33 @@ user_info make_guest(const std::optional<std::string>& name) {
 
 // --- handshake -------------------------------------------------------------------
 
+bool connection_state::authenticate(const connection_args& args) {
+  auto& secret = node.config->auth_secret;
+  if (secret.empty()) {
+    user = make_guest(args.name);
+    return true;
+  }
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+  auto verified = args.token ? verify_token(*args.token, secret, now)
+                             : std::variant<token_claims, std::string>{"no token"};
+  if (auto why = std::get_if<std::string>(&verified)) {
+    log::info("connection", socket_id, " refused: ", *why);
+    sink->close(4401, "Unauthorized");
+    return false;
+  }
+  auto& claims = std::get<token_claims>(verified);
+  user = user_info{claims.sub, utf8_prefix(claims.name, 64)};
+  allowed_streams = std::move(claims.streams);
+  return true;
+}
+
 void connection_state::init(connection_args args) {
   socket_id = std::move(args.socket_id);
   sink = std::move(args.sink);
-  user = make_guest(args.name);
+  if (!authenticate(args))
+    return;
   auto& cfg = *node.config;
   limiter.emplace(cfg.commands_burst, cfg.commands_per_second, rate_limiter::clock::now());
   spec_rules rules;
@@ -56,6 +80,10 @@ void connection_state::init(connection_args args) {
   rules.known_plugin = [plugins = node.plugins](std::string_view n) {
     return plugins->find(n) != nullptr;
   };
+  if (allowed_streams)
+    rules.permitted = [globs = *allowed_streams](std::string_view s) {
+      return permitted(globs, s);
+    };
   auto parsed = parse_clients(args.clients, rules);
   if (auto rejected = std::get_if<clients_rejected>(&parsed)) {
     sink->close(1008, rejected->reason);

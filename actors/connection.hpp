@@ -33,6 +33,7 @@ struct connection_args {
   sink_ptr sink;
   std::optional<std::string> clients; ///< URL-decoded `clients`, if present
   std::optional<std::string> name;    ///< URL-decoded `name`, if present
+  std::optional<std::string> token;   ///< `token` parameter or cookie, if present
 };
 
 struct connection_state {
@@ -47,6 +48,9 @@ struct connection_state {
   };
 
   void init(connection_args args);
+  /// The session's user and stream permissions; false (socket closed with
+  /// 4401) when auth is on and the token does not verify.
+  bool authenticate(const connection_args& args);
   void open_plugins(std::vector<plugin_spec> specs);
   void on_open_done();
   void start_next(size_t index);
@@ -62,6 +66,7 @@ struct connection_state {
   std::string socket_id;
   sink_ptr sink;
   user_info user;
+  std::optional<std::vector<std::string>> allowed_streams; ///< globs; none = all
   std::optional<rate_limiter> limiter;
   std::vector<slot> slots;
   std::vector<spec_error> errors; ///< from parsing, sent after welcome

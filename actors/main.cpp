@@ -52,7 +52,10 @@ int main(int argc, char** argv) {
   auto settings = std::make_shared<const sb::settings>(std::get<sb::settings>(loaded));
   auto signals = block_stop_signals();
   log_effective_config(*settings, cfg);
-  sb::log::warning("main", "auth is off: every socket gets a guest user");
+  if (settings->auth_secret.empty())
+    sb::log::warning("main", "auth is off: every socket gets a guest user");
+  else
+    sb::log::info("main", "auth is on: sockets need an HS256 token");
   caf::actor_system sys{cfg};
   sb::node node{sys, settings};
   if (auto err = node.start()) {

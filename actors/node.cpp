@@ -42,9 +42,12 @@ void node::spawn_broker() {
 std::error_code node::start() {
   spawn_broker();
   ctx_.topics = sys_.spawn(topic_registry, ctx_.broker);
-  auto spawner = [this](const std::string& target, sink_ptr sink, std::string id) {
-    connection_args args{std::move(id), std::move(sink), query_param(target, "clients"),
-                         query_param(target, "name")};
+  auto spawner = [this](const upgrade_info& up, sink_ptr sink, std::string id) {
+    auto token = query_param(up.target, "token");
+    if (!token && !up.token_cookie.empty())
+      token = up.token_cookie;
+    connection_args args{std::move(id), std::move(sink), query_param(up.target, "clients"),
+                         query_param(up.target, "name"), std::move(token)};
     return sys_.spawn(connection, ctx_, std::move(args));
   };
   server_ = std::make_unique<server>(ctx_.config, spawner);

@@ -18,6 +18,9 @@ struct settings {
   uint16_t http_port = 8080;
   std::string ws_path = "/ws";
   std::string web_root = "web";          ///< demo page and JavaScript client
+  std::vector<std::string> allowed_origins; ///< empty: any Origin may upgrade
+  // --- auth ---
+  std::string auth_secret;               ///< HS256 secret; empty = auth off
   size_t io_threads = 1;                 ///< asio threads running sockets
   size_t max_header_bytes = 8 * 1024;    ///< HTTP request header limit
   size_t max_body_bytes = 1024 * 1024;   ///< HTTP request body limit

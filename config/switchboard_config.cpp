@@ -21,6 +21,8 @@ switchboard_config::switchboard_config() {
     .add(http_port, "port", "TCP port, 1..65535")
     .add(ws_path, "ws-path", "path of the WebSocket endpoint")
     .add(web_root, "web-root", "folder with client/ and demo/, served at / and /switchboard.js")
+    .add(allowed_origins, "allowed-origins",
+         "comma-separated Origins allowed to upgrade (empty: any)")
     .add(io_threads, "threads", "asio threads running the sockets")
     .add(max_header_bytes, "max-header-bytes", "largest HTTP request header")
     .add(max_body_bytes, "max-body-bytes", "largest HTTP request body")
@@ -48,6 +50,8 @@ switchboard_config::switchboard_config() {
     .add(chat_history, "history", "messages in the history event")
     .add(chat_max_length, "max-length", "MAXLEN ~ of each <stream>:chat stream")
     .add(chat_max_text_bytes, "max-text-bytes", "longest message text in bytes");
+  opt_group{custom_options_, "auth"}.add(
+    auth_secret, "secret", "HS256 secret for socket tokens; empty turns auth off");
   opt_group{custom_options_, "log"}.add(log_level, "level", "debug, info, warning or error");
 }
 
@@ -148,6 +152,15 @@ settings to_settings(const switchboard_config& c) {
   s.http_port = static_cast<uint16_t>(c.http_port);
   s.ws_path = c.ws_path;
   s.web_root = c.web_root;
+  s.auth_secret = c.auth_secret;
+  for (size_t pos = 0; pos < c.allowed_origins.size();) {
+    auto end = c.allowed_origins.find_first_of(", ", pos);
+    if (end == std::string::npos)
+      end = c.allowed_origins.size();
+    if (end > pos)
+      s.allowed_origins.push_back(c.allowed_origins.substr(pos, end - pos));
+    pos = end + 1;
+  }
   s.io_threads = static_cast<size_t>(c.io_threads);
   s.max_header_bytes = static_cast<size_t>(c.max_header_bytes);
   s.max_body_bytes = static_cast<size_t>(c.max_body_bytes);

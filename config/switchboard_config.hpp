@@ -25,6 +25,8 @@ public:
   int64_t http_port = 8080;
   std::string ws_path = "/ws";
   std::string web_root = "web";
+  std::string allowed_origins;
+  std::string auth_secret;
   int64_t io_threads = 1;
   int64_t max_header_bytes = 8 * 1024;
   int64_t max_body_bytes = 1024 * 1024;

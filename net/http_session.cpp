@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "actors/auth.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 #include "net/query.hpp"
@@ -76,6 +77,14 @@ void http_session::on_read(beast::error_code ec, size_t) {
 }
 
 void http_session::upgrade(const request& req) {
+  auto& allowed = server_.config().allowed_origins;
+  auto origin = req[http::field::origin];
+  if (!allowed.empty() && !origin.empty()
+      && std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) {
+    log::info("http", "refused an upgrade from origin ", origin);
+    return send(make_response(http::status::forbidden, req.version(), false,
+                              error_body("origin not allowed")));
+  }
   auto key = req[http::field::sec_websocket_key];
   if (auto err = ws::check_upgrade(req[http::field::sec_websocket_version], key)) {
     auto res = make_response(http::status::bad_request, req.version(), false,
@@ -86,8 +95,10 @@ void http_session::upgrade(const request& req) {
   stream_.expires_never();
   // Bytes the client sent after its request belong to the WebSocket.
   auto early = beast::buffers_to_string(buffer_.data());
+  upgrade_info info{std::string{req.target()},
+                    cookie_value(req[http::field::cookie], "switchboard_token").value_or("")};
   std::make_shared<websocket_session>(stream_.release_socket(), server_)
-    ->run(std::string{req.target()}, key, std::move(early));
+    ->run(std::move(info), key, std::move(early));
 }
 
 void http_session::respond(const request& req) {

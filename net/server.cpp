@@ -104,8 +104,8 @@ std::string server::next_socket_id() {
   return node_id_ + "-" + hex;
 }
 
-caf::actor server::spawn_connection(const std::string& target, sink_ptr sink, std::string id) {
-  return spawner_(target, std::move(sink), std::move(id));
+caf::actor server::spawn_connection(const upgrade_info& info, sink_ptr sink, std::string id) {
+  return spawner_(info, std::move(sink), std::move(id));
 }
 
 void server::add(const std::shared_ptr<websocket_session>& session) {

@@ -28,9 +28,15 @@ namespace sb {
 class listener;
 class websocket_session;
 
+/// What the upgrade request tells the connection actor.
+struct upgrade_info {
+  std::string target;       ///< path and query, e.g. /ws?clients=...
+  std::string token_cookie; ///< the switchboard_token cookie, if any
+};
+
 /// Spawns the actor that serves one upgraded socket. Called on an asio thread.
 using connection_spawner
-  = std::function<caf::actor(const std::string& target, sink_ptr sink, std::string socket_id)>;
+  = std::function<caf::actor(const upgrade_info& info, sink_ptr sink, std::string socket_id)>;
 
 class server {
 public:
@@ -59,7 +65,7 @@ public:
   /// The loop whose io_context runs `ctx`.
   io_loop& loop_of(const boost::asio::execution_context& ctx);
   std::string next_socket_id();
-  caf::actor spawn_connection(const std::string& target, sink_ptr sink, std::string id);
+  caf::actor spawn_connection(const upgrade_info& info, sink_ptr sink, std::string id);
 
   // --- session registry (thread-safe) ---
   void add(const std::shared_ptr<websocket_session>& session);

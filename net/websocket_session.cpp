@@ -44,20 +44,18 @@ websocket_session::websocket_session(asio::ip::tcp::socket&& socket, server& srv
 // moment after shutdown), so the destructor does not touch server_.
 websocket_session::~websocket_session() = default;
 
-void websocket_session::run(std::string target, std::string_view client_key,
-                            std::string early) {
+void websocket_session::run(upgrade_info info, std::string_view client_key, std::string early) {
   id_ = server_.next_socket_id();
   in_ = std::move(early);
   handshake_ = ws::switching_response(client_key);
   server_.add(shared_from_this());
   asio::async_write(socket_, asio::buffer(handshake_),
-                    [self = shared_from_this(), target = std::move(target)](error_code ec,
-                                                                           size_t) {
-                      self->on_handshake_written(ec, target);
+                    [self = shared_from_this(), info = std::move(info)](error_code ec, size_t) {
+                      self->on_handshake_written(ec, info);
                     });
 }
 
-void websocket_session::on_handshake_written(error_code ec, const std::string& target) {
+void websocket_session::on_handshake_written(error_code ec, const upgrade_info& info) {
   handshake_ = std::string{};
   if (ec) {
     finished_ = true;
@@ -70,7 +68,7 @@ void websocket_session::on_handshake_written(error_code ec, const std::string& t
   count(metrics::global().sockets_opened);
   log::info("websocket", "socket ", id_, " opened");
   socket_.non_blocking(true, ec);
-  conn_ = server_.spawn_connection(target, shared_from_this(), id_);
+  conn_ = server_.spawn_connection(info, shared_from_this(), id_);
   arm_timer(server_.config().ping_interval);
   if (!in_.empty()) {
     auto early = std::move(in_);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "net/frame.hpp"
+#include "net/server.hpp"
 
 namespace sb {
 
@@ -31,9 +32,9 @@ public:
   websocket_session(boost::asio::ip::tcp::socket&& socket, server& srv);
   ~websocket_session() override;
 
-  /// Answers the upgrade (`client_key` is Sec-WebSocket-Key) for `target`;
-  /// `early` holds bytes the client sent after its request.
-  void run(std::string target, std::string_view client_key, std::string early);
+  /// Answers the upgrade (`client_key` is Sec-WebSocket-Key); `early` holds
+  /// bytes the client sent after its request.
+  void run(upgrade_info info, std::string_view client_key, std::string early);
 
   // --- frame_sink: called by actors, from any thread ---
   void send(frame_ptr frame) override;
@@ -48,7 +49,7 @@ private:
   friend class io_loop; // calls flush() for the sessions it batches
 
   // --- reading ---
-  void on_handshake_written(boost::system::error_code ec, const std::string& target);
+  void on_handshake_written(boost::system::error_code ec, const upgrade_info& info);
   void wait_readable();
   void read_or_pause();
   void on_readable(boost::system::error_code ec);
