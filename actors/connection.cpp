@@ -73,6 +73,7 @@ void connection_state::init(connection_args args) {
   sink = std::move(args.sink);
   if (!authenticate(args))
     return;
+  sink->identify(user.id);
   auto& cfg = *node.config;
   limiter.emplace(cfg.commands_burst, cfg.commands_per_second, rate_limiter::clock::now());
   spec_rules rules;

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/api.hpp"
 #include "actors/log.hpp"
 #include "actors/topic_registry.hpp"
 #include "net/query.hpp"
@@ -52,6 +53,10 @@ std::error_code node::start() {
   };
   server_ = std::make_unique<server>(ctx_.config, spawner);
   server_->set_readiness([status = status_] { return !status || status->ready(); });
+  api_ = std::make_unique<api_handler>(sys_, ctx_, *server_);
+  server_->set_api([api = api_.get()](const api_request& req, api_responder respond) {
+    api->handle(req, std::move(respond));
+  });
   return server_->start();
 }
 
@@ -68,6 +73,7 @@ void node::stop() {
   caf::anon_send_exit(ctx_.broker.listener, caf::exit_reason::user_shutdown);
   sys_.await_all_actors_done();
   server_.reset();
+  api_.reset();
   log::info("node", "stopped");
 }
 

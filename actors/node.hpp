@@ -14,6 +14,8 @@
 
 namespace sb {
 
+class api_handler;
+
 class node {
 public:
   node(caf::actor_system& sys, std::shared_ptr<const settings> config);
@@ -33,6 +35,7 @@ private:
   std::shared_ptr<broker_status> status_; ///< null for the memory broker
   node_context ctx_;
   std::unique_ptr<server> server_;
+  std::unique_ptr<api_handler> api_;
 };
 
 } // namespace sb

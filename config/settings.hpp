@@ -21,6 +21,7 @@ struct settings {
   std::vector<std::string> allowed_origins; ///< empty: any Origin may upgrade
   // --- auth ---
   std::string auth_secret;               ///< HS256 secret; empty = auth off
+  std::string api_key;                   ///< Bearer key of /api/; empty = API off
   size_t io_threads = 1;                 ///< asio threads running sockets
   size_t max_header_bytes = 8 * 1024;    ///< HTTP request header limit
   size_t max_body_bytes = 1024 * 1024;   ///< HTTP request body limit

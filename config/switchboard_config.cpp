@@ -52,6 +52,8 @@ switchboard_config::switchboard_config() {
     .add(chat_max_text_bytes, "max-text-bytes", "longest message text in bytes");
   opt_group{custom_options_, "auth"}.add(
     auth_secret, "secret", "HS256 secret for socket tokens; empty turns auth off");
+  opt_group{custom_options_, "api"}.add(
+    api_key, "key", "Bearer key for the HTTP API under /api/; empty turns the API off");
   opt_group{custom_options_, "log"}.add(log_level, "level", "debug, info, warning or error");
 }
 
@@ -153,6 +155,7 @@ settings to_settings(const switchboard_config& c) {
   s.ws_path = c.ws_path;
   s.web_root = c.web_root;
   s.auth_secret = c.auth_secret;
+  s.api_key = c.api_key;
   for (size_t pos = 0; pos < c.allowed_origins.size();) {
     auto end = c.allowed_origins.find_first_of(", ", pos);
     if (end == std::string::npos)

@@ -38,6 +38,9 @@ public:
   /// reading while too many are unprocessed, so a client that floods the
   /// server fills its own TCP window instead of the server's memory.
   virtual void consumed() {}
+
+  /// Tells the socket whose it is (for disconnects by user).
+  virtual void identify(std::string user_id) { (void) user_id; }
 };
 
 using sink_ptr = std::shared_ptr<frame_sink>;

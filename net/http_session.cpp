@@ -104,6 +104,8 @@ void http_session::upgrade(const request& req) {
 void http_session::respond(const request& req) {
   auto path = target_path(req.target());
   auto keep = req.keep_alive();
+  if (path.substr(0, 5) == "/api/")
+    return call_api(req);
   if (path == "/healthz")
     return send(make_response(http::status::ok, req.version(), keep, "ok\n", "text/plain"));
   if (path == "/metrics")
@@ -123,6 +125,23 @@ void http_session::respond(const request& req) {
       return send(make_response(http::status::ok, req.version(), keep, std::move(file->body),
                                 file->content_type.c_str()));
   send(make_response(http::status::not_found, req.version(), keep, error_body("not found")));
+}
+
+void http_session::call_api(const request& req) {
+  if (!server_.api())
+    return send(make_response(http::status::not_found, req.version(), req.keep_alive(),
+                              error_body("not found")));
+  api_request areq{std::string{req.method_string()}, std::string{req.target()}, req.body(),
+                   std::string{req[http::field::authorization]}};
+  auto respond = [self = shared_from_this(), version = req.version(),
+                  keep = req.keep_alive()](unsigned status, std::string body) {
+    asio::post(self->stream_.get_executor(), [self, status, version, keep,
+                                              body = std::move(body)]() mutable {
+      self->send(make_response(static_cast<http::status>(status), version, keep,
+                               std::move(body) + "\n"));
+    });
+  };
+  server_.api()(areq, std::move(respond));
 }
 
 void http_session::send(response res) {

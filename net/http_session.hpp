@@ -25,6 +25,7 @@ private:
   void do_read();
   void on_read(boost::beast::error_code ec, size_t bytes);
   void upgrade(const request& req);
+  void call_api(const request& req);
   void respond(const request& req);
   void send(response res);
   void on_write(bool close, boost::beast::error_code ec, size_t bytes);

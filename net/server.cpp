@@ -120,6 +120,20 @@ void server::remove(const websocket_session* session) {
     drained_.notify_all();
 }
 
+size_t server::disconnect(const std::string& user, const std::string& socket) {
+  std::vector<std::shared_ptr<websocket_session>> matching;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    for (auto& [ptr, weak] : sessions_)
+      if (auto s = weak.lock())
+        if ((!socket.empty() && s->id() == socket) || (!user.empty() && s->user() == user))
+          matching.push_back(std::move(s));
+  }
+  for (auto& s : matching)
+    s->close(1008, "Disconnected by the server");
+  return matching.size();
+}
+
 size_t server::sessions() const {
   std::lock_guard<std::mutex> guard{mutex_};
   return sessions_.size();

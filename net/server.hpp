@@ -34,6 +34,20 @@ struct upgrade_info {
   std::string token_cookie; ///< the switchboard_token cookie, if any
 };
 
+/// One request to the HTTP API (/api/...).
+struct api_request {
+  std::string method;        ///< GET, POST, ...
+  std::string target;        ///< path and query
+  std::string body;
+  std::string authorization; ///< the Authorization header
+};
+
+/// Sends an API response: status and a JSON body. Callable from any thread.
+using api_responder = std::function<void(unsigned status, std::string body)>;
+
+/// Serves API requests; set by the node.
+using api_function = std::function<void(const api_request&, api_responder)>;
+
 /// Spawns the actor that serves one upgraded socket. Called on an asio thread.
 using connection_spawner
   = std::function<caf::actor(const upgrade_info& info, sink_ptr sink, std::string socket_id)>;
@@ -54,6 +68,14 @@ public:
 
   /// What `/readyz` asks: true while the broker answers. Set before start().
   void set_readiness(std::function<bool()> fn) { readiness_ = std::move(fn); }
+
+  /// Serves /api/...; without one, /api/ paths get 404.
+  void set_api(api_function fn) { api_ = std::move(fn); }
+  const api_function& api() const { return api_; }
+
+  /// Closes this node's sockets of `user` (or the one with id `socket`)
+  /// with 1008 "Disconnected by the server"; returns how many.
+  size_t disconnect(const std::string& user, const std::string& socket);
   bool ready() const { return !readiness_ || readiness_(); }
   /// The demo page and the JavaScript client, from http.web-root.
   static_files& files() { return files_; }
@@ -76,6 +98,7 @@ private:
   std::shared_ptr<const settings> config_;
   connection_spawner spawner_;
   std::function<bool()> readiness_;
+  api_function api_;
   static_files files_;
   std::string node_id_;
   std::atomic<uint64_t> next_id_{0};

@@ -253,6 +253,16 @@ void websocket_session::send(frame_ptr frame) {
   request_flush();
 }
 
+void websocket_session::identify(std::string user_id) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  user_ = std::move(user_id);
+}
+
+std::string websocket_session::user() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return user_;
+}
+
 void websocket_session::close(uint16_t code, std::string reason) {
   std::lock_guard<std::mutex> guard{mutex_};
   if (closing_)

@@ -40,6 +40,12 @@ public:
   void send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
   void consumed() override;
+  void identify(std::string user_id) override;
+
+  /// The socket id; fixed before the connection actor exists.
+  const std::string& id() const { return id_; }
+  /// The user set by identify(), or "".
+  std::string user();
 
   /// After the io threads stopped: tells the connection actor the socket is
   /// gone if it has not heard so yet, so that no actor waits forever.
@@ -95,6 +101,7 @@ private:
   bool discard_ = false;    ///< slow consumer: drop what is queued
   uint16_t close_code_ = 0;
   std::string close_reason_;
+  std::string user_;
 
   // --- loop thread only ---
   std::vector<frame_ptr> outbox_;

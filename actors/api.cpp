@@ -1,0 +1,166 @@
+#include "actors/api.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+
+#include "actors/log.hpp"
+#include "net/query.hpp"
+#include "net/server.hpp"
+#include "redis/event_codec.hpp"
+
+namespace sb {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr auto broker_timeout = std::chrono::seconds(5);
+
+std::string error_json(std::string_view message) {
+  return json{{"error", message}}.dump();
+}
+
+bool same_secret(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+/// The broker error as an HTTP reply.
+void fail(const api_responder& respond, const caf::error& err) {
+  auto code = to_ec(err);
+  respond(code == ec::unavailable ? 503 : 500,
+          error_json(code == ec::unavailable ? "the broker is unavailable" : "internal error"));
+}
+
+json entries_json(const std::vector<stream_entry>& entries, std::string_view default_event) {
+  json out = json::array();
+  for (auto& e : entries) {
+    auto ev = decode_entry(e, default_event);
+    out.push_back({{"id", e.id}, {"event", ev.event}, {"data", json::parse(ev.data, nullptr, false)}});
+  }
+  return out;
+}
+
+} // namespace
+
+api_handler::api_handler(caf::actor_system& sys, node_context node, server& srv)
+  : sys_(sys), node_(std::move(node)), server_(srv) {
+}
+
+void api_handler::handle(const api_request& req, api_responder respond) {
+  auto& key = node_.config->api_key;
+  if (key.empty())
+    return respond(404, error_json("the API is off: set api.key"));
+  constexpr std::string_view bearer = "Bearer ";
+  std::string_view auth = req.authorization;
+  if (auth.substr(0, bearer.size()) != bearer || !same_secret(auth.substr(bearer.size()), key))
+    return respond(401, error_json("missing or wrong API key"));
+  auto path = target_path(req.target);
+  if (path == "/api/publish" && req.method == "POST")
+    return publish(req.body, std::move(respond));
+  if (path == "/api/history" && req.method == "GET")
+    return history(req.target, std::move(respond));
+  if (path == "/api/disconnect" && req.method == "POST")
+    return disconnect(req.body, std::move(respond));
+  if (path == "/api/presence" && req.method == "GET")
+    return respond(501, error_json("presence is not available on this server yet"));
+  respond(404, error_json("no such API route"));
+}
+
+void api_handler::publish(const std::string& body, api_responder respond) {
+  auto doc = json::parse(body, nullptr, false);
+  if (!doc.is_object())
+    return respond(400, error_json("the body must be a JSON object"));
+  auto stream = doc.value("stream", std::string{});
+  auto client = doc.value("client", std::string{});
+  auto event = doc.value("event", std::string{});
+  auto strategy = doc.value("strategy", std::string{"streams"});
+  if (!valid_stream_name(stream))
+    return respond(400, error_json("stream must be 1..200 characters of [A-Za-z0-9_.:-]"));
+  auto plugin = node_.plugins->find(client);
+  if (!plugin)
+    return respond(400, error_json("client must name a plugin"));
+  if (event.empty())
+    event = plugin->default_event;
+  if (strategy != "streams" && strategy != "pub-sub")
+    return respond(400, error_json("strategy must be \"streams\" or \"pub-sub\""));
+  auto key = make_key(stream, client);
+  auto data = doc.contains("data") ? doc["data"].dump() : std::string{"null"};
+  auto broker = node_.broker;
+  uint64_t maxlen = node_.config->chat_max_length;
+  sys_.spawn([=](caf::event_based_actor* self) {
+    auto publish = [=](const std::string& id) {
+      self->request(broker.command, broker_timeout, publish_atom::value, key,
+                    encode_published(event, id, data))
+        .then(
+          [=](uint64_t) {
+            respond(200, json{{"id", id.empty() ? json() : json(id)}}.dump());
+            self->quit();
+          },
+          [=](caf::error& err) {
+            fail(respond, err);
+            self->quit();
+          });
+    };
+    if (strategy == "pub-sub")
+      return publish({});
+    self->request(broker.command, broker_timeout, xadd_atom::value, key,
+                  entry_fields(event, data), maxlen)
+      .then([=](const std::string& id) { publish(id); },
+            [=](caf::error& err) {
+              fail(respond, err);
+              self->quit();
+            });
+  });
+}
+
+void api_handler::history(const std::string& target, api_responder respond) {
+  auto stream = query_param(target, "stream").value_or("");
+  auto client = query_param(target, "client").value_or("chat");
+  auto since = query_param(target, "since");
+  auto limit_text = query_param(target, "limit").value_or("50");
+  if (!valid_stream_name(stream))
+    return respond(400, error_json("stream must be 1..200 characters of [A-Za-z0-9_.:-]"));
+  auto plugin = node_.plugins->find(client);
+  if (!plugin)
+    return respond(400, error_json("client must name a plugin"));
+  char* end = nullptr;
+  auto limit = std::strtoull(limit_text.c_str(), &end, 10);
+  if (limit_text.empty() || *end != '\0' || limit < 1 || limit > 10'000)
+    return respond(400, error_json("limit must be 1..10000"));
+  if (since && !since->empty() && !stream_id::parse(*since))
+    return respond(400, error_json("since must be a stream id like 1718000000000-0"));
+  auto key = make_key(stream, client);
+  auto broker = node_.broker;
+  auto default_event = plugin->default_event;
+  sys_.spawn([=](caf::event_based_actor* self) {
+    auto done = [=](const std::vector<stream_entry>& entries) {
+      respond(200, json{{"entries", entries_json(entries, default_event)}}.dump());
+      self->quit();
+    };
+    auto failed = [=](caf::error& err) {
+      fail(respond, err);
+      self->quit();
+    };
+    if (since && !since->empty())
+      self->request(broker.command, broker_timeout, replay_atom::value, key, *since, limit)
+        .then([=](const stream_replay& r) { done(r.entries); }, failed);
+    else
+      self->request(broker.command, broker_timeout, tail_atom::value, key, limit)
+        .then([=](const std::vector<stream_entry>& entries) { done(entries); }, failed);
+  });
+}
+
+void api_handler::disconnect(const std::string& body, api_responder respond) {
+  auto doc = json::parse(body, nullptr, false);
+  auto user = doc.is_object() ? doc.value("user", std::string{}) : std::string{};
+  auto socket = doc.is_object() ? doc.value("socket", std::string{}) : std::string{};
+  if (user.empty() == socket.empty())
+    return respond(400, error_json("give exactly one of user or socket"));
+  auto closed = server_.disconnect(user, socket);
+  log::info("api", "disconnect ", user.empty() ? "socket " + socket : "user " + user,
+            " closed ", closed, " sockets");
+  respond(200, json{{"closed", closed}}.dump());
+}
+
+} // namespace sb

@@ -1,0 +1,169 @@
+// The server HTTP API (PROTOCOL §5): every route with and without the key,
+// 400s with a JSON error for bad bodies, and its effects on sockets.
+
+#include "tests/support/frames.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/server_suite.hpp"
+#include "tests/support/ws_client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+
+namespace sb::test {
+namespace {
+
+namespace http = boost::beast::http;
+constexpr const char* api_key = "test-api-key";
+
+http_response post(uint16_t port, const std::string& target, const std::string& body,
+                   const std::string& key = api_key) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket{ioc};
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::content_type, "application/json");
+  if (!key.empty())
+    req.set(http::field::authorization, "Bearer " + key);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(socket, req);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(socket, buffer, res);
+  return {res.result_int(), res.body(), {}};
+}
+
+http_response get(uint16_t port, const std::string& target, const std::string& key = api_key) {
+  params headers;
+  if (!key.empty())
+    headers.emplace_back("Authorization", "Bearer " + key);
+  return http_get(port, target, headers);
+}
+
+class api_test : public server_suite {
+protected:
+  static void SetUpTestSuite() { start_server({std::string{"--api.key="} + api_key}); }
+  static void TearDownTestSuite() { stop_server(); }
+};
+
+TEST_F(api_test, EveryRouteNeedsTheKey) {
+  for (auto* target : {"/api/history?stream=s:1", "/api/presence?stream=s:1"}) {
+    EXPECT_EQ(get(port(), target, "").status, 401u) << target;
+    EXPECT_EQ(get(port(), target, "wrong").status, 401u) << target;
+  }
+  for (auto* target : {"/api/publish", "/api/disconnect"}) {
+    auto res = post(port(), target, "{}", "");
+    EXPECT_EQ(res.status, 401u) << target;
+    EXPECT_TRUE(json::parse(res.body).contains("error")) << res.body;
+  }
+}
+
+TEST_F(api_test, PublishReachesStreamsAndPubSubSockets) {
+  auto stream = test_stream();
+  ws_client streams(port(), ws_client::target(json::array({chat_spec(stream, "streams")})));
+  ws_client pubsub(port(), ws_client::target(json::array({chat_spec(stream, "pub-sub")})));
+  for (auto* ws : {&streams, &pubsub})
+    ws->read_until([&](const json& f) { return is_event(f, "history", stream); });
+  auto res = post(port(), "/api/publish",
+                  json{{"stream", stream}, {"client", "chat"}, {"event", "message"},
+                       {"data", {{"text", "from the backend"}}}}.dump());
+  ASSERT_EQ(res.status, 200u) << res.body;
+  auto id = json::parse(res.body).at("id").get<std::string>();
+  auto on_streams = streams.read_until([&](const json& f) { return is_event(f, "message", stream); });
+  EXPECT_EQ(on_streams.back()["id"], id);
+  EXPECT_EQ(on_streams.back()["data"]["text"], "from the backend");
+  auto on_pubsub = pubsub.read_until([&](const json& f) { return is_event(f, "message", stream); });
+  EXPECT_FALSE(on_pubsub.back().contains("id"));
+  EXPECT_EQ(on_pubsub.back()["data"]["text"], "from the backend");
+}
+
+TEST_F(api_test, PubSubPublishIsNotStoredAndHasNoId) {
+  auto stream = test_stream();
+  auto res = post(port(), "/api/publish",
+                  json{{"stream", stream}, {"client", "chat"}, {"strategy", "pub-sub"},
+                       {"event", "typing"}, {"data", {{"user", "u1"}}}}.dump());
+  ASSERT_EQ(res.status, 200u) << res.body;
+  EXPECT_TRUE(json::parse(res.body).at("id").is_null());
+  auto history = get(port(), "/api/history?stream=" + stream + "&client=chat");
+  EXPECT_EQ(json::parse(history.body).at("entries").size(), 0u);
+}
+
+TEST_F(api_test, HistoryReturnsEntriesOldestFirstWithLimitAndSince) {
+  auto stream = test_stream();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto res = post(port(), "/api/publish",
+                    json{{"stream", stream}, {"client", "chat"}, {"data", {{"n", i}}}}.dump());
+    ids.push_back(json::parse(res.body).at("id").get<std::string>());
+  }
+  auto all = json::parse(get(port(), "/api/history?stream=" + stream + "&client=chat").body);
+  ASSERT_EQ(all.at("entries").size(), 5u);
+  EXPECT_EQ(all["entries"][0]["id"], ids[0]);
+  EXPECT_EQ(all["entries"][4]["data"]["n"], 4);
+  auto last2 = json::parse(get(port(), "/api/history?stream=" + stream + "&limit=2").body);
+  ASSERT_EQ(last2.at("entries").size(), 2u);
+  EXPECT_EQ(last2["entries"][0]["id"], ids[3]);
+  auto after = json::parse(get(port(), "/api/history?stream=" + stream + "&since=" + ids[2]).body);
+  ASSERT_EQ(after.at("entries").size(), 2u);
+  EXPECT_EQ(after["entries"][0]["id"], ids[3]);
+}
+
+TEST_F(api_test, BadBodiesAndParametersGet400WithAJsonError) {
+  auto bad_post = [&](const std::string& target, const std::string& body) {
+    auto res = post(port(), target, body);
+    EXPECT_EQ(res.status, 400u) << target << " " << body;
+    EXPECT_TRUE(json::parse(res.body, nullptr, false).contains("error")) << res.body;
+  };
+  bad_post("/api/publish", "not json");
+  bad_post("/api/publish", "[1]");
+  bad_post("/api/publish", R"({"stream":"bad stream!","client":"chat"})");
+  bad_post("/api/publish", R"({"stream":"s:1","client":"nope"})");
+  bad_post("/api/publish", R"({"stream":"s:1","client":"chat","strategy":"pigeon"})");
+  bad_post("/api/disconnect", "{}");
+  bad_post("/api/disconnect", R"({"user":"a","socket":"b"})");
+  for (auto* target : {"/api/history", "/api/history?stream=s:1&limit=0",
+                       "/api/history?stream=s:1&limit=x", "/api/history?stream=s:1&since=yesterday",
+                       "/api/history?stream=s:1&client=nope"}) {
+    auto res = get(port(), target);
+    EXPECT_EQ(res.status, 400u) << target;
+    EXPECT_TRUE(json::parse(res.body, nullptr, false).contains("error")) << res.body;
+  }
+}
+
+TEST_F(api_test, DisconnectClosesBySocketAndByUser) {
+  auto stream = test_stream();
+  ws_client a(port(), ws_client::target(json::array({chat_spec(stream)})));
+  ws_client b(port(), ws_client::target(json::array({chat_spec(stream)})));
+  auto welcome_a = a.read_json();
+  auto welcome_b = b.read_json();
+  auto res = post(port(), "/api/disconnect", json{{"socket", welcome_a["socket"]}}.dump());
+  ASSERT_EQ(res.status, 200u) << res.body;
+  EXPECT_EQ(json::parse(res.body)["closed"], 1);
+  auto closed = a.expect_close();
+  EXPECT_EQ(closed.code, 1008);
+  EXPECT_EQ(closed.reason, "Disconnected by the server");
+  res = post(port(), "/api/disconnect", json{{"user", welcome_b["user"]["id"]}}.dump());
+  EXPECT_EQ(json::parse(res.body)["closed"], 1);
+  EXPECT_EQ(b.expect_close().code, 1008);
+  res = post(port(), "/api/disconnect", json{{"user", "nobody"}}.dump());
+  EXPECT_EQ(json::parse(res.body)["closed"], 0);
+}
+
+TEST_F(api_test, PresenceRouteAnswersWithTheKey) {
+  auto res = get(port(), "/api/presence?stream=s:1");
+  EXPECT_NE(res.status, 401u);
+  EXPECT_TRUE(json::parse(res.body, nullptr, false).is_object()) << res.body;
+}
+
+TEST(api_off_test, WithoutAKeyTheApiIsOff) {
+  server_process server;
+  EXPECT_EQ(post(server.port(), "/api/publish", "{}", "anything").status, 404u);
+  EXPECT_EQ(get(server.port(), "/api/history?stream=s:1", "anything").status, 404u);
+}
+
+} // namespace
+} // namespace sb::test
