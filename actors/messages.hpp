@@ -125,6 +125,45 @@ typename Inspector::result_type inspect(Inspector& f, stream_replay& x) {
   return f(caf::meta::type_name("stream_replay"), x.recovered, x.entries);
 }
 
+// --- broker: presence (on the command role) ----------------------------------------
+// Keys: the base key is `<stream>:presence`; brokers derive the rest.
+
+/// (pres_add_atom, key, presence_conn, uint64_t expires_ms) -> bool: true when
+/// it is the user's first connection to the stream.
+using pres_add_atom = caf::atom_constant<caf::atom("pres_add")>;
+/// (pres_ping_atom, key, conn, uint64_t expires_ms) -> bool: false when the
+/// connection was swept meanwhile (then add it again).
+using pres_ping_atom = caf::atom_constant<caf::atom("pres_ping")>;
+/// (pres_rm_atom, key, conn) -> std::string: the user's JSON when it was
+/// their last connection, else "".
+using pres_rm_atom = caf::atom_constant<caf::atom("pres_rm")>;
+/// (pres_sweep_atom, key, uint64_t now_ms) -> std::vector<std::string>: the
+/// users (JSON) whose last connection expired.
+using pres_sweep_atom = caf::atom_constant<caf::atom("pres_sweep")>;
+/// (pres_list_atom, key) -> std::vector<presence_user>.
+using pres_list_atom = caf::atom_constant<caf::atom("pres_list")>;
+
+struct presence_conn {
+  std::string conn;      ///< the socket id, unique across nodes
+  std::string user_id;
+  std::string user_json; ///< {"id","name"}
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_conn& x) {
+  return f(caf::meta::type_name("presence_conn"), x.conn, x.user_id, x.user_json);
+}
+
+struct presence_user {
+  std::string user_json;
+  uint32_t connections = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_user& x) {
+  return f(caf::meta::type_name("presence_user"), x.user_json, x.connections);
+}
+
 // --- broker: subscriber and stream listener ------------------------------------
 
 /// A reply that carries nothing but success.

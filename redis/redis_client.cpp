@@ -71,32 +71,43 @@ bool redis_client::ensure_connected() {
   ever_connected_ = true;
   down_logged_ = false;
   delay_ = std::chrono::milliseconds{0};
+  last_used_ = clock::now();
   return true;
 }
 
 bool redis_client::handshake() {
   if (!endpoint_.password.empty()) {
-    auto r = command({"AUTH", endpoint_.password});
+    auto r = raw_command({"AUTH", endpoint_.password});
     if (!r || reply::is_error(r.get())) {
       disconnect("AUTH failed");
       return false;
     }
   }
   if (endpoint_.db != 0) {
-    auto r = command({"SELECT", std::to_string(endpoint_.db)});
+    auto r = raw_command({"SELECT", std::to_string(endpoint_.db)});
     if (!r || reply::is_error(r.get())) {
       disconnect("SELECT failed");
       return false;
     }
   }
-  auto r = command({"CLIENT", "SETNAME", "switchboard-" + name_});
+  auto r = raw_command({"CLIENT", "SETNAME", "switchboard-" + name_});
   return r != nullptr;
 }
 
 void redis_client::disconnect(const std::string& why) {
+  bool was_up = ctx_ != nullptr && ever_connected_;
   if (ctx_) {
     redisFree(ctx_);
     ctx_ = nullptr;
+  }
+  if (was_up && delay_.count() == 0) {
+    // A working connection broke (say, Redis restarted): try again at once;
+    // only failed attempts back off.
+    next_attempt_ = clock::now();
+    log::warning("redis", name_, " lost ", endpoint_.describe(), ": ", why);
+    down_logged_ = true;
+    delay_ = std::chrono::milliseconds{1};
+    return;
   }
   if (!down_logged_) {
     log::warning("redis", name_, " lost ", endpoint_.describe(), ": ", why);
@@ -112,8 +123,25 @@ void redis_client::disconnect(const std::string& why) {
 }
 
 reply_ptr redis_client::command(const std::vector<std::string>& argv) {
+  constexpr auto idle_check = std::chrono::seconds(1);
+  if (ctx_ && clock::now() - last_used_ > idle_check && !check())
+    ensure_connected();
+  return raw_command(argv);
+}
+
+bool redis_client::check() {
+  if (!ensure_connected())
+    return false;
+  auto r = raw_command({"PING"});
+  if (r)
+    return true;
+  return ensure_connected(); // the old connection was dead: one fresh try
+}
+
+reply_ptr redis_client::raw_command(const std::vector<std::string>& argv) {
   if (!ctx_)
     return nullptr;
+  last_used_ = clock::now();
   std::vector<size_t> lens;
   auto ptrs = argv_ptrs(argv, lens);
   auto r = static_cast<redisReply*>(

@@ -45,7 +45,12 @@ public:
 
   /// Sends one command and waits for its reply (bounded by the command
   /// timeout). nullptr when the connection failed; it is then dropped.
+  /// A connection idle for a while is checked with PING first: after a
+  /// Redis restart it is dead, and the command goes to a new one instead.
   reply_ptr command(const std::vector<std::string>& argv);
+
+  /// PINGs the connection (reconnecting if needed); true when Redis answers.
+  bool check();
 
   /// Queues a command without waiting for its reply.
   bool append(const std::vector<std::string>& argv);
@@ -71,6 +76,7 @@ public:
 
 private:
   bool handshake();
+  reply_ptr raw_command(const std::vector<std::string>& argv);
 
   redis_endpoint endpoint_;
   redis_timeouts timeouts_;
@@ -81,6 +87,7 @@ private:
   bool ever_connected_ = false;
   bool down_logged_ = false;
   uint64_t reconnects_ = 0;
+  clock::time_point last_used_{};
 };
 
 /// Helpers to read replies without touching hiredis types elsewhere.

@@ -43,7 +43,7 @@ public:
   /// Keeps idle connections (and /readyz) current while no command comes.
   void reconnect_idle() {
     for (auto& link : links_)
-      link->health.set(link->client.ensure_connected());
+      link->health.set(link->client.check());
   }
 
 private:

@@ -30,7 +30,7 @@ public:
       topics.push_back(std::move(topic));
     if (confirmed_.count(channel))
       return ok_atom::value;
-    if (!client_.connected()) {
+    if (!client_.connected() && !reconnect()) {
       auto t = topics.back(); // forget() may erase the list
       forget(channel, t);
       return make_error(ec::unavailable);

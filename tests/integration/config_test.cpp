@@ -1,6 +1,7 @@
 // Command-line and INI configuration: invalid values stop the server with
 // exit code 2 and a one-line error; --help exits 0; an INI file is applied.
 
+#include "tests/support/broker_mode.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp"
@@ -63,7 +64,10 @@ void PrintTo(const bad_value& b, std::ostream* os) {
   *os << b.arg;
 }
 
-class config_test : public ::testing::TestWithParam<bad_value> {};
+class config_test : public ::testing::TestWithParam<bad_value> {
+protected:
+  void SetUp() override { SB_SKIP_IN_REDIS_MODE(); }
+};
 
 TEST_P(config_test, BadValueExitsTwoWithOneLineError) {
   const auto& bad = GetParam();
@@ -87,11 +91,13 @@ INSTANTIATE_TEST_SUITE_P(
   [](const auto& info) { return std::string(info.param.label); });
 
 TEST(config_file_test, MalformedIniValueExitsTwoWithOneLineError) {
+  SB_SKIP_IN_REDIS_MODE();
   ini_file ini("[http]\nport=\"abc\"\n");
   expect_rejected({"--config-file=" + ini.path()}, "port");
 }
 
 TEST(config_file_test, IniValuesAreApplied) {
+  SB_SKIP_IN_REDIS_MODE();
   ini_file ini("[limits]\nframe-size=1000\n");
   server_process server({"--config-file=" + ini.path()});
   auto stream = test_stream();
@@ -102,6 +108,7 @@ TEST(config_file_test, IniValuesAreApplied) {
 }
 
 TEST(config_help_test, HelpExitsZero) {
+  SB_SKIP_IN_REDIS_MODE();
   server_process server({"--help"}, server_process::mode::raw);
   auto status = server.wait_exit(10s);
   ASSERT_TRUE(status) << "--help did not exit";
@@ -110,6 +117,7 @@ TEST(config_help_test, HelpExitsZero) {
 }
 
 TEST(config_help_test, LongHelpListsTheServerOptions) {
+  SB_SKIP_IN_REDIS_MODE();
   // CAF 0.17's --help shows only the global group; --long-help shows all.
   server_process server({"--long-help"}, server_process::mode::raw);
   auto status = server.wait_exit(10s);

@@ -1,7 +1,8 @@
 // Plain HTTP on the WebSocket port: liveness, 404 for unknown paths, 426 for
-// the ws path without an upgrade, the configurable ws path, and the
-// handshake timeout.
+// the ws path without an upgrade, the configurable ws path, the handshake
+// timeout, and 431 for request headers over http.max-header-bytes.
 
+#include "tests/support/broker_mode.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/server_process.hpp"
@@ -20,10 +21,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Plain HTTP does not involve the broker: these run in integration-memory.
 class http_test : public server_suite {
 protected:
-  static void SetUpTestSuite() { start_server({}); }
+  static void SetUpTestSuite() {
+    if (!redis_mode()) start_server({});
+  }
   static void TearDownTestSuite() { stop_server(); }
+  void SetUp() override {
+    SB_SKIP_IN_REDIS_MODE();
+    server_suite::SetUp();
+  }
 };
 
 TEST_F(http_test, LogsWhereItListens) {
@@ -53,6 +61,7 @@ TEST_F(http_test, UpgradeOnAnotherPathReturns404) {
 }
 
 TEST(http_ws_path_test, ConfiguredWsPathIsUsed) {
+  SB_SKIP_IN_REDIS_MODE();
   server_process server({"--http.ws-path=/socket"});
   auto clients = json::array({chat_spec(test_stream())});
   ws_client ws(server.port(), ws_client::target(clients, {}, "/socket"));
@@ -63,6 +72,7 @@ TEST(http_ws_path_test, ConfiguredWsPathIsUsed) {
 }
 
 TEST(http_timeout_test, SilentConnectionIsDroppedAfterTheHandshakeTimeout) {
+  SB_SKIP_IN_REDIS_MODE();
   server_process server({"--http.handshake-timeout=300ms"});
   boost::asio::io_context ioc;
   timed_socket socket(ioc);
@@ -75,6 +85,35 @@ TEST(http_timeout_test, SilentConnectionIsDroppedAfterTheHandshakeTimeout) {
   auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_NE(ec, boost::asio::error::timed_out) << "the server kept a silent connection 5 s";
   EXPECT_LT(waited, 4s);
+}
+
+TEST_F(http_test, HeadersOverTheDefaultLimitGet431) {
+  // The default http.max-header-bytes is 8 KiB.
+  auto res = http_get(port(), "/healthz", {{"X-Filler", std::string(9000, 'a')}});
+  EXPECT_EQ(res.status, 431u) << res.body;
+  EXPECT_EQ(http_get(port(), "/healthz", {{"X-Filler", std::string(4000, 'a')}}).status, 200u);
+}
+
+TEST(http_limits_test, HeadersOverTheConfiguredLimitGet431) {
+  SB_SKIP_IN_REDIS_MODE();
+  server_process server({"--http.max-header-bytes=1024"});
+  auto res = http_get(server.port(), "/healthz", {{"X-Filler", std::string(1500, 'a')}});
+  EXPECT_EQ(res.status, 431u) << res.body;
+  EXPECT_EQ(http_get(server.port(), "/healthz", {{"X-Filler", std::string(500, 'a')}}).status,
+            200u);
+  // An upgrade request is an HTTP request too.
+  auto headers = upgrade_headers();
+  headers.emplace_back("X-Filler", std::string(1500, 'a'));
+  EXPECT_EQ(http_get(server.port(), ws_client::target(json::array({chat_spec("s:1")})), headers)
+              .status,
+            431u);
+  ws_options opts;
+  opts.headers = {{"X-Filler", std::string(1500, 'a')}};
+  ws_client ws;
+  EXPECT_THROW(ws.connect(server.port(), ws_client::target(json::array({chat_spec("s:1")})),
+                          opts),
+               std::runtime_error);
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200u) << "the server is still fine";
 }
 
 } // namespace

@@ -16,13 +16,18 @@
 namespace sb::test {
 namespace {
 
-// Frames from a fresh resume up to and including `peer`'s own barrier message.
+// Frames from a fresh resume up to and including both the ack of its own
+// barrier message and the message itself. They come in either order: the
+// ack leaves when the entry is stored, the message when the broker delivers
+// it (with Redis, XREAD may beat the XADD reply).
 std::vector<json> read_to_barrier(ws_client& ws, const std::string& stream) {
   ws.send_json(send_command(stream, "barrier", "barrier"));
   bool acked = false;
+  bool echoed = false;
   return ws.read_until([&](const json& f) {
     acked = acked || is_ack(f, "barrier");
-    return acked && is_event(f, "message", stream) && f["data"]["text"] == "barrier";
+    echoed = echoed || (is_event(f, "message", stream) && f["data"]["text"] == "barrier");
+    return acked && echoed;
   });
 }
 

@@ -1,19 +1,10 @@
 #include "tests/support/server_process.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "tests/support/broker_mode.hpp"
+#include "tests/support/metrics.hpp"
 
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 #include <stdexcept>
-#include <system_error>
 
 #ifndef SWITCHBOARD_BIN
 #error "SWITCHBOARD_BIN must name the server binary"
@@ -23,175 +14,81 @@ namespace sb::test {
 
 namespace {
 
-[[noreturn]] void throw_errno(const char* what) {
-  throw std::system_error(errno, std::generic_category(), what);
+bool chooses_broker(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a.rfind("--broker", 0) == 0) return true;
+  return false;
 }
 
-int exit_code(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
+bool uses_redis(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--broker=redis") return true;
+  return false;
 }
 
 } // namespace
 
-uint16_t server_process::free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_errno("socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0
-      || ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw_errno("bind");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 server_process::server_process(std::vector<std::string> args, mode m,
                                std::chrono::milliseconds start_timeout) {
-  if (m == mode::listening) {
+  if (m != mode::raw) {
     port_ = free_port();
     args.insert(args.begin(),
                 {"--http.host=127.0.0.1", "--http.port=" + std::to_string(port_)});
   }
-  spawn(args);
-  if (m == mode::raw || wait_for_log("listening on", start_timeout)) return;
+  if (!chooses_broker(args)) {
+    auto broker = broker_args();
+    args.insert(args.end(), broker.begin(), broker.end());
+  }
+  args_ = args;
+  args.insert(args.begin(), SWITCHBOARD_BIN);
+  child_ = std::make_unique<child_process>(std::move(args));
+  if (m == mode::raw) return;
+  auto deadline = std::chrono::steady_clock::now() + start_timeout;
+  std::string missing = "report 'listening on'";
+  if (wait_for_log("listening on", start_timeout)) {
+    if (m == mode::listening_unready || !uses_redis(args_)) return;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (wait_for_status(port_, "/readyz", 200, std::max(left, std::chrono::milliseconds(0)),
+                        std::chrono::milliseconds(5))
+        == 200)
+      return;
+    missing = "answer 200 on /readyz";
+  }
   // The destructor does not run when a constructor throws: clean up here.
   auto status = wait_exit(std::chrono::milliseconds(0));
-  std::string what = "switchboard did not report 'listening on' within "
+  std::string what = "switchboard did not " + missing + " within "
                      + std::to_string(start_timeout.count()) + " ms ("
                      + (status ? "exit status " + std::to_string(*status) : "still running")
                      + "); stderr:\n" + logs_tail();
-  stop();
+  child_.reset();
   throw std::runtime_error(what);
 }
 
-server_process::~server_process() {
-  stop();
-}
-
-void server_process::stop() {
-  if (pid_ > 0) {
-    std::lock_guard<std::mutex> guard(mutex_);
-    if (!exit_status_) ::kill(pid_, SIGKILL);
-  }
-  if (drainer_.joinable()) drainer_.join();
-}
-
-void server_process::spawn(const std::vector<std::string>& args) {
-  // Build argv before fork: the child may only make async-signal-safe calls.
-  std::vector<std::string> all{SWITCHBOARD_BIN};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int out[2];
-  int err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) throw_errno("pipe2");
-  if (::pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe2");
-  pid_ = ::fork();
-  if (pid_ < 0) throw_errno("fork");
-  if (pid_ == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL); // never outlive a crashed test run
-    int devnull = ::open("/dev/null", O_RDONLY);
-    ::dup2(devnull, 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    ::execv(argv[0], argv.data());
-    const char msg[] = "execv of switchboard failed\n";
-    auto ignored = ::write(2, msg, sizeof msg - 1);
-    (void) ignored;
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  ::close(err[1]);
-  drainer_ = std::thread([this, o = out[0], e = err[0]] { drain(o, e); });
-}
-
-// Runs on drainer_: copies both pipes into the buffers until EOF, so the
-// server never blocks on a full pipe; then reaps the child.
-void server_process::drain(int out_fd, int err_fd) {
-  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-  int open_fds = 2;
-  char chunk[8192];
-  while (open_fds > 0) {
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (auto& p : fds) {
-      if (p.fd < 0 || p.revents == 0) continue;
-      auto n = ::read(p.fd, chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR) continue;
-      std::lock_guard<std::mutex> guard(mutex_);
-      if (n <= 0) {
-        ::close(p.fd);
-        p.fd = -1;
-        --open_fds;
-      } else {
-        (p.fd == err_fd ? stderr_ : stdout_).append(chunk, static_cast<size_t>(n));
-      }
-      changed_.notify_all();
-    }
-  }
-  for (auto& p : fds)
-    if (p.fd >= 0) ::close(p.fd);
-  reap();
-}
-
-// Waits for the child to exit without reaping it (WNOWAIT) so that kill()
-// in the destructor can never hit a recycled pid, then reaps under the lock.
-void server_process::reap() {
-  siginfo_t info{};
-  while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) != 0
-         && errno == EINTR) {
-  }
-  std::lock_guard<std::mutex> guard(mutex_);
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  exit_status_ = exit_code(status);
-  changed_.notify_all();
-}
+server_process::~server_process() = default;
 
 void server_process::signal(int sig) {
-  std::lock_guard<std::mutex> guard(mutex_);
-  if (!exit_status_) ::kill(pid_, sig);
+  child_->signal(sig);
 }
 
 std::optional<int> server_process::wait_exit(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait_for(lock, timeout, [&] { return exit_status_.has_value(); });
-  return exit_status_;
+  return child_->wait_exit(timeout);
 }
 
 std::string server_process::logs() const {
-  std::lock_guard<std::mutex> guard(mutex_);
-  return stderr_;
+  return child_->text(child_process::output::err);
 }
 
 std::string server_process::logs_tail(size_t max_bytes) const {
-  std::lock_guard<std::mutex> guard(mutex_);
-  if (stderr_.size() <= max_bytes) return stderr_;
-  return "..." + stderr_.substr(stderr_.size() - max_bytes);
+  return child_->tail(child_process::output::err, max_bytes);
 }
 
 std::string server_process::out() const {
-  std::lock_guard<std::mutex> guard(mutex_);
-  return stdout_;
+  return child_->text(child_process::output::out);
 }
 
 bool server_process::wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return changed_.wait_for(lock, timeout, [&] {
-    return stderr_.find(needle) != std::string::npos || exit_status_.has_value();
-  }) && stderr_.find(needle) != std::string::npos;
+  return child_->wait_for(child_process::output::err, needle, timeout);
 }
 
 } // namespace sb::test

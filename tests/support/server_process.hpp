@@ -1,16 +1,20 @@
 #pragma once
 // The real `switchboard` binary run as a child process on a free port, its
 // stderr and stdout drained by a background thread into buffers tests query.
+//
+// The broker follows the run's mode (tests/support/broker_mode.hpp): in a
+// redis-mode run every server gets `--broker=redis --redis.url=<the shared
+// redis-server>` unless its args already choose a broker (`--broker...`).
+
+#include "tests/support/child_process.hpp"
 
 #include <sys/types.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace sb::test {
@@ -18,12 +22,18 @@ namespace sb::test {
 class server_process {
 public:
   enum class mode {
-    listening, ///< add --http.host/--http.port and wait for "listening on"
-    raw,       ///< pass exactly the given args and return at once
+    /// Add --http.host/--http.port, wait for "listening on" and, with the
+    /// Redis broker, for /readyz 200 (Redis connections are made after the
+    /// listener opens; a socket served before that gets `unavailable`).
+    listening,
+    /// Like `listening` without waiting for /readyz (for a Redis that is down).
+    listening_unready,
+    /// Pass the given args (plus the run's broker) and return at once.
+    raw,
   };
 
-  /// Starts SWITCHBOARD_BIN; in `listening` mode throws (with the logs) when
-  /// the server does not report listening within `start_timeout`.
+  /// Starts SWITCHBOARD_BIN; unless `raw`, throws (with the logs) when the
+  /// server does not report listening (and ready) within `start_timeout`.
   explicit server_process(std::vector<std::string> args = {}, mode m = mode::listening,
                           std::chrono::milliseconds start_timeout = std::chrono::seconds(15));
   /// SIGKILLs the server if it still runs, then reaps it.
@@ -32,7 +42,9 @@ public:
   server_process& operator=(const server_process&) = delete;
 
   uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_->pid(); }
+  /// The arguments the server was started with (without the binary).
+  const std::vector<std::string>& args() const { return args_; }
   void signal(int sig);
   /// Exit status once the process ended within `timeout` (128 + signal number
   /// when killed by a signal); nullopt while it still runs.
@@ -48,22 +60,12 @@ public:
   bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout);
 
   /// A TCP port nobody listens on right now (bind 127.0.0.1:0, read, close).
-  static uint16_t free_port();
+  static uint16_t free_port() { return sb::test::free_port(); }
 
 private:
-  void spawn(const std::vector<std::string>& args);
-  void drain(int out_fd, int err_fd);
-  void reap();
-  void stop();
-
   uint16_t port_ = 0;
-  pid_t pid_ = -1;
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::string stderr_;
-  std::string stdout_;
-  std::optional<int> exit_status_;
-  std::thread drainer_;
+  std::vector<std::string> args_;
+  std::unique_ptr<child_process> child_;
 };
 
 } // namespace sb::test

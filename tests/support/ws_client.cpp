@@ -36,6 +36,10 @@ void ws_client::connect(uint16_t port, const std::string& target, ws_options opt
       for (const auto& [name, value] : headers)
         req.set(name, value);
     }));
+  pings_ = 0;
+  ws_->control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::ping) ++pings_;
+  });
   beast::error_code ec;
   ws_->handshake("127.0.0.1:" + std::to_string(port), target, ec);
   if (ec) throw std::runtime_error("websocket upgrade of " + target + " failed: " + ec.message());

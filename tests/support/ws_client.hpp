@@ -69,6 +69,8 @@ public:
   /// Starts the close handshake from our side and waits for the reply.
   void close(uint16_t code = 1000);
   bool is_open() const;
+  /// Pings received so far (Beast answers each with a pong while reading).
+  size_t pings() const { return pings_; }
 
   // --- targets ---
   /// "/ws?clients=<encoded JSON>&k=v..." (the clients value is compact JSON).
@@ -86,6 +88,7 @@ private:
 
   boost::asio::io_context ioc_;
   std::unique_ptr<stream> ws_;
+  size_t pings_ = 0;
 };
 
 } // namespace sb::test

@@ -1,0 +1,51 @@
+#pragma once
+// Presence of one node's memory broker: who is connected to each stream, per
+// connection, with expiry times refreshed by heartbeats. The same model the
+// Redis broker keeps in `<stream>:presence` (a hash of connection -> user),
+// `<stream>:presence:expiry` (a sorted set of expiry times) and
+// `<stream>:presence:users` (a hash of user -> connection count), so that
+// join/leave decisions are identical on both brokers.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/messages.hpp"
+
+namespace sb {
+
+class presence_store {
+public:
+  /// Adds or refreshes a connection; true when it is its user's first.
+  bool add(const std::string& key, const presence_conn& conn, uint64_t expires_ms);
+
+  /// Refreshes a connection's expiry; false when it is unknown (swept).
+  bool refresh(const std::string& key, const std::string& conn, uint64_t expires_ms);
+
+  /// Removes a connection; the user's JSON when it was their last.
+  std::optional<std::string> remove(const std::string& key, const std::string& conn);
+
+  /// Removes every connection expired at `now_ms`; the users that left.
+  std::vector<std::string> sweep(const std::string& key, uint64_t now_ms);
+
+  /// Users online, with their connection counts.
+  std::vector<presence_user> list(const std::string& key) const;
+
+private:
+  struct entry {
+    std::string user_id;
+    std::string user_json;
+    uint64_t expires_ms = 0;
+  };
+  struct stream {
+    std::unordered_map<std::string, entry> conns;
+    std::map<std::string, uint32_t> users; ///< user id -> connections
+  };
+
+  std::unordered_map<std::string, stream> streams_;
+};
+
+} // namespace sb

@@ -1,0 +1,210 @@
+// The operational endpoints (PROTOCOL §5): /metrics in the Prometheus text
+// format with counters that follow the traffic, and /readyz following the
+// broker: always 200 on the memory broker, 503 while Redis is away.
+
+#include "redis/shard.hpp"
+#include "net/ws_codec.hpp"
+#include "tests/support/broker_mode.hpp"
+#include "tests/support/chat_peer.hpp"
+#include "tests/support/frames.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/metrics.hpp"
+#include "tests/support/redis_server.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/ws_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sb::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::map<std::string, std::string> expected_types{
+  {"switchboard_sockets_open", "gauge"},
+  {"switchboard_sockets_opened_total", "counter"},
+  {"switchboard_topics", "gauge"},
+  {"switchboard_broker_channels", "gauge"},
+  {"switchboard_broker_stream_keys", "gauge"},
+  {"switchboard_broker_reconnects_total", "counter"},
+  {"switchboard_frames_in_total", "counter"},
+  {"switchboard_frames_out_total", "counter"},
+  {"switchboard_bytes_in_total", "counter"},
+  {"switchboard_bytes_out_total", "counter"},
+  {"switchboard_slow_consumer_closes_total", "counter"},
+};
+
+TEST(metrics_test, ParsesAsPrometheusTextWithEveryMetricTyped) {
+  server_process server;
+  auto res = http_get(server.port(), "/metrics");
+  ASSERT_EQ(res.status, 200u) << res.body;
+  std::string type;
+  for (const auto& [name, value] : res.headers)
+    if (name == "Content-Type") type = value;
+  EXPECT_EQ(type.rfind("text/plain", 0), 0u) << type;
+  samples values;
+  ASSERT_NO_THROW(values = parse_prometheus(res.body)) << res.body;
+  auto types = prometheus_types(res.body);
+  for (const auto& [name, t] : expected_types) {
+    EXPECT_EQ(types[name], t) << name;
+    ASSERT_TRUE(values.count(name)) << name << " missing:\n" << res.body;
+    EXPECT_EQ(values[name], 0) << name << " on a fresh server";
+  }
+  for (const auto& [series, v] : values) {
+    auto name = series.substr(0, series.find('{'));
+    EXPECT_EQ(name.rfind("switchboard_", 0), 0u) << series;
+    EXPECT_TRUE(types.count(name)) << series << " has no # TYPE";
+  }
+}
+
+TEST(metrics_test, ParserRejectsMalformedExpositions) {
+  EXPECT_NO_THROW(parse_prometheus("# HELP a_b x\n# TYPE a_b counter\na_b 1\n"
+                                   "c{l=\"v\",m=\"w\\\"\"} 2.5e3 1700000000000\n"));
+  for (const auto* bad : {"a_b\n", "a_b one\n", "1ab 2\n", "a{l=\"v\" 1\n",
+                          "# TYPE a_b countr\na_b 1\n", "a_b 1\n# TYPE a_b gauge\n",
+                          "a_b 1\na_b 2\n", "a_b 1", "a_b 1 2 3\n"})
+    EXPECT_THROW(parse_prometheus(bad), std::runtime_error) << bad;
+}
+
+TEST(metrics_test, CountersFollowSocketsAndFrames) {
+  server_process server;
+  auto stream = test_stream();
+  auto m0 = scrape(server.port());
+  chat_peer a(server.port(), stream, "pub-sub");
+  chat_peer b(server.port(), stream, "streams");
+  auto c = std::make_unique<chat_peer>(server.port(), stream, "pub-sub");
+  a.ws.read_n(2);  // b's and c's joined
+  b.ws.read_json();
+  auto m1 = scrape_until(server.port(), [](const samples& m) {
+    return m.at("switchboard_sockets_open") == 3;
+  }, 5s);
+  EXPECT_EQ(m1["switchboard_sockets_open"], 3);
+  EXPECT_EQ(m1["switchboard_sockets_opened_total"] - m0["switchboard_sockets_opened_total"], 3);
+  EXPECT_EQ(m1["switchboard_topics"], 1) << "one stream, one topic";
+  EXPECT_EQ(m1["switchboard_broker_channels"], 1);
+  EXPECT_EQ(m1["switchboard_broker_stream_keys"], 1) << "one streams member";
+  EXPECT_GE(m1["switchboard_frames_out_total"], 3 * 3 + 3) << "openings and joined events";
+
+  // One command in; an ack and three messages out, byte for byte.
+  auto before = scrape(server.port());
+  auto command = send_command(stream, "counted", "r1").dump();
+  a.ws.send_text(command);
+  size_t out_bytes = 0;
+  int a_frames = 0;
+  while (a_frames < 2) {
+    auto text = a.ws.read_text();
+    out_bytes += text.size() + ws::header_size(text.size());
+    ++a_frames;
+  }
+  for (auto* p : {&b, c.get()}) {
+    auto text = p->ws.read_text();
+    out_bytes += text.size() + ws::header_size(text.size());
+    EXPECT_TRUE(is_event(json::parse(text), "message", stream)) << text;
+  }
+  auto after = scrape_until(server.port(), [&](const samples& m) {
+    return m.at("switchboard_frames_out_total") - before.at("switchboard_frames_out_total") >= 4;
+  }, 5s);
+  EXPECT_EQ(after["switchboard_frames_in_total"] - before["switchboard_frames_in_total"], 1);
+  // Wire bytes: a client frame adds its header and a 4-byte mask.
+  EXPECT_EQ(after["switchboard_bytes_in_total"] - before["switchboard_bytes_in_total"],
+            static_cast<double>(command.size() + ws::header_size(command.size()) + 4));
+  EXPECT_EQ(after["switchboard_frames_out_total"] - before["switchboard_frames_out_total"], 4);
+  EXPECT_EQ(after["switchboard_bytes_out_total"] - before["switchboard_bytes_out_total"],
+            static_cast<double>(out_bytes));
+
+  // Closed (by handshake or by dropping TCP): everything goes back to zero.
+  a.ws.close();
+  b.ws.close();
+  c.reset();  // drops TCP without a close handshake
+  auto m2 = scrape_until(server.port(), [](const samples& m) {
+    return m.at("switchboard_sockets_open") == 0 && m.at("switchboard_topics") == 0
+           && m.at("switchboard_broker_channels") == 0
+           && m.at("switchboard_broker_stream_keys") == 0;
+  }, 5s);
+  EXPECT_EQ(m2["switchboard_sockets_open"], 0);
+  EXPECT_EQ(m2["switchboard_topics"], 0);
+  EXPECT_EQ(m2["switchboard_broker_channels"], 0);
+  EXPECT_EQ(m2["switchboard_broker_stream_keys"], 0);
+  EXPECT_EQ(m2["switchboard_sockets_opened_total"], m1["switchboard_sockets_opened_total"]);
+}
+
+TEST(metrics_test, ReadyzIs200WithTheBrokerUp) {
+  server_process server;
+  EXPECT_EQ(wait_for_status(server.port(), "/readyz", 200, 5s), 200u);
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200u);
+}
+
+// --- Redis going away and coming back ---
+
+std::vector<std::string> own_redis_args(const redis_server& redis) {
+  return {"--broker=redis", "--redis.url=" + redis.url(), "--redis.backoff-max=200ms",
+          "--redis.connect-timeout=500ms", "--limits.commands-per-second=0"};
+}
+
+TEST(readyz_test, Is503WhileRedisIsKilledAnd200AfterItsRestart) {
+  SB_REDIS_ONLY();
+  redis_server redis;
+  server_process server(own_redis_args(redis));
+  ASSERT_EQ(wait_for_status(server.port(), "/readyz", 200, 5s), 200u) << server.logs_tail();
+  redis.kill9();
+  EXPECT_EQ(wait_for_status(server.port(), "/readyz", 503, 5s), 503u) << server.logs_tail();
+  auto res = http_get(server.port(), "/readyz");
+  EXPECT_EQ(res.status, 503u);
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200u) << "alive while not ready";
+  redis.restart();
+  EXPECT_EQ(wait_for_status(server.port(), "/readyz", 200, 10s), 200u) << server.logs_tail();
+  EXPECT_GE(scrape(server.port())["switchboard_broker_reconnects_total"], 1);
+}
+
+TEST(readyz_test, QuietNodeServesEverySocketOnceReadyAfterARedisRestart) {
+  // No traffic while Redis is down: the first commands after /readyz says
+  // 200 must not fail on connections that died with the old redis-server.
+  SB_REDIS_ONLY();
+  redis_server redis;
+  server_process server(own_redis_args(redis));
+  ASSERT_EQ(wait_for_status(server.port(), "/readyz", 200, 5s), 200u) << server.logs_tail();
+  {
+    // Use every kind of connection once before the restart.
+    chat_peer warm(server.port(), test_stream(), "streams");
+    warm.say("warm");
+  }
+  redis.kill9();
+  ASSERT_EQ(wait_for_status(server.port(), "/readyz", 503, 5s), 503u);
+  redis.restart();
+  ASSERT_EQ(wait_for_status(server.port(), "/readyz", 200, 10s), 200u) << server.logs_tail();
+  // Streams whose keys map to each of the two command connections
+  // (fnv1a(key) % redis.pool-size, see redis/redis_broker.cpp).
+  std::vector<std::string> streams;
+  for (size_t slot = 0; slot < 2; ++slot)
+    for (int i = 0;; ++i) {
+      auto s = test_stream(std::to_string(i));
+      if (fnv1a(s + ":chat") % 2 == slot) {
+        streams.push_back(s);
+        break;
+      }
+    }
+  for (const auto& stream : streams)
+    for (const auto* strategy : {"pub-sub", "streams"}) {
+      ws_client ws(server.port(), ws_client::target(json::array({chat_spec(stream, strategy)})));
+      auto first = ws.read_json();
+      EXPECT_EQ(first.value("type", ""), "welcome") << strategy << " on " << stream << ": "
+                                                    << first;
+      if (first.value("type", "") != "welcome") continue;
+      ws.read_n(2);  // history, joined
+      ws.send_json(send_command(stream, "hi", "r"));
+      auto reply = ws.read_until([](const json& f) { return f.contains("type"); });
+      EXPECT_EQ(reply.back().value("type", ""), "ack") << strategy << " on " << stream << ": "
+                                                      << reply.back();
+    }
+  if (HasFailure()) std::printf("--- server log:\n%s\n", server.logs_tail(6000).c_str());
+}
+
+} // namespace
+} // namespace sb::test
