@@ -6,6 +6,7 @@
 
 #include "actors/log.hpp"
 #include "net/query.hpp"
+#include "plugins/presence.hpp"
 #include "net/server.hpp"
 #include "redis/event_codec.hpp"
 
@@ -63,7 +64,7 @@ void api_handler::handle(const api_request& req, api_responder respond) {
   if (path == "/api/disconnect" && req.method == "POST")
     return disconnect(req.body, std::move(respond));
   if (path == "/api/presence" && req.method == "GET")
-    return respond(501, error_json("presence is not available on this server yet"));
+    return presence(req.target, std::move(respond));
   respond(404, error_json("no such API route"));
 }
 
@@ -148,6 +149,41 @@ void api_handler::history(const std::string& target, api_responder respond) {
     else
       self->request(broker.command, broker_timeout, tail_atom::value, key, limit)
         .then([=](const std::vector<stream_entry>& entries) { done(entries); }, failed);
+  });
+}
+
+void api_handler::presence(const std::string& target, api_responder respond) {
+  auto stream = query_param(target, "stream").value_or("");
+  if (!valid_stream_name(stream))
+    return respond(400, error_json("stream must be 1..200 characters of [A-Za-z0-9_.:-]"));
+  auto key = make_key(stream, "presence");
+  auto broker = node_.broker;
+  uint64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  sys_.spawn([=](caf::event_based_actor* self) {
+    self->set_default_handler(caf::drop); // replies to the leave publishes
+    auto failed = [=](caf::error& err) {
+      fail(respond, err);
+      self->quit();
+    };
+    // Expired connections are swept (and their leaves published) first, so
+    // the answer never lists a user whose node died.
+    self->request(broker.command, broker_timeout, pres_sweep_atom::value, key, now)
+      .then(
+        [=](const std::vector<std::string>& left) {
+          for (auto& user : left)
+            self->send(broker.command, publish_atom::value, key,
+                       encode_published("leave", {}, R"({"user":)" + user + "}"));
+          self->request(broker.command, broker_timeout, pres_list_atom::value, key)
+            .then(
+              [=](const std::vector<presence_user>& users) {
+                respond(200, presence_users_json(users));
+                self->quit();
+              },
+              failed);
+        },
+        failed);
   });
 }
 

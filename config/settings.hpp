@@ -48,6 +48,8 @@ struct settings {
   uint32_t chat_history = 50;            ///< messages in the `history` event
   uint32_t chat_max_length = 10'000;     ///< XADD MAXLEN ~ for <stream>:chat
   uint32_t chat_max_text_bytes = 4096;   ///< longest `send` text
+  // --- presence ---
+  std::chrono::milliseconds presence_ttl{30'000}; ///< a dead node's users leave within it
   // --- log ---
   std::string log_level = "info";
 };

@@ -54,6 +54,8 @@ switchboard_config::switchboard_config() {
     auth_secret, "secret", "HS256 secret for socket tokens; empty turns auth off");
   opt_group{custom_options_, "api"}.add(
     api_key, "key", "Bearer key for the HTTP API under /api/; empty turns the API off");
+  opt_group{custom_options_, "presence"}.add(
+    presence_ttl, "ttl", "a node that dies without cleaning up: its users leave within this");
   opt_group{custom_options_, "log"}.add(log_level, "level", "debug, info, warning or error");
 }
 
@@ -131,7 +133,8 @@ std::optional<std::string> check_values(const switchboard_config& c) {
                          {"limits.shutdown-drain", c.shutdown_drain},
                          {"redis.connect-timeout", c.redis_connect_timeout},
                          {"redis.command-timeout", c.redis_command_timeout},
-                         {"redis.backoff-max", c.redis_backoff_max}})
+                         {"redis.backoff-max", c.redis_backoff_max},
+                         {"presence.ttl", c.presence_ttl}})
     if (t.count() <= 0)
       return std::string{name} + " must be a positive duration such as 10s or 500ms";
   if (c.broker != "memory" && c.broker != "redis")
@@ -156,6 +159,7 @@ settings to_settings(const switchboard_config& c) {
   s.web_root = c.web_root;
   s.auth_secret = c.auth_secret;
   s.api_key = c.api_key;
+  s.presence_ttl = to_ms(c.presence_ttl);
   for (size_t pos = 0; pos < c.allowed_origins.size();) {
     auto end = c.allowed_origins.find_first_of(", ", pos);
     if (end == std::string::npos)

@@ -50,6 +50,7 @@ public:
   int64_t chat_history = 50;
   int64_t chat_max_length = 10'000;
   int64_t chat_max_text_bytes = 4096;
+  caf::timespan presence_ttl = std::chrono::seconds(30);
   std::string log_level = "info";
 };
 

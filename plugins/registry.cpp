@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugins/chat.hpp"
+#include "plugins/presence.hpp"
 #include "plugins/plugin.hpp"
 
 namespace sb {
@@ -22,6 +23,7 @@ const plugin_info* plugin_registry::find(std::string_view name) const {
 
 void register_builtin_plugins(plugin_registry& registry) {
   registry.add({"chat", "message", spawn_chat});
+  registry.add({"presence", "join", spawn_presence});
 }
 
 } // namespace sb

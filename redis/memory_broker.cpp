@@ -80,6 +80,20 @@ caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, std:
         return make_error(ec::invalid_frame);
       return st.store.replay(key, *id, count);
     },
+    // --- presence ---
+    [&st](pres_add_atom, const std::string& key, const presence_conn& c, uint64_t expires) {
+      return st.presence.add(key, c, expires);
+    },
+    [&st](pres_ping_atom, const std::string& key, const std::string& conn, uint64_t expires) {
+      return st.presence.refresh(key, conn, expires);
+    },
+    [&st](pres_rm_atom, const std::string& key, const std::string& conn) {
+      return st.presence.remove(key, conn).value_or(std::string{});
+    },
+    [&st](pres_sweep_atom, const std::string& key, uint64_t now) {
+      return st.presence.sweep(key, now);
+    },
+    [&st](pres_list_atom, const std::string& key) { return st.presence.list(key); },
     // --- subscriber ---
     [&st](subscribe_atom, const std::string& channel, caf::actor& topic) {
       st.add(st.channels, channel, std::move(topic));

@@ -11,6 +11,7 @@
 
 #include "actors/messages.hpp"
 #include "redis/memory_store.hpp"
+#include "redis/presence_store.hpp"
 
 namespace sb {
 
@@ -18,6 +19,7 @@ struct memory_broker_state {
   static inline const char* name = "memory_broker";
 
   memory_store store;
+  presence_store presence;
   /// Channel -> subscribed topics. Entries are erased when empty so that
   /// short-lived streams leave nothing behind.
   std::unordered_map<std::string, std::vector<caf::actor>> channels;

@@ -1,5 +1,7 @@
 #include "redis/presence_store.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace sb {
 
 bool presence_store::add(const std::string& key, const presence_conn& conn,
@@ -55,20 +57,28 @@ std::vector<std::string> presence_store::sweep(const std::string& key, uint64_t 
   return left;
 }
 
-std::vector<presence_user> presence_store::list(const std::string& key) const {
-  std::vector<presence_user> out;
-  auto s = streams_.find(key);
-  if (s == streams_.end())
-    return out;
+std::vector<presence_user> count_connections(const std::vector<std::string>& user_jsons) {
   std::map<std::string, presence_user> by_user;
-  for (auto& [conn, e] : s->second.conns) {
-    auto& u = by_user[e.user_id];
-    u.user_json = e.user_json;
+  for (auto& text : user_jsons) {
+    auto user = nlohmann::json::parse(text, nullptr, false);
+    if (!user.is_object() || !user.contains("id"))
+      continue;
+    auto& u = by_user[user["id"].dump()];
+    u.user_json = text;
     ++u.connections;
   }
+  std::vector<presence_user> out;
   for (auto& [id, u] : by_user)
     out.push_back(std::move(u));
   return out;
+}
+
+std::vector<presence_user> presence_store::list(const std::string& key) const {
+  std::vector<std::string> users;
+  if (auto s = streams_.find(key); s != streams_.end())
+    for (auto& [conn, e] : s->second.conns)
+      users.push_back(e.user_json);
+  return count_connections(users);
 }
 
 } // namespace sb

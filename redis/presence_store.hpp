@@ -17,6 +17,9 @@
 
 namespace sb {
 
+/// Users with their connection counts, from one user JSON per connection.
+std::vector<presence_user> count_connections(const std::vector<std::string>& user_jsons);
+
 class presence_store {
 public:
   /// Adds or refreshes a connection; true when it is its user's first.

@@ -55,6 +55,21 @@ caf::behavior command_router(caf::event_based_actor* self, std::vector<caf::acto
     [self, pick](replay_atom, const std::string& key, const std::string& after, uint64_t n) {
       return self->delegate(pick(key), replay_atom::value, key, after, n);
     },
+    [self, pick](pres_add_atom, const std::string& key, const presence_conn& c, uint64_t t) {
+      return self->delegate(pick(key), pres_add_atom::value, key, c, t);
+    },
+    [self, pick](pres_ping_atom, const std::string& key, const std::string& conn, uint64_t t) {
+      return self->delegate(pick(key), pres_ping_atom::value, key, conn, t);
+    },
+    [self, pick](pres_rm_atom, const std::string& key, const std::string& conn) {
+      return self->delegate(pick(key), pres_rm_atom::value, key, conn);
+    },
+    [self, pick](pres_sweep_atom, const std::string& key, uint64_t now) {
+      return self->delegate(pick(key), pres_sweep_atom::value, key, now);
+    },
+    [self, pick](pres_list_atom, const std::string& key) {
+      return self->delegate(pick(key), pres_list_atom::value, key);
+    },
   };
 }
 

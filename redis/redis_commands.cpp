@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <caf/all.hpp>
+#include <openssl/evp.h>
 
 #include "actors/messages.hpp"
+#include "redis/presence_scripts.hpp"
+#include "redis/presence_store.hpp"
 #include "redis/redis_entries.hpp"
 #include "redis/shard.hpp"
 
@@ -103,6 +106,118 @@ caf::result<stream_replay> replay(command_runner& r, const std::string& key,
   return result;
 }
 
+// --- presence: Lua scripts, by EVALSHA with EVAL as the fallback ----------------
+
+struct script {
+  explicit script(std::string text) : body(std::move(text)) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(body.data(), body.size(), digest, &len, EVP_sha1(), nullptr);
+    static constexpr char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < len; ++i) {
+      sha += hex[digest[i] >> 4];
+      sha += hex[digest[i] & 15];
+    }
+  }
+  std::string body;
+  std::string sha;
+};
+
+const script& add_script() {
+  static const script s{presence_lua::add};
+  return s;
+}
+const script& ping_script() {
+  static const script s{presence_lua::ping};
+  return s;
+}
+const script& remove_script() {
+  static const script s{std::string{presence_lua::drop_fn} + presence_lua::remove};
+  return s;
+}
+const script& sweep_script() {
+  static const script s{std::string{presence_lua::drop_fn} + presence_lua::sweep};
+  return s;
+}
+
+/// Runs `s` on the shard of `key` (`<stream>:presence`) with the three
+/// presence keys; a Redis that lost its script cache gets the body again.
+reply_ptr eval(command_runner& r, const std::string& key, const script& s,
+               const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"EVALSHA", s.sha, "3", key, key + ":expiry", key + ":users"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto rep = r.run(key, argv);
+  if (rep && reply::is_error(rep.get()) && reply::str(rep.get()).rfind("NOSCRIPT", 0) == 0) {
+    argv[0] = "EVAL";
+    argv[1] = s.body;
+    rep = r.run(key, argv);
+  }
+  return rep;
+}
+
+uint64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// Keys outlive the last heartbeat by a few TTLs, then Redis drops them.
+std::string key_ttl(uint64_t expires) {
+  auto now = now_ms();
+  return std::to_string(3 * (expires > now ? expires - now : 1000) + 1000);
+}
+
+template <class T>
+caf::result<T> failed(const reply_ptr& rep) {
+  return make_error(rep ? ec::internal : ec::unavailable);
+}
+
+caf::result<bool> presence_add(command_runner& r, const std::string& key,
+                               const presence_conn& c, uint64_t expires) {
+  auto rep = eval(r, key, add_script(),
+                  {c.conn, c.user_json, c.user_id, std::to_string(expires), key_ttl(expires)});
+  if (!rep || reply::is_error(rep.get()))
+    return failed<bool>(rep);
+  return reply::integer(rep.get()) == 1;
+}
+
+caf::result<bool> presence_ping(command_runner& r, const std::string& key,
+                                const std::string& conn, uint64_t expires) {
+  auto rep = eval(r, key, ping_script(), {conn, std::to_string(expires), key_ttl(expires)});
+  if (!rep || reply::is_error(rep.get()))
+    return failed<bool>(rep);
+  return reply::integer(rep.get()) == 1;
+}
+
+caf::result<std::string> presence_remove(command_runner& r, const std::string& key,
+                                         const std::string& conn) {
+  auto rep = eval(r, key, remove_script(), {conn});
+  if (!rep || reply::is_error(rep.get()))
+    return failed<std::string>(rep);
+  return reply::str(rep.get());
+}
+
+caf::result<std::vector<std::string>> presence_sweep(command_runner& r, const std::string& key,
+                                                     uint64_t now) {
+  auto rep = eval(r, key, sweep_script(), {std::to_string(now)});
+  if (!rep || reply::is_error(rep.get()))
+    return failed<std::vector<std::string>>(rep);
+  std::vector<std::string> left;
+  for (size_t i = 0; i < reply::size(rep.get()); ++i)
+    left.push_back(reply::str(reply::at(rep.get(), i)));
+  return left;
+}
+
+caf::result<std::vector<presence_user>> presence_list(command_runner& r,
+                                                      const std::string& key) {
+  auto rep = r.run(key, {"HVALS", key});
+  if (!rep || reply::is_error(rep.get()))
+    return failed<std::vector<presence_user>>(rep);
+  std::vector<std::string> users;
+  for (size_t i = 0; i < reply::size(rep.get()); ++i)
+    users.push_back(reply::str(reply::at(rep.get(), i)));
+  return count_connections(users);
+}
+
 } // namespace
 
 void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> shards,
@@ -120,6 +235,19 @@ void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> 
     [&](replay_atom, const std::string& key, const std::string& after, uint64_t count) {
       return replay(runner, key, after, count);
     },
+    [&](pres_add_atom, const std::string& key, const presence_conn& c, uint64_t expires) {
+      return presence_add(runner, key, c, expires);
+    },
+    [&](pres_ping_atom, const std::string& key, const std::string& conn, uint64_t expires) {
+      return presence_ping(runner, key, conn, expires);
+    },
+    [&](pres_rm_atom, const std::string& key, const std::string& conn) {
+      return presence_remove(runner, key, conn);
+    },
+    [&](pres_sweep_atom, const std::string& key, uint64_t now) {
+      return presence_sweep(runner, key, now);
+    },
+    [&](pres_list_atom, const std::string& key) { return presence_list(runner, key); },
     [&](caf::exit_msg&) { running = false; },
     caf::after(std::chrono::seconds(1)) >> [&] { runner.reconnect_idle(); });
 }

@@ -153,10 +153,20 @@ TEST_F(api_test, DisconnectClosesBySocketAndByUser) {
   EXPECT_EQ(json::parse(res.body)["closed"], 0);
 }
 
-TEST_F(api_test, PresenceRouteAnswersWithTheKey) {
-  auto res = get(port(), "/api/presence?stream=s:1");
-  EXPECT_NE(res.status, 401u);
-  EXPECT_TRUE(json::parse(res.body, nullptr, false).is_object()) << res.body;
+TEST_F(api_test, PresenceListsTheOnlineUsers) {
+  auto stream = test_stream();
+  EXPECT_EQ(json::parse(get(port(), "/api/presence?stream=" + stream).body),
+            json::parse(R"({"users":[]})"));
+  ws_client ws(port(), ws_client::target(json::array({{{"name", "presence"}, {"stream", stream}}}),
+                                         {{"name", "Ada"}}));
+  auto welcome = ws.read_json();
+  ws.read_until([&](const json& f) { return is_event(f, "state", stream, "presence"); });
+  auto users = json::parse(get(port(), "/api/presence?stream=" + stream).body).at("users");
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0]["id"], welcome["user"]["id"]);
+  EXPECT_EQ(users[0]["name"], "Ada");
+  EXPECT_EQ(users[0]["connections"], 1);
+  EXPECT_EQ(get(port(), "/api/presence?stream=bad%21stream").status, 400u);
 }
 
 TEST(api_off_test, WithoutAKeyTheApiIsOff) {

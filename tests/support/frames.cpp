@@ -34,8 +34,9 @@ std::string field(const json& frame, const char* key) {
 
 } // namespace
 
-bool is_event(const json& frame, const std::string& event, const std::string& stream) {
-  return field(frame, "client") == "chat" && field(frame, "event") == event
+bool is_event(const json& frame, const std::string& event, const std::string& stream,
+              const std::string& client) {
+  return field(frame, "client") == client && field(frame, "event") == event
          && (stream.empty() || field(frame, "stream") == stream);
 }
 

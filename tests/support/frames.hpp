@@ -19,7 +19,8 @@ json send_command(const std::string& stream, const std::string& text,
                   const std::string& ref = {});
 
 /// An event frame `event` of the chat client (on `stream` when given).
-bool is_event(const json& frame, const std::string& event, const std::string& stream = {});
+bool is_event(const json& frame, const std::string& event, const std::string& stream = {},
+              const std::string& client = "chat");
 bool is_ack(const json& frame, const std::string& ref);
 /// An `error` reply carrying `ref`.
 bool is_error(const json& frame, const std::string& ref);

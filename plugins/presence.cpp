@@ -1,0 +1,179 @@
+#include "plugins/presence.hpp"
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "actors/envelope.hpp"
+#include "actors/log.hpp"
+#include "redis/event_codec.hpp"
+
+namespace sb {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr auto request_timeout = std::chrono::seconds(5);
+
+/// The heartbeat that keeps presence connections alive.
+using beat_atom = caf::atom_constant<caf::atom("beat")>;
+
+uint64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
+std::string presence_users_json(const std::vector<presence_user>& users) {
+  json list = json::array();
+  for (auto& u : users) {
+    auto user = json::parse(u.user_json, nullptr, false);
+    if (!user.is_object())
+      continue;
+    user["connections"] = u.connections;
+    list.push_back(std::move(user));
+  }
+  return json{{"users", std::move(list)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+uint64_t presence_state::expiry() const {
+  // Refreshed every ttl/3 and swept every ttl/3 by every instance: a dead
+  // node's connections are gone at most ttl after their last refresh.
+  return now_ms() + static_cast<uint64_t>(ctx.config->presence_ttl.count()) * 2 / 3;
+}
+
+caf::result<open_result> presence_state::open() {
+  auto rp = self->make_response_promise();
+  // Presence events are never stored: the member always listens on the
+  // channel, whatever strategy the client asked for.
+  topic_join j{ctx.key, ctx.spec.stream, "presence", "join",
+               topic_member{caf::actor_cast<caf::actor>(self), ctx.sink, strategy::pub_sub,
+                            false}};
+  self->request(ctx.topics, request_timeout, join_atom::value, std::move(j))
+    .then(
+      [this, rp](caf::actor& t) mutable {
+        topic = std::move(t);
+        register_connection(std::move(rp));
+      },
+      [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+  return rp;
+}
+
+void presence_state::register_connection(caf::response_promise rp) {
+  self->request(ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key, conn,
+                expiry())
+    .then(
+      [this, rp](bool is_first) mutable {
+        first = is_first;
+        read_state(std::move(rp));
+      },
+      [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+}
+
+void presence_state::read_state(caf::response_promise rp) {
+  auto key = ctx.key;
+  self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, key, now_ms())
+    .then(
+      [this, rp, key](std::vector<std::string>& left) mutable {
+        publish_leaves(left);
+        self->request(ctx.broker.command, request_timeout, pres_list_atom::value, key)
+          .then(
+            [this, rp](std::vector<presence_user>& users) mutable {
+              state_frame = make_frame(event_frame("presence", ctx.spec.stream, "state", {},
+                                                   presence_users_json(users)));
+              rp.deliver(open_result{});
+            },
+            [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+      },
+      [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+}
+
+void presence_state::start() {
+  started = true;
+  ctx.sink->send(std::move(state_frame));
+  self->send(topic, activate_atom::value, caf::actor_cast<caf::actor>(self), std::string{});
+  if (first)
+    publish("join", conn.user_json);
+  self->delayed_send(self, ctx.config->presence_ttl / 3, beat_atom::value);
+}
+
+void presence_state::heartbeat() {
+  if (closed)
+    return;
+  self->request(ctx.broker.command, request_timeout, pres_ping_atom::value, ctx.key, conn.conn,
+                expiry())
+    .then(
+      [this](bool known) {
+        if (!known) // swept while the broker was away: register again
+          self->request(ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key,
+                        conn, expiry())
+            .then([this](bool is_first) { if (is_first) publish("join", conn.user_json); },
+                  [](caf::error&) {});
+      },
+      [](caf::error&) {}); // the broker is away; the next beat tries again
+  self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key, now_ms())
+    .then([this](std::vector<std::string>& left) { publish_leaves(left); },
+          [](caf::error&) {});
+  self->delayed_send(self, ctx.config->presence_ttl / 3, beat_atom::value);
+}
+
+void presence_state::publish_leaves(const std::vector<std::string>& users) {
+  for (auto& user : users)
+    publish("leave", user);
+}
+
+void presence_state::publish(std::string_view event, const std::string& user_json) {
+  self->request(ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
+                encode_published(event, {}, R"({"user":)" + user_json + "}"))
+    .then([](uint64_t) {}, [](caf::error&) {});
+}
+
+void presence_state::close() {
+  if (closed)
+    return;
+  closed = true;
+  if (topic)
+    self->send(topic, leave_atom::value, caf::actor_cast<caf::actor>(self));
+  // Wait for the removal: `leave` must go out before this actor is gone.
+  self->request(ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key, conn.conn)
+    .then(
+      [this](const std::string& last) {
+        if (!last.empty())
+          self->send(ctx.broker.command, publish_atom::value, ctx.key,
+                     encode_published("leave", {}, R"({"user":)" + last + "}"));
+        self->quit();
+      },
+      [this](caf::error&) { self->quit(); }); // expiry will remove it
+}
+
+caf::behavior presence(caf::stateful_actor<presence_state>* self, plugin_context ctx) {
+  auto& st = self->state;
+  st.self = self;
+  st.ctx = std::move(ctx);
+  st.conn = presence_conn{st.ctx.socket_id, st.ctx.user.id, st.ctx.user.json()};
+  self->monitor(st.ctx.connection);
+  self->set_down_handler([&st](caf::down_msg&) { st.close(); });
+  self->set_default_handler(caf::drop);
+  return {
+    [&st](open_atom) { return st.open(); },
+    [&st](start_atom) {
+      st.start();
+      return ok_atom::value;
+    },
+    [&st](command_atom, const std::string& event, const std::string& ref, const std::string&) {
+      auto r = json::parse(ref, nullptr, false);
+      st.ctx.sink->send(make_frame(error_frame(
+        ec::invalid_frame, "presence has no command \"" + event + "\"", r.is_discarded() ? json() : r)));
+    },
+    [&st](close_atom) { st.close(); },
+    [&st](beat_atom) { st.heartbeat(); },
+  };
+}
+
+caf::actor spawn_presence(caf::actor_system& sys, plugin_context ctx) {
+  return sys.spawn(presence, std::move(ctx));
+}
+
+} // namespace sb

@@ -1,0 +1,47 @@
+#pragma once
+// The presence plugin (PROTOCOL §4): who is online on a stream across all
+// nodes. Each instance registers its socket as one connection of its user
+// in the broker (a hash of connections, a sorted set of expiry times, a
+// count per user; atomic by Lua on Redis), refreshes it every ttl/3, and
+// sweeps connections whose node died. `join` goes out for a user's first
+// connection anywhere, `leave` for their last, through `<stream>:presence`.
+
+#include <caf/fwd.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "plugins/plugin.hpp"
+
+namespace sb {
+
+struct presence_state {
+  static inline const char* name = "presence";
+
+  caf::result<open_result> open();
+  void register_connection(caf::response_promise rp);
+  void read_state(caf::response_promise rp);
+  void start();
+  void heartbeat();
+  void publish_leaves(const std::vector<std::string>& users);
+  void publish(std::string_view event, const std::string& user_json);
+  void close();
+  uint64_t expiry() const;
+
+  caf::stateful_actor<presence_state>* self = nullptr;
+  plugin_context ctx;
+  presence_conn conn;
+  caf::actor topic;
+  frame_ptr state_frame;
+  bool first = false;  ///< this socket is its user's first connection
+  bool started = false;
+  bool closed = false;
+};
+
+caf::behavior presence(caf::stateful_actor<presence_state>* self, plugin_context ctx);
+
+caf::actor spawn_presence(caf::actor_system& sys, plugin_context ctx);
+
+/// `{"users":[{"id","name","connections"}...]}` for the `state` event and
+/// the /api/presence route.
+std::string presence_users_json(const std::vector<presence_user>& users);
+
+} // namespace sb
