@@ -80,6 +80,8 @@ struct topic_member {
   sb::strategy strategy = strategy::pub_sub;
   /// When true, events go to the plugin as event_atom instead of the sink.
   bool wants_events = false;
+  std::string user_id;   ///< for events addressed to one user
+  std::string socket_id; ///< for events that skip the socket that caused them
 };
 
 /// What a plugin sends to join a key's topic.
@@ -163,6 +165,16 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, presence_user& x) {
   return f(caf::meta::type_name("presence_user"), x.user_json, x.connections);
 }
+
+// --- broker: read marks (on the command role) -----------------------------------
+// The base key is `<stream>:notifications`; the marks live in
+// `<stream>:notifications:read`, a hash of user id -> last read id.
+
+/// (mark_get_atom, key, user) -> std::string: the user's mark, "" if none.
+using mark_get_atom = caf::atom_constant<caf::atom("mark_get")>;
+/// (mark_set_atom, key, user, id) -> std::string: the mark after the call
+/// (marks only move forward).
+using mark_set_atom = caf::atom_constant<caf::atom("mark_set")>;
 
 // --- broker: subscriber and stream listener ------------------------------------
 

@@ -31,9 +31,14 @@ void topic_state::on_published(const std::string& payload) {
   // go to everyone. Pub-sub frames never carry the id (PROTOCOL §1).
   bool stored = !ev.id.empty();
   auto frame = make_frame(event_frame(plugin, stream, ev.event, {}, ev.data));
-  for (auto& [addr, m] : members)
-    if (!stored || m.info.strategy == strategy::pub_sub)
-      deliver(m, ev.id, frame);
+  for (auto& [addr, m] : members) {
+    if (stored && m.info.strategy != strategy::pub_sub)
+      continue;
+    if ((!ev.to_user.empty() && m.info.user_id != ev.to_user)
+        || (!ev.except_socket.empty() && m.info.socket_id == ev.except_socket))
+      continue;
+    deliver(m, ev.id, frame);
+  }
 }
 
 void topic_state::on_entry(const stream_entry& entry) {

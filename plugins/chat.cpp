@@ -28,7 +28,7 @@ caf::result<open_result> chat_state::open() {
   auto rp = self->make_response_promise();
   topic_join j{ctx.key, ctx.spec.stream, "chat", "message",
                topic_member{caf::actor_cast<caf::actor>(self), ctx.sink, ctx.spec.strategy,
-                            false}};
+                            false, ctx.user.id, ctx.socket_id}};
   self->request(ctx.topics, request_timeout, join_atom::value, std::move(j))
     .then([this, rp](caf::actor& t) mutable { on_joined(std::move(t), std::move(rp)); },
           [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });

@@ -50,7 +50,7 @@ caf::result<open_result> presence_state::open() {
   // channel, whatever strategy the client asked for.
   topic_join j{ctx.key, ctx.spec.stream, "presence", "join",
                topic_member{caf::actor_cast<caf::actor>(self), ctx.sink, strategy::pub_sub,
-                            false}};
+                            false, ctx.user.id, ctx.socket_id}};
   self->request(ctx.topics, request_timeout, join_atom::value, std::move(j))
     .then(
       [this, rp](caf::actor& t) mutable {

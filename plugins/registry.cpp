@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugins/chat.hpp"
+#include "plugins/notifications.hpp"
 #include "plugins/presence.hpp"
 #include "plugins/plugin.hpp"
 
@@ -24,6 +25,7 @@ const plugin_info* plugin_registry::find(std::string_view name) const {
 void register_builtin_plugins(plugin_registry& registry) {
   registry.add({"chat", "message", spawn_chat});
   registry.add({"presence", "join", spawn_presence});
+  registry.add({"notifications", "notification", spawn_notifications});
 }
 
 } // namespace sb

@@ -20,6 +20,15 @@ std::string encode_published(std::string_view event, std::string_view id,
   return out;
 }
 
+std::string encode_published_to(std::string_view event, std::string_view data_json,
+                                std::string_view to_user, std::string_view except_socket) {
+  auto out = encode_published(event, {}, data_json);
+  out.pop_back();
+  out += R"(,"to_user":)" + json(to_user).dump() + R"(,"except_socket":)"
+         + json(except_socket).dump() + "}";
+  return out;
+}
+
 namespace {
 
 std::string as_json_text(std::string_view text) {
@@ -34,18 +43,22 @@ decoded_event decode_published(std::string_view payload, std::string_view defaul
   auto doc = json::parse(payload, nullptr, false);
   auto ev = doc.is_object() ? doc.find("event") : doc.end();
   if (doc.is_object() && ev != doc.end() && ev->is_string() && doc.contains("data")) {
-    decoded_event out{ev->get<std::string>(), {}, doc["data"].dump()};
+    decoded_event out{ev->get<std::string>(), {}, doc["data"].dump(), {}, {}};
     if (auto id = doc.find("id"); id != doc.end() && id->is_string())
       out.id = id->get<std::string>();
+    if (auto to = doc.find("to_user"); to != doc.end() && to->is_string())
+      out.to_user = to->get<std::string>();
+    if (auto ex = doc.find("except_socket"); ex != doc.end() && ex->is_string())
+      out.except_socket = ex->get<std::string>();
     return out;
   }
   if (doc.is_discarded())
-    return {std::string{default_event}, {}, json(payload).dump()};
-  return {std::string{default_event}, {}, std::string{payload}};
+    return {std::string{default_event}, {}, json(payload).dump(), {}, {}};
+  return {std::string{default_event}, {}, std::string{payload}, {}, {}};
 }
 
 decoded_event decode_entry(const stream_entry& entry, std::string_view default_event) {
-  decoded_event out{std::string{default_event}, entry.id, "null"};
+  decoded_event out{std::string{default_event}, entry.id, "null", {}, {}};
   for (size_t i = 0; i + 1 < entry.fields.size(); i += 2) {
     if (entry.fields[i] == "event")
       out.event = entry.fields[i + 1];

@@ -17,6 +17,8 @@ struct decoded_event {
   std::string event;
   std::string id;   ///< empty for ephemeral events
   std::string data; ///< valid JSON text
+  std::string to_user;       ///< only this user's sockets get it (if set)
+  std::string except_socket; ///< this socket does not get it (if set)
 };
 
 /// Fields for XADD: `event <event> data <data_json>`.
@@ -25,6 +27,10 @@ std::vector<std::string> entry_fields(std::string_view event, std::string data_j
 /// The payload for PUBLISH; `id` empty for events that are not stored.
 std::string encode_published(std::string_view event, std::string_view id,
                              std::string_view data_json);
+
+/// A published ephemeral event for one user's sockets but one.
+std::string encode_published_to(std::string_view event, std::string_view data_json,
+                                std::string_view to_user, std::string_view except_socket);
 
 /// Decodes a published payload. A payload that is not our envelope (a
 /// backend's own PUBLISH) is taken whole as `data` of `default_event`.

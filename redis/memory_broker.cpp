@@ -94,6 +94,23 @@ caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, std:
       return st.presence.sweep(key, now);
     },
     [&st](pres_list_atom, const std::string& key) { return st.presence.list(key); },
+    // --- read marks ---
+    [&st](mark_get_atom, const std::string& key, const std::string& user) {
+      auto k = st.marks.find(key);
+      if (k == st.marks.end())
+        return std::string{};
+      auto u = k->second.find(user);
+      return u == k->second.end() ? std::string{} : u->second.str();
+    },
+    [&st](mark_set_atom, const std::string& key, const std::string& user,
+          const std::string& id) -> caf::result<std::string> {
+      auto parsed = stream_id::parse(id);
+      if (!parsed)
+        return make_error(ec::invalid_frame);
+      auto& mark = st.marks[key][user];
+      mark = std::max(mark, *parsed);
+      return mark.str();
+    },
     // --- subscriber ---
     [&st](subscribe_atom, const std::string& channel, caf::actor& topic) {
       st.add(st.channels, channel, std::move(topic));

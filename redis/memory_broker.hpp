@@ -20,6 +20,8 @@ struct memory_broker_state {
 
   memory_store store;
   presence_store presence;
+  /// Read marks: base key -> user -> last read id (they only move forward).
+  std::unordered_map<std::string, std::unordered_map<std::string, stream_id>> marks;
   /// Channel -> subscribed topics. Entries are erased when empty so that
   /// short-lived streams leave nothing behind.
   std::unordered_map<std::string, std::vector<caf::actor>> channels;

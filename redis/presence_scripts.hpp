@@ -56,4 +56,21 @@ end
 return left
 )";
 
+/// Read marks, KEYS[1] = `<stream>:notifications:read`. ARGV: user, id ->
+/// the mark afterwards; a mark never moves back.
+inline constexpr const char* mark_set = R"(
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then
+  local cm, cs = parse(cur)
+  local nm, ns = parse(ARGV[2])
+  if cm and (nm < cm or (nm == cm and ns <= cs)) then return cur end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return ARGV[2]
+)";
+
 } // namespace sb::presence_lua

@@ -70,6 +70,13 @@ caf::behavior command_router(caf::event_based_actor* self, std::vector<caf::acto
     [self, pick](pres_list_atom, const std::string& key) {
       return self->delegate(pick(key), pres_list_atom::value, key);
     },
+    [self, pick](mark_get_atom, const std::string& key, const std::string& user) {
+      return self->delegate(pick(key), mark_get_atom::value, key, user);
+    },
+    [self, pick](mark_set_atom, const std::string& key, const std::string& user,
+                 const std::string& id) {
+      return self->delegate(pick(key), mark_set_atom::value, key, user, id);
+    },
   };
 }
 

@@ -218,6 +218,33 @@ caf::result<std::vector<presence_user>> presence_list(command_runner& r,
   return count_connections(users);
 }
 
+// --- read marks ---------------------------------------------------------------------
+
+caf::result<std::string> mark_get(command_runner& r, const std::string& key,
+                                  const std::string& user) {
+  auto rep = r.run(key, {"HGET", key + ":read", user});
+  if (!rep || reply::is_error(rep.get()))
+    return failed<std::string>(rep);
+  return reply::str(rep.get());
+}
+
+caf::result<std::string> mark_set(command_runner& r, const std::string& key,
+                                  const std::string& user, const std::string& id) {
+  if (!stream_id::parse(id))
+    return make_error(ec::invalid_frame);
+  static const script s{presence_lua::mark_set};
+  std::vector<std::string> argv{"EVALSHA", s.sha, "1", key + ":read", user, id};
+  auto rep = r.run(key, argv);
+  if (rep && reply::is_error(rep.get()) && reply::str(rep.get()).rfind("NOSCRIPT", 0) == 0) {
+    argv[0] = "EVAL";
+    argv[1] = s.body;
+    rep = r.run(key, argv);
+  }
+  if (!rep || reply::is_error(rep.get()))
+    return failed<std::string>(rep);
+  return reply::str(rep.get());
+}
+
 } // namespace
 
 void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> shards,
@@ -248,6 +275,12 @@ void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> 
       return presence_sweep(runner, key, now);
     },
     [&](pres_list_atom, const std::string& key) { return presence_list(runner, key); },
+    [&](mark_get_atom, const std::string& key, const std::string& user) {
+      return mark_get(runner, key, user);
+    },
+    [&](mark_set_atom, const std::string& key, const std::string& user, const std::string& id) {
+      return mark_set(runner, key, user, id);
+    },
     [&](caf::exit_msg&) { running = false; },
     caf::after(std::chrono::seconds(1)) >> [&] { runner.reconnect_idle(); });
 }
