@@ -7,6 +7,7 @@
 #include "actors/auth.hpp"
 #include "actors/envelope.hpp"
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 
 namespace sb {
 
@@ -215,6 +216,7 @@ void connection_state::route(const std::string& text) {
   auto* cmd = std::get_if<command>(&parsed);
   auto ref = cmd ? cmd->ref : std::get<command_error>(parsed).ref;
   if (!limiter->allow(rate_limiter::clock::now())) {
+    count(metrics::global().rate_limited);
     reply(error_frame(ec::rate_limited, "too many commands; this one was dropped", ref));
     return;
   }
@@ -230,6 +232,7 @@ void connection_state::route(const std::string& text) {
                       ref));
     return;
   }
+  metrics::global().command(cmd->client, cmd->event);
   self->send(i->second, command_atom::value, cmd->event, ref.dump(), cmd->data.dump());
 }
 

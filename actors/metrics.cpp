@@ -21,6 +21,54 @@ void emit(std::ostringstream& out, const char* name, const char* type, const cha
 
 } // namespace
 
+void metrics::socket_closed(uint16_t code) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  ++closes_[code];
+}
+
+void metrics::command(const std::string& plugin, const std::string& event) {
+  // Event names come from clients: cap the label set so that a client cannot
+  // grow the exposition without bound.
+  constexpr size_t max_series = 200;
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto key = std::make_pair(plugin, event);
+  auto i = commands_.find(key);
+  if (i == commands_.end() && commands_.size() >= max_series)
+    i = commands_.try_emplace({plugin, "_other"}).first;
+  else if (i == commands_.end())
+    i = commands_.try_emplace(key).first;
+  ++i->second;
+}
+
+void metrics::broker_latency(std::chrono::nanoseconds elapsed) {
+  auto seconds = std::chrono::duration<double>(elapsed).count();
+  size_t b = 0;
+  while (b < latency_bounds.size() && seconds > latency_bounds[b])
+    ++b;
+  latency_buckets_[b].fetch_add(1, std::memory_order_relaxed);
+  latency_count_.fetch_add(1, std::memory_order_relaxed);
+  latency_sum_ns_.fetch_add(static_cast<uint64_t>(elapsed.count()), std::memory_order_relaxed);
+}
+
+namespace {
+
+/// Escapes a label value for the text format.
+std::string label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"')
+      out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+} // namespace
+
 std::string metrics::render() const {
   std::ostringstream out;
   emit(out, "sockets_open", "gauge", "Open WebSockets.", sockets_open);
@@ -36,6 +84,31 @@ std::string metrics::render() const {
   emit(out, "bytes_out_total", "counter", "WebSocket bytes sent (frame headers included).", bytes_out);
   emit(out, "slow_consumer_closes_total", "counter", "Sockets closed with 4008.",
        slow_consumers);
+  emit(out, "rate_limited_total", "counter", "Commands dropped by the rate limiter.",
+       rate_limited);
+  std::lock_guard<std::mutex> guard{mutex_};
+  out << "# HELP switchboard_sockets_closed_total WebSockets closed, by close code.\n"
+      << "# TYPE switchboard_sockets_closed_total counter\n";
+  for (auto& [code, n] : closes_)
+    out << "switchboard_sockets_closed_total{code=\"" << code << "\"} " << n << '\n';
+  out << "# HELP switchboard_commands_total Client commands, by plugin and event.\n"
+      << "# TYPE switchboard_commands_total counter\n";
+  for (auto& [k, n] : commands_)
+    out << "switchboard_commands_total{plugin=\"" << label(k.first) << "\",event=\""
+        << label(k.second) << "\"} " << n << '\n';
+  out << "# HELP switchboard_broker_command_seconds Broker command latency.\n"
+      << "# TYPE switchboard_broker_command_seconds histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < latency_bounds.size(); ++b) {
+    cumulative += latency_buckets_[b].load(std::memory_order_relaxed);
+    out << "switchboard_broker_command_seconds_bucket{le=\"" << latency_bounds[b] << "\"} "
+        << cumulative << '\n';
+  }
+  cumulative += latency_buckets_.back().load(std::memory_order_relaxed);
+  out << "switchboard_broker_command_seconds_bucket{le=\"+Inf\"} " << cumulative << '\n'
+      << "switchboard_broker_command_seconds_sum "
+      << static_cast<double>(latency_sum_ns_.load()) / 1e9 << '\n'
+      << "switchboard_broker_command_seconds_count " << latency_count_.load() << '\n';
   return out.str();
 }
 

@@ -4,9 +4,14 @@
 // are actors and asio threads on hot paths, the reader is one HTTP request.
 // Global like every Prometheus registry: one node per process.
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
+#include <utility>
 
 namespace sb {
 
@@ -22,11 +27,33 @@ struct metrics {
   std::atomic<uint64_t> bytes_in{0};
   std::atomic<uint64_t> bytes_out{0};
   std::atomic<uint64_t> slow_consumers{0};
+  std::atomic<uint64_t> rate_limited{0};
+
+  /// A socket closed with `code` (rare: a mutex is fine).
+  void socket_closed(uint16_t code);
+
+  /// A command routed to `plugin` (labels are capped, see render()).
+  void command(const std::string& plugin, const std::string& event);
+
+  /// One broker command took `elapsed` (Redis round trip, or memory).
+  void broker_latency(std::chrono::nanoseconds elapsed);
 
   static metrics& global();
 
   /// The Prometheus text exposition of every metric.
   std::string render() const;
+
+  /// Upper bounds of the broker latency buckets, in seconds.
+  static constexpr std::array<double, 12> latency_bounds = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0};
+
+private:
+  mutable std::mutex mutex_;
+  std::map<uint16_t, uint64_t> closes_;
+  std::map<std::pair<std::string, std::string>, uint64_t> commands_;
+  std::array<std::atomic<uint64_t>, latency_bounds.size() + 1> latency_buckets_{};
+  std::atomic<uint64_t> latency_count_{0};
+  std::atomic<uint64_t> latency_sum_ns_{0};
 };
 
 inline void count(std::atomic<int64_t>& gauge, int64_t delta) {

@@ -388,8 +388,10 @@ void websocket_session::finish(uint16_t code) {
   }
   outbox_.clear();
   log::info("websocket", "socket ", id_, " closed ", code);
-  if (counted_)
+  if (counted_) {
     count(metrics::global().sockets_open, -1);
+    metrics::global().socket_closed(code);
+  }
   caf::anon_send(conn_, closed_atom::value, code);
   conn_ = nullptr;
   server_.remove(this);

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "actors/messages.hpp"
+#include "actors/metrics.hpp"
 #include "redis/presence_scripts.hpp"
 #include "redis/presence_store.hpp"
 #include "redis/redis_entries.hpp"
@@ -38,7 +39,9 @@ public:
       link.health.set(false);
       return nullptr;
     }
+    auto started = std::chrono::steady_clock::now();
     auto r = link.client.command(argv);
+    metrics::global().broker_latency(std::chrono::steady_clock::now() - started);
     link.health.set(r != nullptr);
     return r;
   }

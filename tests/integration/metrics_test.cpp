@@ -60,6 +60,14 @@ TEST(metrics_test, ParsesAsPrometheusTextWithEveryMetricTyped) {
   for (const auto& [series, v] : values) {
     auto name = series.substr(0, series.find('{'));
     EXPECT_EQ(name.rfind("switchboard_", 0), 0u) << series;
+    // A histogram's samples carry suffixes; its TYPE names the base.
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      std::string s{suffix};
+      auto base = name.size() > s.size() ? name.substr(0, name.size() - s.size()) : "";
+      if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0
+          && types[base] == "histogram")
+        name = base;
+    }
     EXPECT_TRUE(types.count(name)) << series << " has no # TYPE";
   }
 }
@@ -204,6 +212,29 @@ TEST(readyz_test, QuietNodeServesEverySocketOnceReadyAfterARedisRestart) {
                                                       << reply.back();
     }
   if (HasFailure()) std::printf("--- server log:\n%s\n", server.logs_tail(6000).c_str());
+}
+
+TEST(metrics_labels_test, CommandsClosesRateLimitsAndBrokerLatencyAreCounted) {
+  server_process server({"--limits.commands-burst=1", "--limits.commands-per-second=1"});
+  auto stream = test_stream();
+  {
+    chat_peer peer(server.port(), stream, "streams");
+    peer.ws.send_json(send_command(stream, "one", "1"));
+    peer.ws.send_json(send_command(stream, "two", "2")); // over the burst of 1
+    peer.ws.read_until([](const json& f) { return is_error(f, "2"); });
+    peer.ws.close();
+  }
+  auto m = scrape_until(server.port(), [](const samples& m) {
+    return m.count("switchboard_sockets_closed_total{code=\"1000\"}") > 0;
+  }, std::chrono::seconds(5));
+  EXPECT_EQ(m["switchboard_commands_total{plugin=\"chat\",event=\"send\"}"], 1);
+  EXPECT_EQ(m["switchboard_rate_limited_total"], 1);
+  EXPECT_EQ(m["switchboard_sockets_closed_total{code=\"1000\"}"], 1);
+  if (redis_mode()) {
+    EXPECT_GT(m["switchboard_broker_command_seconds_count"], 0);
+    EXPECT_EQ(m["switchboard_broker_command_seconds_bucket{le=\"+Inf\"}"],
+              m["switchboard_broker_command_seconds_count"]);
+  }
 }
 
 } // namespace
