@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 
+#include "actors/disconnector.hpp"
 #include "actors/log.hpp"
 #include "net/query.hpp"
 #include "plugins/presence.hpp"
@@ -195,8 +196,23 @@ void api_handler::disconnect(const std::string& body, api_responder respond) {
     return respond(400, error_json("give exactly one of user or socket"));
   auto closed = server_.disconnect(user, socket);
   log::info("api", "disconnect ", user.empty() ? "socket " + socket : "user " + user,
-            " closed ", closed, " sockets");
-  respond(200, json{{"closed", closed}}.dump());
+            " closed ", closed, " sockets here");
+  // Every other node closes its own matching sockets as well.
+  auto broker = node_.broker;
+  auto payload = disconnect_payload(user, socket, server_.node_id());
+  sys_.spawn([=](caf::event_based_actor* self) {
+    self->request(broker.command, broker_timeout, publish_atom::value,
+                  std::string{disconnect_channel}, payload)
+      .then(
+        [=](uint64_t) {
+          respond(200, json{{"closed", closed}}.dump());
+          self->quit();
+        },
+        [=](caf::error& err) {
+          fail(respond, err);
+          self->quit();
+        });
+  });
 }
 
 } // namespace sb

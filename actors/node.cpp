@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/api.hpp"
+#include "actors/disconnector.hpp"
 #include "actors/log.hpp"
 #include "actors/topic_registry.hpp"
 #include "net/query.hpp"
@@ -54,6 +55,8 @@ std::error_code node::start() {
   server_ = std::make_unique<server>(ctx_.config, spawner);
   server_->set_readiness([status = status_] { return !status || status->ready(); });
   api_ = std::make_unique<api_handler>(sys_, ctx_, *server_);
+  disconnector_ = spawn_disconnector(sys_, ctx_.broker, server_.get(),
+                                     ctx_.config->redis_connect_timeout * 2);
   server_->set_api([api = api_.get()](const api_request& req, api_responder respond) {
     api->handle(req, std::move(respond));
   });
@@ -68,6 +71,7 @@ void node::stop() {
   // actors go now. The server object stays until every actor is done
   // because actors may still hold sessions whose sockets belong to it.
   caf::anon_send_exit(ctx_.topics, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(disconnector_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.broker.command, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.broker.subscriber, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.broker.listener, caf::exit_reason::user_shutdown);

@@ -36,6 +36,7 @@ private:
   node_context ctx_;
   std::unique_ptr<server> server_;
   std::unique_ptr<api_handler> api_;
+  caf::actor disconnector_;
 };
 
 } // namespace sb

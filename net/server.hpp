@@ -87,6 +87,7 @@ public:
   /// The loop whose io_context runs `ctx`.
   io_loop& loop_of(const boost::asio::execution_context& ctx);
   std::string next_socket_id();
+  const std::string& node_id() const { return node_id_; }
   caf::actor spawn_connection(const upgrade_info& info, sink_ptr sink, std::string id);
 
   // --- session registry (thread-safe) ---

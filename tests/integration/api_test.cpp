@@ -1,8 +1,10 @@
 // The server HTTP API (PROTOCOL §5): every route with and without the key,
 // 400s with a JSON error for bad bodies, and its effects on sockets.
 
+#include "tests/support/broker_mode.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/server_suite.hpp"
 #include "tests/support/ws_client.hpp"
 
@@ -167,6 +169,21 @@ TEST_F(api_test, PresenceListsTheOnlineUsers) {
   EXPECT_EQ(users[0]["name"], "Ada");
   EXPECT_EQ(users[0]["connections"], 1);
   EXPECT_EQ(get(port(), "/api/presence?stream=bad%21stream").status, 400u);
+}
+
+TEST(api_cluster_test, DisconnectReachesSocketsOnOtherNodes) {
+  SB_REDIS_ONLY();
+  server_process node1({std::string{"--api.key="} + api_key});
+  server_process node2({std::string{"--api.key="} + api_key});
+  auto stream = test_stream();
+  ws_client far(node2.port(), ws_client::target(json::array({chat_spec(stream)})));
+  auto user = far.read_json()["user"]["id"].get<std::string>();
+  auto res = post(node1.port(), "/api/disconnect", json{{"user", user}}.dump());
+  ASSERT_EQ(res.status, 200u) << res.body;
+  EXPECT_EQ(json::parse(res.body)["closed"], 0); // none on the answering node
+  auto closed = far.expect_close();
+  EXPECT_EQ(closed.code, 1008);
+  EXPECT_EQ(closed.reason, "Disconnected by the server");
 }
 
 TEST(api_off_test, WithoutAKeyTheApiIsOff) {

@@ -36,11 +36,13 @@ constexpr int warm_up_rounds = 2;
 constexpr int sockets_per_round = 200;
 constexpr long rss_slack_kib = 6 * 1024;
 
+// A node always holds one channel of its own: switchboard/disconnect.
 bool all_released(const samples& m) {
   for (const auto* name : {"switchboard_sockets_open", "switchboard_topics",
                            "switchboard_broker_channels", "switchboard_broker_stream_keys"}) {
     auto i = m.find(name);
-    if (i == m.end() || i->second != 0) return false;
+    double idle = std::string{name} == "switchboard_broker_channels" ? 1 : 0;
+    if (i == m.end() || i->second != idle) return false;
   }
   return true;
 }

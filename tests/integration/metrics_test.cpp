@@ -55,7 +55,9 @@ TEST(metrics_test, ParsesAsPrometheusTextWithEveryMetricTyped) {
   for (const auto& [name, t] : expected_types) {
     EXPECT_EQ(types[name], t) << name;
     ASSERT_TRUE(values.count(name)) << name << " missing:\n" << res.body;
-    EXPECT_EQ(values[name], 0) << name << " on a fresh server";
+    // A node always holds one channel of its own: switchboard/disconnect.
+    EXPECT_EQ(values[name], name == "switchboard_broker_channels" ? 1 : 0)
+      << name << " on a fresh server";
   }
   for (const auto& [series, v] : values) {
     auto name = series.substr(0, series.find('{'));
@@ -96,7 +98,7 @@ TEST(metrics_test, CountersFollowSocketsAndFrames) {
   EXPECT_EQ(m1["switchboard_sockets_open"], 3);
   EXPECT_EQ(m1["switchboard_sockets_opened_total"] - m0["switchboard_sockets_opened_total"], 3);
   EXPECT_EQ(m1["switchboard_topics"], 1) << "one stream, one topic";
-  EXPECT_EQ(m1["switchboard_broker_channels"], 1);
+  EXPECT_EQ(m1["switchboard_broker_channels"], 2); // the stream's and the node's own
   EXPECT_EQ(m1["switchboard_broker_stream_keys"], 1) << "one streams member";
   EXPECT_GE(m1["switchboard_frames_out_total"], 3 * 3 + 3) << "openings and joined events";
 
@@ -133,12 +135,12 @@ TEST(metrics_test, CountersFollowSocketsAndFrames) {
   c.reset();  // drops TCP without a close handshake
   auto m2 = scrape_until(server.port(), [](const samples& m) {
     return m.at("switchboard_sockets_open") == 0 && m.at("switchboard_topics") == 0
-           && m.at("switchboard_broker_channels") == 0
+           && m.at("switchboard_broker_channels") == 1
            && m.at("switchboard_broker_stream_keys") == 0;
   }, 5s);
   EXPECT_EQ(m2["switchboard_sockets_open"], 0);
   EXPECT_EQ(m2["switchboard_topics"], 0);
-  EXPECT_EQ(m2["switchboard_broker_channels"], 0);
+  EXPECT_EQ(m2["switchboard_broker_channels"], 1);
   EXPECT_EQ(m2["switchboard_broker_stream_keys"], 0);
   EXPECT_EQ(m2["switchboard_sockets_opened_total"], m1["switchboard_sockets_opened_total"]);
 }
