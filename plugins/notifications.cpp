@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/envelope.hpp"
+#include "plugins/plugin_actor.hpp"
 #include "actors/log.hpp"
 #include "redis/event_codec.hpp"
 
@@ -75,13 +76,10 @@ void notifications_state::read_replay(caf::response_promise rp) {
       [this, rp, since](stream_replay& r) mutable {
         if (!r.recovered)
           return read_unread(std::move(rp), open_result{true, false});
-        after_id = since;
-        for (auto& entry : r.entries) {
-          auto ev = decode_entry(entry, "notification");
-          catch_up.push_back(make_frame(
-            event_frame("notifications", ctx.spec.stream, ev.event, ev.id, ev.data)));
-          after_id = entry.id;
-        }
+        auto replay = make_replay("notifications", ctx.spec.stream, "notification",
+                                  r.entries, since);
+        catch_up = std::move(replay.frames);
+        after_id = std::move(replay.after_id);
         rp.deliver(open_result{true, true});
       },
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
@@ -143,21 +141,7 @@ void notifications_state::close() {
 
 caf::behavior notifications(caf::stateful_actor<notifications_state>* self,
                             plugin_context ctx) {
-  auto& st = self->state;
-  st.self = self;
-  st.ctx = std::move(ctx);
-  self->monitor(st.ctx.connection);
-  self->set_down_handler([&st](caf::down_msg&) { st.close(); });
-  return {
-    [&st](open_atom) { return st.open(); },
-    [&st](start_atom) {
-      st.start();
-      return ok_atom::value;
-    },
-    [&st](command_atom, const std::string& event, const std::string& ref,
-          const std::string& data) { st.on_command(event, ref, data); },
-    [&st](close_atom) { st.close(); },
-  };
+  return plugin_behavior(self, std::move(ctx));
 }
 
 caf::actor spawn_notifications(caf::actor_system& sys, plugin_context ctx) {

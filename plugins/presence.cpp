@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/envelope.hpp"
+#include "plugins/plugin_actor.hpp"
 #include "actors/log.hpp"
 #include "redis/event_codec.hpp"
 
@@ -148,28 +149,20 @@ void presence_state::close() {
       [this](caf::error&) { self->quit(); }); // expiry will remove it
 }
 
+void presence_state::on_command(const std::string& event, const std::string& ref_json,
+                                const std::string&) {
+  auto ref = json::parse(ref_json, nullptr, false);
+  ctx.sink->send(make_frame(error_frame(ec::invalid_frame,
+                                        "presence has no command \"" + event + "\"",
+                                        ref.is_discarded() ? json() : ref)));
+}
+
 caf::behavior presence(caf::stateful_actor<presence_state>* self, plugin_context ctx) {
+  self->set_default_handler(caf::drop); // replies to fire-and-forget publishes
   auto& st = self->state;
-  st.self = self;
-  st.ctx = std::move(ctx);
+  auto behavior = plugin_behavior(self, std::move(ctx), [&st](beat_atom) { st.heartbeat(); });
   st.conn = presence_conn{st.ctx.socket_id, st.ctx.user.id, st.ctx.user.json()};
-  self->monitor(st.ctx.connection);
-  self->set_down_handler([&st](caf::down_msg&) { st.close(); });
-  self->set_default_handler(caf::drop);
-  return {
-    [&st](open_atom) { return st.open(); },
-    [&st](start_atom) {
-      st.start();
-      return ok_atom::value;
-    },
-    [&st](command_atom, const std::string& event, const std::string& ref, const std::string&) {
-      auto r = json::parse(ref, nullptr, false);
-      st.ctx.sink->send(make_frame(error_frame(
-        ec::invalid_frame, "presence has no command \"" + event + "\"", r.is_discarded() ? json() : r)));
-    },
-    [&st](close_atom) { st.close(); },
-    [&st](beat_atom) { st.heartbeat(); },
-  };
+  return behavior;
 }
 
 caf::actor spawn_presence(caf::actor_system& sys, plugin_context ctx) {

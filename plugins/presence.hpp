@@ -20,6 +20,8 @@ struct presence_state {
   void register_connection(caf::response_promise rp);
   void read_state(caf::response_promise rp);
   void start();
+  void on_command(const std::string& event, const std::string& ref_json,
+                  const std::string& data_json);
   void heartbeat();
   void publish_leaves(const std::vector<std::string>& users);
   void publish(std::string_view event, const std::string& user_json);
