@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 CONFIG     ?= config/switchboard.ini
 JOBS       ?= $(shell nproc)
 
-.PHONY: setup build run test test-release test-asan build-asan clean
+.PHONY: setup build run test test-release test-asan test-web build-asan bench clean
 
 setup:
 	@./scripts/setup.sh
@@ -22,21 +22,31 @@ build: setup $(BUILD)/build.ninja
 run: build
 	./$(BUILD)/switchboard --config-file=$(CONFIG)
 
-## Every test: unit and integration, in Release and under ASan+UBSan.
-test: test-release test-asan
+## Every test: unit, integration (memory and Redis broker) and the bench
+## smoke run in Release; the JavaScript client, demo and Svelte example in
+## headless Chromium; then unit and integration again under ASan+UBSan.
+test: test-release test-web test-asan
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure
+
+test-web: build
+	./web/run-tests.sh
 
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWITCHBOARD_SANITIZE=ON
 
 build-asan: setup $(ASAN_BUILD)/build.ninja
-	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target switchboard unit_tests integration_tests
 
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -E bench
+
+## The standard benchmark scenarios against Switchboard (memory and Redis
+## broker) and the Node.js baseline; writes bench/RESULTS.md. ~8 minutes.
+bench: build
+	./bench/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -50,6 +50,8 @@ api_handler::api_handler(caf::actor_system& sys, node_context node, server& srv)
 }
 
 void api_handler::handle(const api_request& req, api_responder respond) {
+  if (target_path(req.target) == "/api/demo/notify" && req.method == "POST")
+    return demo_notify(req.body, std::move(respond));
   auto& key = node_.config->api_key;
   if (key.empty())
     return respond(404, error_json("the API is off: set api.key"));
@@ -114,6 +116,21 @@ void api_handler::publish(const std::string& body, api_responder respond) {
               self->quit();
             });
   });
+}
+
+void api_handler::demo_notify(const std::string& body, api_responder respond) {
+  if (!node_.config->demo_routes)
+    return respond(404, error_json("demo routes are off (demo.enabled)"));
+  auto doc = json::parse(body, nullptr, false);
+  if (!doc.is_object())
+    return respond(400, error_json("the body must be a JSON object"));
+  // The demo's "send test notification" button: a publish without the API
+  // key, limited to the notifications plugin.
+  json publish_body = {{"stream", doc.value("stream", std::string{})},
+                       {"client", "notifications"},
+                       {"event", "notification"},
+                       {"data", doc.contains("data") ? doc["data"] : json::object()}};
+  publish(publish_body.dump(), std::move(respond));
 }
 
 void api_handler::history(const std::string& target, api_responder respond) {

@@ -24,6 +24,7 @@ public:
 
 private:
   void publish(const std::string& body, api_responder respond);
+  void demo_notify(const std::string& body, api_responder respond);
   void history(const std::string& target, api_responder respond);
   void presence(const std::string& target, api_responder respond);
   void disconnect(const std::string& body, api_responder respond);

@@ -22,6 +22,7 @@ struct settings {
   // --- auth ---
   std::string auth_secret;               ///< HS256 secret; empty = auth off
   std::string api_key;                   ///< Bearer key of /api/; empty = API off
+  bool demo_routes = false;              ///< POST /api/demo/notify without a key
   size_t io_threads = 1;                 ///< asio threads running sockets
   size_t max_header_bytes = 8 * 1024;    ///< HTTP request header limit
   size_t max_body_bytes = 1024 * 1024;   ///< HTTP request body limit

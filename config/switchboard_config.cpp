@@ -56,6 +56,8 @@ switchboard_config::switchboard_config() {
     api_key, "key", "Bearer key for the HTTP API under /api/; empty turns the API off");
   opt_group{custom_options_, "presence"}.add(
     presence_ttl, "ttl", "a node that dies without cleaning up: its users leave within this");
+  opt_group{custom_options_, "demo"}.add(
+    demo_routes, "enabled", "POST /api/demo/notify publishes test notifications without a key");
   opt_group{custom_options_, "log"}.add(log_level, "level", "debug, info, warning or error");
 }
 
@@ -159,6 +161,7 @@ settings to_settings(const switchboard_config& c) {
   s.web_root = c.web_root;
   s.auth_secret = c.auth_secret;
   s.api_key = c.api_key;
+  s.demo_routes = c.demo_routes;
   s.presence_ttl = to_ms(c.presence_ttl);
   for (size_t pos = 0; pos < c.allowed_origins.size();) {
     auto end = c.allowed_origins.find_first_of(", ", pos);

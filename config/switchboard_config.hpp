@@ -28,6 +28,7 @@ public:
   std::string allowed_origins;
   std::string auth_secret;
   std::string api_key;
+  bool demo_routes = false;
   int64_t io_threads = 1;
   int64_t max_header_bytes = 8 * 1024;
   int64_t max_body_bytes = 1024 * 1024;

@@ -35,10 +35,12 @@ std::vector<stream_entry> memory_store::tail(const std::string& key, uint64_t co
 stream_replay memory_store::replay(const std::string& key, stream_id after,
                                    uint64_t count) const {
   auto s = find(key);
+  // An id the stream never issued (the stream is gone, or the broker lost
+  // its data in a restart) cannot be resumed from.
   if (!s)
-    return {true, {}};
+    return {after.zero(), {}};
   stream_replay result;
-  result.recovered = s->max_deleted <= after;
+  result.recovered = s->max_deleted <= after && after <= s->last;
   auto first = std::upper_bound(s->ids.begin(), s->ids.end(), after);
   auto offset = first - s->ids.begin();
   auto n = std::min<uint64_t>(count, s->entries.size() - offset);

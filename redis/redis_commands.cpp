@@ -100,8 +100,9 @@ caf::result<stream_replay> replay(command_runner& r, const std::string& key,
   if (!info)
     return make_error(ec::unavailable);
   stream_replay result;
-  result.recovered = reply::is_error(info.get()) // no such key: nothing was lost
-                     || complete_after(info.get(), *since);
+  // No such key: only a client that never saw an entry has lost nothing.
+  result.recovered = reply::is_error(info.get()) ? since->zero()
+                                                 : complete_after(info.get(), *since);
   auto rep = r.run(key, {"XRANGE", key, "(" + since->str(), "+", "COUNT", std::to_string(count)});
   if (!rep)
     return make_error(ec::unavailable);

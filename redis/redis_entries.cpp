@@ -33,7 +33,10 @@ stream_id info_id(const redisReply* info, const char* name) {
 bool complete_after(const redisReply* info, stream_id since) {
   if (info_id(info, "max-deleted-entry-id") > since)
     return false; // an entry after `since` was XDELeted
-  if (since >= info_id(info, "last-generated-id"))
+  auto last = info_id(info, "last-generated-id");
+  if (since > last)
+    return false; // an id this stream never issued: its data was lost
+  if (since == last)
     return true; // nothing was added after `since`
   long long length = 0;
   for (size_t i = 0; i + 1 < reply::size(info); i += 2)

@@ -17,7 +17,8 @@ std::vector<stream_entry> parse_entries(const redisReply* r);
 /// Whether every entry after `since` is still in the stream, from an XINFO
 /// STREAM reply (Redis 7). Trimming (MAXLEN) does not move
 /// max-deleted-entry-id, so the first retained entry decides: entries
-/// before it may have been trimmed. Conservative: when unsure, false.
+/// before it may have been trimmed. An id beyond the stream's last one is
+/// not resumable (Redis lost data). Conservative: when unsure, false.
 bool complete_after(const redisReply* info, stream_id since);
 
 /// `last-generated-id` of an XINFO STREAM reply, 0-0 if absent.

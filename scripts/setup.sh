@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build ccache make pkg-config
   libcaf-dev libboost-dev libhiredis-dev nlohmann-json3-dev libssl-dev
   libgtest-dev redis-server curl
+  chromium
 )
 
 missing=()
@@ -17,8 +18,13 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+if [ ${#missing[@]} -eq 0 ] && command -v node >/dev/null; then
   exit 0
+fi
+# The web tests need Node.js >= 20 and npm. Debian's own nodejs is older;
+# use it only when the machine has no node at all.
+if ! command -v node >/dev/null; then
+  missing+=(nodejs npm)
 fi
 
 echo "setup: installing ${missing[*]}"

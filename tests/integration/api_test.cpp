@@ -186,6 +186,25 @@ TEST(api_cluster_test, DisconnectReachesSocketsOnOtherNodes) {
   EXPECT_EQ(closed.reason, "Disconnected by the server");
 }
 
+TEST(api_demo_test, DemoNotifyWorksOnlyWhenEnabled) {
+  server_process off;
+  EXPECT_EQ(post(off.port(), "/api/demo/notify", R"({"stream":"user:x"})", "").status, 404u);
+  server_process on({"--demo.enabled"});
+  auto stream = test_stream();
+  ws_client ws(on.port(), ws_client::target(json::array({{{"name", "notifications"},
+                                                          {"stream", stream},
+                                                          {"strategy", "streams"}}})));
+  ws.read_until([&](const json& f) { return is_event(f, "history", stream, "notifications"); });
+  auto res = post(on.port(), "/api/demo/notify",
+                  json{{"stream", stream}, {"data", {{"title", "test"}}}}.dump(), "");
+  ASSERT_EQ(res.status, 200u) << res.body;
+  auto n = ws.read_until([&](const json& f) {
+    return is_event(f, "notification", stream, "notifications");
+  }).back();
+  EXPECT_EQ(n["data"]["title"], "test");
+  EXPECT_EQ(n["id"], json::parse(res.body)["id"]);
+}
+
 TEST(api_off_test, WithoutAKeyTheApiIsOff) {
   server_process server;
   EXPECT_EQ(post(server.port(), "/api/publish", "{}", "anything").status, 404u);

@@ -71,6 +71,15 @@ TEST(memory_store, replay_is_not_recovered_once_trimmed_past_since) {
   EXPECT_EQ(ids(r.entries).front(), "6-0");
 }
 
+TEST(memory_store, an_id_the_stream_never_issued_is_not_recovered) {
+  memory_store store;
+  EXPECT_FALSE(store.replay("gone", stream_id{5, 0}, 10).recovered);
+  EXPECT_TRUE(store.replay("gone", stream_id{}, 10).recovered);
+  store.xadd("k", fields("a"), 0, 10);
+  EXPECT_FALSE(store.replay("k", stream_id{99, 0}, 10).recovered);
+  EXPECT_TRUE(store.replay("k", stream_id{10, 0}, 10).recovered);
+}
+
 TEST(stream_id, parses_and_orders) {
   EXPECT_EQ(stream_id::parse("17-3")->str(), "17-3");
   EXPECT_EQ(stream_id::parse("17")->str(), "17-0");

@@ -1,0 +1,19 @@
+#pragma once
+// What the bench reads about processes: the server's RSS and CPU time from
+// /proc/<pid>, its own CPU time and heap allocation count, and the
+// descriptor limit it raises at start.
+
+#include <cstdint>
+
+namespace bench {
+
+/// VmRSS of `pid` in bytes, or -1 when unreadable.
+int64_t rss_bytes(int pid);
+/// User + system CPU seconds of `pid` (0 = this process), or -1.
+double cpu_seconds(int pid);
+/// Raises RLIMIT_NOFILE's soft limit to the hard limit; returns the new soft limit.
+uint64_t raise_nofile();
+/// Heap allocations (operator new) since start; see alloc_counter.cpp.
+uint64_t allocations();
+
+} // namespace bench

@@ -1,0 +1,337 @@
+// Turns the raw results of bench/run.sh into bench/RESULTS.md and an SVG plot
+// of p99 latency against offered rate. Node.js standard library only.
+//
+// usage: node report.js meta.json results.jsonl servers.txt RESULTS.md plot.svg
+
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+
+const [metaPath, resultsPath, serversPath, mdPath, svgPath] = process.argv.slice(2);
+const meta = JSON.parse(fs.readFileSync(metaPath, 'utf8'));
+const rows = fs.readFileSync(resultsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const serverCmds = [...new Set(fs.readFileSync(serversPath, 'utf8').split('\n').filter(Boolean))];
+
+// A fanout point is "sustained" when every message arrived, nothing failed,
+// and p99 stayed under this: beyond it the server is building a backlog.
+const SUSTAINED_P99_MS = 50;
+const SERVER_NAMES = {
+  'switchboard-memory': 'Switchboard (memory broker)',
+  'switchboard-redis': 'Switchboard (Redis broker)',
+  node: 'Node baseline (ws + ioredis)',
+};
+const SHORT_NAMES = { 'switchboard-memory': 'Switchboard memory', 'switchboard-redis': 'Switchboard Redis', node: 'Node baseline' };
+const COLORS = { 'switchboard-memory': '#1f77b4', 'switchboard-redis': '#2ca02c', node: '#d62728' };
+
+const servers = [...new Set(rows.map((r) => r.server))];
+const switchboards = servers.filter((s) => s.startsWith('switchboard'));
+const ms = (us) => (us === undefined || us === null ? '–' : (us / 1000).toFixed(us < 10000 ? 2 : 1));
+const int = (v) => (v === undefined || v === null ? '–' : Math.round(v).toLocaleString('en-US'));
+const ratio = (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(a / b < 10 ? 2 : 1)}×` : '–');
+const find = (server, scenario, pred = () => true) =>
+  rows.find((r) => r.server === server && r.result.scenario === scenario && pred(r.result));
+const fanouts = rows.filter((r) => r.result.scenario === 'fanout');
+const sustained = (r) => r.result.verdict === 'PASS' && r.result.latency_us.p99 <= SUSTAINED_P99_MS * 1000;
+
+function peak(server) {
+  let best = null;
+  for (const r of fanouts)
+    if (r.server === server && sustained(r) && (!best || r.result.deliveries_per_s > best.result.deliveries_per_s))
+      best = r;
+  return best;
+}
+
+function table(header, body) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`,
+    ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+// --- sections --------------------------------------------------------------------------
+
+function machineSection() {
+  return `## Machine
+
+${table(['', ''], [
+    ['CPUs (nproc)', meta.nproc], ['CPU model', meta.cpu], ['kernel', meta.kernel],
+    ['memory', `${meta.memory_gib} GiB`], ['load average at start (1/5/15 min)', meta.loadavg_start],
+    ['Node.js', meta.node], ['Redis', meta.redis], ['commit', meta.commit],
+    ['server binary', meta.binary || '?'], ['date', meta.date],
+    ['niceness of every process of the run', meta.niceness || '0'],
+    ['full run', `${process.env.ELAPSED || '?'} s`],
+  ])}
+
+Server, load generator and Redis share these CPUs. "machine busy" in the
+tables is the whole machine's CPU use during a run (100% = every CPU busy);
+when it is well above server + bench + Redis, something else was running.`;
+}
+
+function targetsSection() {
+  const body = [];
+  const row = (what, f) => body.push([what, ...switchboards.map((s) => f(s))]);
+  const fan = (s, rate, strategy) => find(s, 'fanout', (r) => r.rate === rate && r.strategy === strategy);
+  for (const strategy of ['pub-sub', 'streams']) {
+    row(`fanout ${strategy}: 1,000,000 deliveries/s (1000 subscribers × 1000 msg/s), all delivered, p99 ≤ 10 ms`, (s) => {
+      const r = fan(s, 1000, strategy);
+      if (!r) return 'not run';
+      const ok = r.result.verdict === 'PASS' && r.result.latency_us.p99 <= 10000;
+      return `${ok ? '**met**' : '**not met**'}: ${int(r.result.deliveries_per_s)}/s, ${int(r.result.missing)} missing, p99 ${ms(r.result.latency_us.p99)} ms`;
+    });
+    row(`fanout ${strategy}: p99 ≤ 2 ms at 100,000 deliveries/s`, (s) => {
+      const r = fan(s, 100, strategy);
+      if (!r) return 'not run';
+      const ok = r.result.verdict === 'PASS' && r.result.latency_us.p99 <= 2000;
+      return `${ok ? '**met**' : '**not met**'}: p99 ${ms(r.result.latency_us.p99)} ms, ${int(r.result.missing)} missing`;
+    });
+  }
+  const nodePeak = peak('node');
+  const topRate = Math.max(...fanouts.map((r) => r.result.rate));
+  // At the sweep's highest rate the peak is only a lower bound.
+  const peakText = (p) => (p ? `${p.result.rate === topRate ? '≥ ' : ''}${int(p.result.deliveries_per_s)}` : 'none');
+  row('peak sustained fanout ≥ 10× the Node baseline', (s) => {
+    const p = peak(s);
+    if (!p || !nodePeak) return `${peakText(p)} vs ${peakText(nodePeak)} deliveries/s`;
+    const x = p.result.deliveries_per_s / nodePeak.result.deliveries_per_s;
+    const bounded = p.result.rate === topRate && nodePeak.result.rate !== topRate ? '≥ ' : '';
+    return `${x >= 10 ? '**met**' : '**not met**'}: ${peakText(p)} vs ${peakText(nodePeak)} deliveries/s = ${bounded}${x.toFixed(2)}×`;
+  });
+  row('idle: 15,000 sockets at ≤ 6 KiB server RSS per socket', (s) => {
+    const r = find(s, 'idle');
+    if (!r) return 'not run';
+    const b = r.result.server_bytes_per_socket;
+    const ok = r.result.verdict === 'PASS' && r.result.connected >= 15000 && b <= 6144;
+    return `${ok ? '**met**' : '**not met**'}: ${int(r.result.connected)} sockets, ${int(b)} B/socket`;
+  });
+  row('churn ≥ 5,000 connects/s', (s) => {
+    const r = find(s, 'churn');
+    if (!r) return 'not run';
+    const ok = r.result.verdict === 'PASS' && r.result.connects_per_s >= 5000;
+    return `${ok ? '**met**' : '**not met**'}: ${int(r.result.connects_per_s)}/s, ${int(r.result.failed)} failed`;
+  });
+  return `## Targets
+
+${table(['target', ...switchboards.map((s) => SERVER_NAMES[s])], body)}
+
+"Sustained" means: every message delivered, no error or failure, and p99 ≤ ${SUSTAINED_P99_MS} ms
+(beyond that the server is building a backlog). The peak is the highest
+deliveries/s of a sustained fanout run, either strategy; the sweep's rates
+bound it (≥: sustained at the highest rate tried).`;
+}
+
+function fanoutSection() {
+  const body = [];
+  for (const r of fanouts) {
+    const x = r.result;
+    body.push([SERVER_NAMES[r.server] || r.server, x.strategy, int(x.rate), int(x.rate * x.subscribers),
+      int(x.deliveries_per_s), int(x.missing), ms(x.latency_us.p50), ms(x.latency_us.p99),
+      ms(x.latency_us.p999), ms(x.latency_us.max), `${x.server_cpu_pct}%`, `${r.redis_cpu_pct}%`,
+      `${x.bench_cpu_pct}%`, `${r.machine_busy_pct}%`, closesAndErrors(x), x.verdict]);
+  }
+  const ratios = [];
+  const node = servers.includes('node') ? 'node' : null;
+  for (const s of switchboards) {
+    if (!node) break;
+    for (const r of fanouts.filter((r) => r.server === s)) {
+      const b = find(node, 'fanout', (x) => x.rate === r.result.rate && x.strategy === r.result.strategy);
+      if (!b) continue;
+      ratios.push([SERVER_NAMES[s], r.result.strategy, int(r.result.rate),
+        ratio(r.result.deliveries_per_s, b.result.deliveries_per_s),
+        ratio(b.result.latency_us.p99, r.result.latency_us.p99),
+        `${sustained(r) ? 'yes' : 'no'} / ${sustained(b) ? 'yes' : 'no'}`]);
+    }
+  }
+  return `## Fanout: 1000 subscribers on one chat stream, 1 publisher
+
+Latencies in ms, from the publisher's send to each subscriber's read (same
+clock). "deliveries/s" counts frames that arrived, over the sending time or
+until the last one arrived, whichever is longer.
+
+${table(['server', 'strategy', 'msg/s in', 'offered deliveries/s', 'deliveries/s', 'missing', 'p50', 'p99', 'p99.9', 'max', 'server CPU', 'Redis CPU', 'bench CPU', 'machine busy', 'errors / server closes', 'verdict'], body)}
+
+![p99 latency against offered rate](${path.basename(svgPath)})
+
+${ratios.length ? `### Switchboard against the Node baseline
+
+Ratios above 1 favour Switchboard: deliveries/s Switchboard ÷ Node, p99 Node ÷ Switchboard.
+
+${table(['server', 'strategy', 'msg/s in', 'deliveries/s ratio', 'p99 ratio', 'sustained (Switchboard / Node)'], ratios)}` : ''}`;
+}
+
+function closesAndErrors(x) {
+  const parts = [];
+  for (const [k, v] of Object.entries(x.errors || {})) parts.push(`${k} ×${v}`);
+  for (const [k, v] of Object.entries(x.server_closes || {})) parts.push(`close ${k} ×${v}`);
+  for (const [k, v] of Object.entries(x.failures || {})) parts.push(`${k} failure ×${v}`);
+  return parts.join(', ') || 'none';
+}
+
+function simpleSection(title, scenario, columns) {
+  const body = [];
+  for (const s of servers) {
+    const r = find(s, scenario);
+    if (r) body.push([SERVER_NAMES[s] || s, ...columns.map(([, f]) => f(r.result, r))]);
+  }
+  const node = find('node', scenario);
+  const ratioRows = [];
+  for (const s of switchboards) {
+    const r = find(s, scenario);
+    if (!r || !node) continue;
+    ratioRows.push(`- ${SERVER_NAMES[s]} ÷ Node: ${columns.filter(([, , rf]) => rf)
+      .map(([name, , rf]) => `${name} ${rf(r.result, node.result)}`).join(', ')}`);
+  }
+  return `## ${title}
+
+${table(['server', ...columns.map(([name]) => name)], body)}
+${ratioRows.length ? `\n${ratioRows.join('\n')}\n` : ''}`;
+}
+
+function roomsSection() {
+  return simpleSection('Rooms: 5000 sockets over 500 streams, each socket sending 1 msg/s', 'rooms', [
+    ['deliveries/s', (x) => int(x.deliveries_per_s), (a, b) => ratio(a.deliveries_per_s, b.deliveries_per_s)],
+    ['missing', (x) => int(x.missing)],
+    ['p50 ms', (x) => ms(x.latency_us.p50)],
+    ['p99 ms', (x) => ms(x.latency_us.p99), (a, b) => `${ratio(b.latency_us.p99, a.latency_us.p99)} (Node ÷ Switchboard)`],
+    ['max ms', (x) => ms(x.latency_us.max)],
+    ['ack p99 ms', (x) => ms(x.ack_latency_us.p99)],
+    ['server CPU', (x) => `${x.server_cpu_pct}%`],
+    ['machine busy', (x, r) => `${r.machine_busy_pct}%`],
+    ['errors / closes', (x) => closesAndErrors(x)],
+    ['verdict', (x) => x.verdict],
+  ]);
+}
+
+function idleSection() {
+  return simpleSection(`Idle: ${meta.settings.IDLE_SOCKETS} chat sockets, one stream each`, 'idle', [
+    ['connected', (x) => int(x.connected)],
+    ['open at end', (x) => int(x.open_at_end)],
+    ['server RSS before', (x) => `${x.server_rss_before_mib} MiB`],
+    ['server RSS connected', (x) => `${x.server_rss_connected_mib} MiB`],
+    ['server bytes/socket', (x) => int(x.server_bytes_per_socket), (a, b) => `${ratio(b.server_bytes_per_socket, a.server_bytes_per_socket)} smaller`],
+    ['connects/s while filling', (x) => int(x.connects_per_s)],
+    ['failures / closes', (x) => closesAndErrors(x)],
+    ['verdict', (x) => x.verdict],
+  ]);
+}
+
+function churnSection() {
+  return simpleSection(`Churn: connect → welcome → close at ${meta.settings.CHURN_RATE}/s offered`, 'churn', [
+    ['attempted', (x) => int(x.attempted)],
+    ['welcomed', (x) => int(x.welcomed)],
+    ['connects/s', (x) => int(x.connects_per_s), (a, b) => ratio(a.connects_per_s, b.connects_per_s)],
+    ['welcome p50 ms', (x) => ms(x.welcome_latency_us.p50)],
+    ['welcome p99 ms', (x) => ms(x.welcome_latency_us.p99)],
+    ['welcome max ms', (x) => ms(x.welcome_latency_us.max)],
+    ['server CPU', (x) => `${x.server_cpu_pct}%`],
+    ['failures / closes', (x) => closesAndErrors(x)],
+    ['verdict', (x) => x.verdict],
+  ]);
+}
+
+function benchSection() {
+  const body = rows.filter((r) => r.result.bench_cpu_pct !== undefined && r.result.frames_per_read !== undefined)
+    .map((r) => [SERVER_NAMES[r.server] || r.server, r.label, `${r.result.bench_cpu_pct}%`,
+      r.result.frames_per_read, int(r.result.bench_allocations), ms(r.result.send_lag_us.p99)]);
+  return `## The load generator's own cost
+
+One thread. "bench CPU" is its share of one core while the load ran;
+"frames/read" how many server frames each read() returned; "allocations"
+heap allocations during the load (buffers grow once to the traffic's size:
+a count that grows with the frames would be a bug); "send lag p99" how late
+the publisher's sends went out against their schedule.
+
+${table(['server', 'run', 'bench CPU', 'frames/read', 'allocations', 'send lag p99 ms'], body)}`;
+}
+
+function commandsSection() {
+  return `## Exact commands
+
+Servers (each run starts a fresh one on a free port; Redis: \`redis-server --save "" --appendonly no\`):
+
+\`\`\`
+${serverCmds.join('\n')}
+\`\`\`
+
+Load, run in this order against each server in turn:
+
+\`\`\`
+${[...new Set(rows.map((r) => r.cmd))].join('\n')}
+\`\`\`
+
+Raw results: [results.jsonl](results.jsonl) (one JSON object per run), full
+reports: [reports.txt](reports.txt).`;
+}
+
+// --- the plot --------------------------------------------------------------------------
+
+function plot() {
+  const W = 790, H = 460, L = 70, R = 255, T = 40, B = 50;
+  const pw = W - L - R, ph = H - T - B;
+  const pts = fanouts.map((r) => ({ server: r.server, strategy: r.result.strategy,
+    x: r.result.rate * r.result.subscribers, y: Math.max(r.result.latency_us.p99 / 1000, 0.01),
+    ok: r.result.verdict === 'PASS' }));
+  if (!pts.length) return '<svg xmlns="http://www.w3.org/2000/svg"/>';
+  const lx = (v) => Math.log10(v);
+  const x0 = Math.floor(lx(Math.min(...pts.map((p) => p.x)))), x1 = Math.ceil(lx(Math.max(...pts.map((p) => p.x))));
+  const y0 = Math.floor(lx(Math.min(...pts.map((p) => p.y), 1))), y1 = Math.ceil(lx(Math.max(...pts.map((p) => p.y), 10)));
+  const sx = (v) => L + ((lx(v) - x0) / Math.max(x1 - x0, 1)) * pw;
+  const sy = (v) => T + ph - ((lx(v) - y0) / Math.max(y1 - y0, 1)) * ph;
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${L + pw / 2}" y="22" text-anchor="middle" font-size="15">Fanout, 1000 subscribers: p99 latency against offered rate</text>`];
+  for (let e = x0; e <= x1; ++e) {
+    const x = sx(10 ** e);
+    out.push(`<line x1="${x}" y1="${T}" x2="${x}" y2="${T + ph}" stroke="#ddd"/>`,
+      `<text x="${x}" y="${T + ph + 18}" text-anchor="middle">${fmtPow(e)}</text>`);
+  }
+  for (let e = y0; e <= y1; ++e) {
+    const y = sy(10 ** e);
+    out.push(`<line x1="${L}" y1="${y}" x2="${L + pw}" y2="${y}" stroke="#ddd"/>`,
+      `<text x="${L - 6}" y="${y + 4}" text-anchor="end">${fmtMs(10 ** e)}</text>`);
+  }
+  for (const [v, label] of [[2, 'p99 target at 100k/s: 2 ms'], [10, 'p99 target at 1M/s: 10 ms']]) {
+    if (v < 10 ** y0 || v > 10 ** y1) continue;
+    out.push(`<line x1="${L}" y1="${sy(v)}" x2="${L + pw}" y2="${sy(v)}" stroke="#999" stroke-dasharray="2,3"/>`,
+      `<text x="${L + 4}" y="${sy(v) - 4}" fill="#777" font-size="10">${label}</text>`);
+  }
+  out.push(`<rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`,
+    `<text x="${L + pw / 2}" y="${H - 12}" text-anchor="middle">offered deliveries/s (msg/s in × 1000 subscribers), log scale</text>`,
+    `<text transform="translate(16 ${T + ph / 2}) rotate(-90)" text-anchor="middle">p99 latency, log scale</text>`);
+  let ly = T + 10;
+  for (const server of servers) {
+    for (const strategy of ['pub-sub', 'streams']) {
+      const series = pts.filter((p) => p.server === server && p.strategy === strategy).sort((a, b) => a.x - b.x);
+      if (!series.length) continue;
+      const color = COLORS[server] || '#555';
+      const dash = strategy === 'streams' ? ' stroke-dasharray="6,4"' : '';
+      out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${series.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}"/>`);
+      for (const p of series)
+        out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="4" fill="${p.ok ? color : 'white'}" stroke="${color}" stroke-width="2"/>`);
+      out.push(`<line x1="${L + pw + 14}" y1="${ly}" x2="${L + pw + 44}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`,
+        `<text x="${L + pw + 50}" y="${ly + 4}">${SHORT_NAMES[server] || server} ${strategy}</text>`);
+      ly += 20;
+    }
+  }
+  out.push(`<text x="${L + pw + 14}" y="${ly + 10}" fill="#555" font-size="11">hollow: messages missing</text>`,
+    `<text x="${L + pw + 14}" y="${ly + 24}" fill="#555" font-size="11">or errors in that run</text>`, '</svg>');
+  return out.join('\n');
+}
+
+function fmtPow(e) {
+  const v = 10 ** e;
+  return v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : `${v}`;
+}
+
+function fmtMs(v) {
+  return v >= 1000 ? `${v / 1000} s` : v >= 1 ? `${v} ms` : `${v * 1000} µs`;
+}
+
+// --- main ------------------------------------------------------------------------------
+
+const md = [`# Switchboard benchmark results
+
+Written by \`bench/run.sh\` (\`make bench\`); see [README.md](README.md) for what
+each scenario measures. Numbers are from one run on the machine below.`,
+machineSection(), targetsSection(), fanoutSection(), roomsSection(), idleSection(), churnSection(),
+benchSection(), commandsSection()].join('\n\n');
+fs.writeFileSync(mdPath, md + '\n');
+fs.writeFileSync(svgPath, plot() + '\n');

@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# The standard benchmark (`make bench`): Switchboard with the memory broker,
+# with the Redis broker when the binary has one, and the Node.js baseline
+# (bench/baseline), each through the same switchboard-bench scenarios:
+#   fanout  1000 subscribers, 10..1000 msg/s in, pub-sub and streams
+#   rooms   5000 sockets over 500 streams, 1 msg/s each
+#   idle    15,000 sockets, server RSS per socket
+#   churn   5,000 connects/s
+# It writes bench/RESULTS.md, bench/p99-latency.svg and the raw results in
+# bench/results.jsonl. About 8-10 minutes. Every process it starts is stopped
+# on exit, Ctrl-C included.
+#
+# Environment: BUILD (default build), FANOUT_RATES ("10 30 100 300 1000"),
+# FANOUT_DURATION (5), ROOMS_DURATION (10), IDLE_SOCKETS (15000),
+# IDLE_DURATION (10), CHURN_RATE (5000), CHURN_DURATION (5),
+# SERVERS ("switchboard-memory switchboard-redis node"), JOBS (1), and
+# SWITCHBOARD / BENCH: prebuilt binaries (then nothing is built).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+here=$root/bench
+BUILD=${BUILD:-$root/build}
+[[ $BUILD == /* ]] || BUILD=$root/$BUILD
+FANOUT_RATES=${FANOUT_RATES:-"10 30 100 300 1000"}
+FANOUT_DURATION=${FANOUT_DURATION:-5}
+ROOMS_DURATION=${ROOMS_DURATION:-10}
+IDLE_SOCKETS=${IDLE_SOCKETS:-15000}
+IDLE_DURATION=${IDLE_DURATION:-10}
+CHURN_RATE=${CHURN_RATE:-5000}
+CHURN_DURATION=${CHURN_DURATION:-5}
+SERVERS=${SERVERS:-"switchboard-memory switchboard-redis node"}
+JOBS=${JOBS:-1}
+
+# SWITCHBOARD and BENCH name prebuilt binaries and skip the build.
+switchboard=${SWITCHBOARD:-$BUILD/switchboard}
+bench=${BENCH:-$BUILD/bench/switchboard-bench}
+work=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
+results=$here/results.jsonl
+started=$(date +%s)
+
+# --- processes: every one we start is recorded and stopped on exit ---------------------
+
+pids=()
+stop_pid() {
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
+  rm -rf "$work"
+  exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '\033[1m[bench %s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Below the ephemeral range: the bench's own client sockets take ports there.
+ephemeral_low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+free_port() {
+  local port
+  while :; do
+    port=$((10000 + RANDOM % (ephemeral_low - 10000)))
+    if port_is_free "$port"; then echo "$port"; return; fi
+  done
+}
+
+# start NAME PORT CMD...: runs CMD in the background, logs to $work/NAME.log,
+# waits until PORT accepts connections. Sets $last_pid; fails if it exits.
+start() {
+  local name=$1 port=$2
+  shift 2
+  "$@" >"$work/$name.log" 2>&1 &
+  last_pid=$!
+  pids+=("$last_pid")
+  for _ in $(seq 200); do
+    kill -0 "$last_pid" 2>/dev/null || return 1
+    port_is_free "$port" || return 0
+    sleep 0.05
+  done
+  say "$name did not listen on $port within 10 s"; exit 1
+}
+
+cpu_ticks() { # utime + stime of a pid, in clock ticks
+  awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+busy_ticks() { # machine-wide busy ticks (all CPUs)
+  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# --- build, baseline, redis ------------------------------------------------------------
+
+for tool in node redis-server cmake; do
+  command -v "$tool" >/dev/null || { say "$tool is missing (Debian: apt-get install nodejs npm redis-server cmake)"; exit 1; }
+done
+
+if [[ -z ${SWITCHBOARD:-} && -z ${BENCH:-} ]]; then
+  say "building switchboard and switchboard-bench in $BUILD (-j$JOBS)"
+  if [[ ! -f $BUILD/build.ninja && ! -f $BUILD/Makefile ]]; then
+    cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  elif ! cmake --build "$BUILD" --target help 2>/dev/null | grep -q switchboard-bench; then
+    cmake -S "$root" -B "$BUILD" >/dev/null # configured before bench/ existed
+  fi
+  cmake --build "$BUILD" --target switchboard switchboard-bench -j "$JOBS"
+fi
+for bin in "$switchboard" "$bench"; do
+  [[ -x $bin ]] || { say "$bin is missing"; exit 1; }
+done
+# Private copies: a rebuild in $BUILD during the run must not mix versions.
+binary_info="${switchboard#"$root"/}, built $(date -r "$switchboard" '+%F %T')"
+cp "$switchboard" "$work/switchboard" && switchboard=$work/switchboard
+cp "$bench" "$work/switchboard-bench" && bench=$work/switchboard-bench
+
+if [[ $SERVERS == *node* && ! -d $here/baseline/node_modules ]]; then
+  say "installing the Node baseline's dependencies (npm ci)"
+  (cd "$here/baseline" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+ulimit -n "$(ulimit -Hn)" # 15,000 sockets on each side
+if (( $(ulimit -n) < IDLE_SOCKETS + 1000 )); then
+  say "warning: RLIMIT_NOFILE is $(ulimit -n): the idle scenario may fail for lack of descriptors"
+fi
+
+redis_port=$(free_port)
+start redis "$redis_port" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" \
+  --appendonly no --protected-mode no || { say "redis-server did not start:"; cat "$work/redis.log"; exit 1; }
+redis_pid=$last_pid
+redis_url=redis://127.0.0.1:$redis_port
+say "redis-server $(redis-server --version | grep -o 'v=[^ ]*') on port $redis_port"
+
+has_redis_broker=0
+if { "$switchboard" --help 2>&1; "$switchboard" --long-help 2>&1; } | grep -q redis.url; then
+  has_redis_broker=1
+fi
+
+# --- machine ---------------------------------------------------------------------------
+
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$root" status --porcelain 2>/dev/null | grep -qv '^??' && echo " (with uncommitted changes)" || true)
+export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION
+META=$work/meta.json node -e '
+  const os = require("os"), fs = require("fs");
+  const [commit, loadavg, hasRedis, redisVersion, binary, niceness] = process.argv.slice(1);
+  fs.writeFileSync(process.env.META, JSON.stringify({
+    date: new Date().toISOString(), commit, binary, niceness,
+    nproc: os.cpus().length, cpu: os.cpus()[0].model, kernel: os.release(),
+    memory_gib: +(os.totalmem() / 2 ** 30).toFixed(1), loadavg_start: loadavg,
+    node: process.version, redis: redisVersion, redis_broker: hasRedis === "1",
+    settings: Object.fromEntries(["FANOUT_RATES", "FANOUT_DURATION", "ROOMS_DURATION",
+      "IDLE_SOCKETS", "IDLE_DURATION", "CHURN_RATE", "CHURN_DURATION"].map(k => [k, process.env[k]])),
+  }, null, 1));
+' "$commit$dirty" "$(cut -d' ' -f1-3 /proc/loadavg)" "$has_redis_broker" \
+  "$(redis-server --version | grep -o 'v=[^ ]*' | cut -c3-)" "$binary_info" "$(nice)"
+load1=$(cut -d' ' -f1 /proc/loadavg)
+say "machine: $(nproc) CPUs, load average $load1 at start"
+if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
+  say "warning: other processes are using the CPU; results will be noisy (see 'machine busy' in RESULTS.md)"
+fi
+
+# --- servers ---------------------------------------------------------------------------
+
+# start_server NAME: a fresh server of kind NAME; sets $server_pid, $url, $server_cmd.
+start_server() {
+  local name=$1 attempt
+  for attempt in 1 2 3 4 5; do
+    try_start_server "$name" && return 0
+    say "$name exited at start (attempt $attempt); its log:"; cat "$work/$name.log"
+  done
+  exit 1
+}
+
+try_start_server() {
+  local name=$1 port
+  port=$(free_port)
+  case $name in
+    switchboard-memory)
+      server_cmd=("$switchboard" --http.host=127.0.0.1 --http.port="$port" --broker=memory
+                  --limits.commands-per-second=0 --scheduler.max-threads=2 --log.level=warning) ;;
+    switchboard-redis)
+      server_cmd=("$switchboard" --http.host=127.0.0.1 --http.port="$port" --broker=redis
+                  --redis.url="$redis_url" --limits.commands-per-second=0
+                  --scheduler.max-threads=2 --log.level=warning) ;;
+    node)
+      server_cmd=(node "$here/baseline/server.js" --host=127.0.0.1 --port="$port"
+                  --redis="$redis_url") ;;
+  esac
+  start "$name" "$port" "${server_cmd[@]}" || return 1
+  server_pid=$last_pid
+  url=ws://127.0.0.1:$port/ws
+  echo "$name: ${server_cmd[*]}" | sed "s|$work/|build/|; s|$root/||g; s|--http.port=[0-9]*|--http.port=PORT|; s|--port=[0-9]*|--port=PORT|; s|127.0.0.1:$redis_port|127.0.0.1:REDIS_PORT|" \
+    >>"$work/servers.txt"
+}
+
+stop_server() {
+  stop_pid "$server_pid"
+  sleep 1 # let TIME_WAIT and the allocator settle between servers
+}
+
+# run_bench SERVER LABEL ARGS...: one switchboard-bench run against the
+# current server; appends {server, label, cmd, result, ...} to results.jsonl.
+run_bench() {
+  local server=$1 label=$2
+  shift 2
+  local cmd=("$bench" "$@" --url="$url" --server-pid="$server_pid" --quiet)
+  local t0 b0 r0 out status=0
+  t0=$(date +%s.%N); b0=$(busy_ticks); r0=$(cpu_ticks "$redis_pid")
+  printf '  %-20s %-34s ' "$server" "$label"
+  "${cmd[@]}" >"$work/out.txt" 2>"$work/err.txt" || status=$?
+  out=$(grep '^RESULT ' "$work/out.txt" | tail -1 | cut -c8-)
+  if [[ -z $out ]]; then
+    echo "no result (exit $status)"; cat "$work/err.txt" "$work/out.txt" >&2
+    out='{"verdict":"NO RESULT"}'
+  fi
+  cat "$work/out.txt" >>"$work/reports.txt"
+  SERVER="$server" LABEL="$label" CMD="$(echo "${cmd[*]}" | sed "s|$work/|build/bench/|; s|--server-pid=[0-9]*|--server-pid=PID|; s|--url=[^ ]*|--url=ws://127.0.0.1:PORT/ws|")" \
+  T0="$t0" T1="$(date +%s.%N)" B0="$b0" B1="$(busy_ticks)" R0="$r0" R1="$(cpu_ticks "$redis_pid")" \
+  HZ="$(getconf CLK_TCK)" NPROC="$(nproc)" RESULT="$out" node -e '
+    const e = process.env, wall = e.T1 - e.T0, hz = +e.HZ;
+    const r = JSON.parse(e.RESULT);
+    const row = { server: e.SERVER, label: e.LABEL, cmd: e.CMD, wall_s: +wall.toFixed(1),
+      machine_busy_pct: +(100 * (e.B1 - e.B0) / hz / wall / e.NPROC).toFixed(0),
+      redis_cpu_pct: +(100 * (e.R1 - e.R0) / hz / wall).toFixed(0), result: r };
+    require("fs").appendFileSync(process.argv[1], JSON.stringify(row) + "\n");
+    const lat = r.latency_us || r.welcome_latency_us;
+    const bits = [];
+    if (r.deliveries_per_s !== undefined) bits.push(`${Math.round(r.deliveries_per_s)} deliveries/s`);
+    if (r.connects_per_s !== undefined) bits.push(`${Math.round(r.connects_per_s)} connects/s`);
+    if (lat) bits.push(`p99 ${(lat.p99 / 1000).toFixed(2)} ms`);
+    if (r.missing) bits.push(`${r.missing} missing`);
+    if (r.server_bytes_per_socket !== undefined) bits.push(`${r.server_bytes_per_socket} B/socket`);
+    console.log(`${bits.join(", ")}  ${r.verdict}`);
+  ' "$results"
+}
+
+# --- scenarios -------------------------------------------------------------------------
+
+run_server() {
+  local name=$1
+  say "$name"
+  for strategy in pub-sub streams; do
+    start_server "$name"
+    for rate in $FANOUT_RATES; do
+      run_bench "$name" "fanout $strategy $rate msg/s" fanout --strategy="$strategy" \
+        --subscribers=1000 --publishers=1 --rate="$rate" --duration="$FANOUT_DURATION" \
+        --drain-timeout=5
+      sleep 1
+    done
+    stop_server
+  done
+  start_server "$name"
+  run_bench "$name" "rooms 5000 sockets 500 streams" rooms --sockets=5000 --streams=500 \
+    --rate-per-socket=1 --duration="$ROOMS_DURATION" --drain-timeout=5
+  stop_server
+  start_server "$name"
+  run_bench "$name" "idle $IDLE_SOCKETS sockets" idle --sockets="$IDLE_SOCKETS" \
+    --duration="$IDLE_DURATION"
+  stop_server
+  start_server "$name"
+  run_bench "$name" "churn $CHURN_RATE/s" churn --rate="$CHURN_RATE" --duration="$CHURN_DURATION"
+  stop_server
+}
+
+: >"$results"
+: >"$work/servers.txt"
+for name in $SERVERS; do
+  if [[ $name == switchboard-redis && $has_redis_broker == 0 ]]; then
+    say "switchboard-redis: not available (build/switchboard has no --redis.url); skipped"
+    continue
+  fi
+  run_server "$name"
+done
+
+say "writing bench/RESULTS.md and bench/p99-latency.svg"
+ELAPSED=$(( $(date +%s) - started )) node "$here/report.js" "$work/meta.json" "$results" \
+  "$work/servers.txt" "$here/RESULTS.md" "$here/p99-latency.svg"
+cp "$work/reports.txt" "$here/reports.txt"
+say "done in $(( $(date +%s) - started )) s: bench/RESULTS.md"

@@ -1,0 +1,270 @@
+// Types for switchboard.js, the Switchboard client (protocol version 1).
+
+export declare const PROTOCOL_VERSION: 1;
+/** Close codes after which the client does not reconnect (1008, 4401). */
+export declare const FATAL_CLOSE_CODES: readonly number[];
+
+export type Strategy = "pub-sub" | "streams";
+export type Status = "connecting" | "open" | "reconnecting" | "closed";
+
+/** Svelte store contract. */
+export interface Readable<T> {
+  subscribe(run: (value: T) => void): () => void;
+}
+
+export interface User {
+  id: string;
+  name: string;
+}
+
+export interface PluginError {
+  code: string;
+  message: string;
+}
+
+/** Error codes from PROTOCOL.md §3, plus the client's own. */
+export type ErrorCode =
+  | "invalid_json" | "invalid_frame" | "unknown_client" | "unknown_plugin"
+  | "invalid_stream" | "invalid_strategy" | "forbidden" | "rate_limited"
+  | "too_large" | "unavailable" | "internal"
+  // client side:
+  | "not_connected" | "disconnected" | "closed" | "timeout" | "queue_full";
+
+export declare class SwitchboardError extends Error {
+  constructor(code: string, message?: string, frame?: unknown);
+  readonly code: ErrorCode | string;
+  /** The server's error frame, when there was one. */
+  readonly frame?: ErrorFrame;
+}
+
+export interface PluginSpec {
+  name: string;
+  stream: string;
+  strategy?: Strategy;
+  since?: string;
+}
+
+export interface AckFrame {
+  type: "ack";
+  ref: string;
+  id?: string | null;
+}
+export interface ErrorFrame {
+  type: "error";
+  code: string;
+  message?: string;
+  ref?: string | number;
+  client?: string;
+  stream?: string;
+}
+export interface EventFrame<D = any> {
+  client: string;
+  stream: string;
+  event: string;
+  id?: string;
+  data: D;
+}
+export interface WelcomeFrame {
+  type: "welcome";
+  socket: string;
+  user: User;
+  clients: Array<{name: string; stream: string; strategy: Strategy; recovered?: boolean}>;
+}
+
+export interface PluginOptions {
+  stream: string;
+  /** Default "pub-sub" (the protocol's default). */
+  strategy?: Strategy;
+  /** Initial position for `streams` (normally tracked for you). */
+  since?: string;
+  /**
+   * Keep the state and last position across page reloads: `true` uses
+   * sessionStorage, or pass any Storage-like object.
+   */
+  persist?: boolean | Pick<Storage, "getItem" | "setItem" | "removeItem">;
+  persistKey?: string;
+}
+
+interface Emits {
+  /** Listens to an event; returns a function that stops listening. */
+  on(event: string, fn: (...args: any[]) => void): () => void;
+  once(event: string, fn: (...args: any[]) => void): () => void;
+}
+
+/** Base class of every plugin; subclass it for custom plugins. */
+export declare class Plugin<S extends object = Record<string, unknown>>
+  implements Readable<S & {error: PluginError | null}>, Emits {
+  constructor(options: PluginOptions & {name: string}, initialState?: S);
+  readonly name: string;
+  readonly stream: string;
+  readonly strategy: Strategy;
+  /** Last stream position seen (`streams` only), sent as `since` on reconnect. */
+  lastId: string | null;
+  connection: Connection | null;
+  /** True while the server runs this plugin on the current socket. */
+  readonly started: boolean;
+  /** `recovered` from the last welcome (undefined when no `since` was sent). */
+  readonly recovered: boolean | undefined;
+  readonly key: string;
+  readonly state: S & {error: PluginError | null};
+  readonly error: PluginError | null;
+  subscribe(run: (value: S & {error: PluginError | null}) => void): () => void;
+  update(patch: Partial<S> | ((state: S & {error: PluginError | null}) => S & {error: PluginError | null})): void;
+  spec(): PluginSpec;
+  /** Sends a command; resolves with the ack, rejects with a SwitchboardError. */
+  command(event: string, data?: object): Promise<AckFrame>;
+  /** Whether this event frame carries a position to track (default: any with `id` but `history`). */
+  isPositional(event: string, frame: EventFrame): boolean;
+  /** Dispatches an event; default calls `on<Event>(data, frame)`. */
+  handle(event: string, data: any, frame: EventFrame): void;
+  markSeen(id: string): void;
+  serialize(): unknown;
+  restore(saved: any): void;
+  clearPersisted(): void;
+  on(event: string, fn: (...args: any[]) => void): () => void;
+  once(event: string, fn: (...args: any[]) => void): () => void;
+}
+
+export interface ChatMessage {
+  /** Stream position; null for live `pub-sub` messages. */
+  id: string | null;
+  user: User;
+  text: string;
+  ts: number;
+}
+export interface ChatState {
+  messages: ChatMessage[];
+}
+export declare class Chat extends Plugin<ChatState> {
+  constructor(options: PluginOptions & {maxMessages?: number; persistLimit?: number});
+  readonly messages: ChatMessage[];
+  /** Rejects with `.code` e.g. `rate_limited`, `too_large`, `unavailable`. */
+  send(text: string): Promise<AckFrame>;
+  on(event: "joined" | "left", fn: (data: {user: User}, frame: EventFrame) => void): () => void;
+  on(event: "message", fn: (data: Omit<ChatMessage, "id">, frame: EventFrame) => void): () => void;
+  on(event: string, fn: (...args: any[]) => void): () => void;
+}
+
+export interface PresenceUser extends User {
+  connections: number;
+}
+export interface PresenceState {
+  users: PresenceUser[];
+}
+export declare class Presence extends Plugin<PresenceState> {
+  constructor(options: PluginOptions);
+  readonly users: PresenceUser[];
+  on(event: "join" | "leave", fn: (data: {user: User}, frame: EventFrame) => void): () => void;
+  on(event: string, fn: (...args: any[]) => void): () => void;
+}
+
+export interface Notification {
+  id: string | null;
+  read: boolean;
+  [key: string]: unknown;
+}
+export interface NotificationsState {
+  items: Notification[];
+  unread: number;
+}
+export declare class Notifications extends Plugin<NotificationsState> {
+  constructor(options: PluginOptions);
+  readonly items: Notification[];
+  readonly unread: number;
+  /** Marks everything up to `id` (default: the newest) as read. */
+  markRead(id?: string): Promise<AckFrame | null>;
+  markAllRead(): Promise<AckFrame | null>;
+}
+
+export interface DefinePluginOptions<S extends object> {
+  name: string;
+  strategy?: Strategy;
+  initial?: S | (() => S);
+  /** Event handlers: return the next state, or undefined to keep it. */
+  events?: Record<string, (state: S & {error: PluginError | null}, data: any, frame: EventFrame, plugin: Plugin<S>) => (S & {error?: PluginError | null}) | void>;
+  actions?: Record<string, (plugin: Plugin<S>, ...args: any[]) => any>;
+}
+export declare function definePlugin<S extends object>(
+  options: DefinePluginOptions<S>,
+): new (options: PluginOptions) => Plugin<S> & Record<string, (...args: any[]) => any>;
+
+export interface BackoffOptions {
+  /** First delay in ms (default 500). */
+  initial?: number;
+  /** Cap in ms (default 30000). */
+  max?: number;
+  /** Growth per attempt (default 2). */
+  factor?: number;
+  /** 0..1: the delay is uniform in [base*(1-jitter), base] (default 0.5). */
+  jitter?: number;
+}
+
+export interface ConnectOptions {
+  clients: Plugin<any>[];
+  /** ws:, wss:, http:, https: URL or a path; default `/ws` on the page's host. */
+  url?: string;
+  path?: string;
+  /** JWT, or a function returning one (may be async; called on every connect). */
+  token?: string | (() => string | Promise<string>);
+  /** Guest name when the server runs without auth. */
+  name?: string;
+  backoff?: BackoffOptions;
+  /** ms to wait for an ack before rejecting with `timeout` (default 10000, 0 = forever). */
+  ackTimeout?: number;
+  maxQueue?: number;
+  /** Reconnect after unexpected closes (default true). */
+  reconnect?: boolean;
+  WebSocket?: new (url: string) => WebSocket;
+  location?: {protocol: string; host: string};
+  setTimeout?: (fn: () => void, ms: number) => unknown;
+  clearTimeout?: (id: any) => void;
+  random?: () => number;
+}
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  wasClean?: boolean;
+}
+export interface ConnectionState {
+  status: Status;
+  /** Set when the connection closed for good (e.g. `{code: 4401, message: "Unauthorized"}`). */
+  error: {code: number | string; message: string} | null;
+  user: User | null;
+  /** Socket id from `welcome`. */
+  socket: string | null;
+  lastClose: CloseInfo | null;
+}
+
+export declare class Connection implements Readable<ConnectionState>, Emits {
+  constructor(options: ConnectOptions);
+  readonly clients: Plugin<any>[];
+  readonly state: ConnectionState;
+  readonly status: Status;
+  readonly error: ConnectionState["error"];
+  readonly user: User | null;
+  readonly socket: string | null;
+  /** The URL the next (re)connect uses. */
+  readonly url: string;
+  subscribe(run: (value: ConnectionState) => void): () => void;
+  /** Clean close (1000); no reconnect. */
+  close(code?: number, reason?: string): void;
+  /** Reconnect now, skipping the backoff wait. */
+  reconnect(): void;
+  /** Events: welcome, frame, error, open, close, status, reconnecting. */
+  on(event: string, fn: (...args: any[]) => void): () => void;
+  once(event: string, fn: (...args: any[]) => void): () => void;
+}
+
+export declare function connect(options: ConnectOptions): Connection;
+export declare function buildUrl(options: {
+  url?: string;
+  path?: string;
+  location?: {protocol: string; host: string};
+  clients: Array<Plugin<any> | PluginSpec>;
+  token?: string;
+  name?: string;
+}): string;
+export declare function backoffDelay(attempt: number, options?: BackoffOptions, random?: () => number): number;
+export declare function compareIds(a: string | null | undefined, b: string | null | undefined): number;
+export declare function isValidStream(stream: unknown): boolean;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Every test of the JavaScript side, in one node test run:
+#   - client unit tests (test/unit/, no browser, fake WebSocket and timers);
+#   - browser end-to-end tests (test/e2e/): playwright-core driving Debian's
+#     headless chromium against a real build/switchboard (and a private
+#     redis-server for the restart test);
+#   - the Svelte example (examples/svelte): vite build, then a browser test.
+# Installs the npm dependencies first (npm ci from the lockfiles). Exits
+# non-zero on any failure. Needs: node >= 20 and npm, chromium
+# (/usr/bin/chromium, or $CHROMIUM), redis-server, build/switchboard (or
+# $SWITCHBOARD_BIN). Screenshots land in web/test-output/.
+set -euo pipefail
+
+WEB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$WEB/.." && pwd)"
+export SWITCHBOARD_BIN="${SWITCHBOARD_BIN:-$REPO/build/switchboard}"
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+
+fail() { echo "run-tests: $*" >&2; exit 1; }
+
+command -v node >/dev/null || fail "node is not installed"
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+  || fail "node >= 20 is needed (found $(node --version))"
+[ -x "$SWITCHBOARD_BIN" ] || fail "no server binary at $SWITCHBOARD_BIN (build it first: ninja -C build switchboard)"
+[ -x "$CHROMIUM" ] || fail "no chromium at $CHROMIUM (apt-get install -y chromium)"
+command -v "${REDIS_SERVER:-redis-server}" >/dev/null || fail "redis-server is not installed"
+
+npm_install() {
+  local dir="$1"
+  echo "run-tests: installing npm dependencies in ${dir#"$REPO"/}"
+  if [ -f "$dir/package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+  fi
+}
+npm_install "$WEB"
+npm_install "$REPO/examples/svelte"
+
+rm -rf "$WEB/test-output"
+mkdir -p "$WEB/test-output"
+
+cd "$WEB"
+# One run, one summary. Files run one at a time: the machine is small and
+# each browser test file starts its own server(s) and chromium.
+exec node --test --test-concurrency=1 --test-timeout=180000 test/unit/ test/e2e/
