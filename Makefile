@@ -46,7 +46,7 @@ test-asan: build-asan
 ## The standard benchmark scenarios against Switchboard (memory and Redis
 ## broker) and the Node.js baseline; writes bench/RESULTS.md. ~8 minutes.
 bench: build
-	./bench/run.sh
+	BUILD=$(BUILD) JOBS=$(JOBS) ./bench/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

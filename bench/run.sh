@@ -7,14 +7,15 @@
 #   idle    15,000 sockets, server RSS per socket
 #   churn   5,000 connects/s
 # It writes bench/RESULTS.md, bench/p99-latency.svg and the raw results in
-# bench/results.jsonl. About 8-10 minutes. Every process it starts is stopped
+# bench/results.jsonl. About 7-8 minutes. Every process it starts is stopped
 # on exit, Ctrl-C included.
 #
 # Environment: BUILD (default build), FANOUT_RATES ("10 30 100 300 1000"),
 # FANOUT_DURATION (5), ROOMS_DURATION (10), IDLE_SOCKETS (15000),
 # IDLE_DURATION (10), CHURN_RATE (5000), CHURN_DURATION (5),
 # SERVERS ("switchboard-memory switchboard-redis node"), JOBS (1), and
-# SWITCHBOARD / BENCH: prebuilt binaries (then nothing is built).
+# SWITCHBOARD / BENCH: prebuilt binaries (then nothing is built), OUT: the
+# directory for the results (default bench/).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +36,9 @@ JOBS=${JOBS:-1}
 switchboard=${SWITCHBOARD:-$BUILD/switchboard}
 bench=${BENCH:-$BUILD/bench/switchboard-bench}
 work=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
-results=$here/results.jsonl
+OUT=${OUT:-$here} # where RESULTS.md and the rest go
+mkdir -p "$OUT"
+results=$OUT/results.jsonl
 started=$(date +%s)
 
 # --- processes: every one we start is recorded and stopped on exit ---------------------
@@ -138,14 +141,17 @@ redis_url=redis://127.0.0.1:$redis_port
 say "redis-server $(redis-server --version | grep -o 'v=[^ ]*') on port $redis_port"
 
 has_redis_broker=0
-if { "$switchboard" --help 2>&1; "$switchboard" --long-help 2>&1; } | grep -q redis.url; then
+help_text=$({ "$switchboard" --help; "$switchboard" --long-help; } 2>&1 || true)
+if [[ $help_text == *redis.url* ]]; then
   has_redis_broker=1
 fi
 
 # --- machine ---------------------------------------------------------------------------
 
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain 2>/dev/null | grep -qv '^??' && echo " (with uncommitted changes)" || true)
+changes=$(git -C "$root" status --porcelain 2>/dev/null || true)
+dirty=
+if grep -qv '^??' <<<"$changes"; then dirty=" (with uncommitted changes)"; fi
 export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION
 META=$work/meta.json node -e '
   const os = require("os"), fs = require("fs");
@@ -215,7 +221,7 @@ run_bench() {
   t0=$(date +%s.%N); b0=$(busy_ticks); r0=$(cpu_ticks "$redis_pid")
   printf '  %-20s %-34s ' "$server" "$label"
   "${cmd[@]}" >"$work/out.txt" 2>"$work/err.txt" || status=$?
-  out=$(grep '^RESULT ' "$work/out.txt" | tail -1 | cut -c8-)
+  out=$(grep '^RESULT ' "$work/out.txt" | tail -1 | cut -c8- || true)
   if [[ -z $out ]]; then
     echo "no result (exit $status)"; cat "$work/err.txt" "$work/out.txt" >&2
     out='{"verdict":"NO RESULT"}'
@@ -279,8 +285,17 @@ for name in $SERVERS; do
   run_server "$name"
 done
 
-say "writing bench/RESULTS.md and bench/p99-latency.svg"
-ELAPSED=$(( $(date +%s) - started )) node "$here/report.js" "$work/meta.json" "$results" \
-  "$work/servers.txt" "$here/RESULTS.md" "$here/p99-latency.svg"
-cp "$work/reports.txt" "$here/reports.txt"
-say "done in $(( $(date +%s) - started )) s: bench/RESULTS.md"
+say "writing $OUT/RESULTS.md and $OUT/p99-latency.svg"
+# results.jsonl gets the run's facts too, so report.js can redo RESULTS.md
+# from it alone: `node bench/report.js bench/results.jsonl bench/RESULTS.md bench/p99-latency.svg`.
+ELAPSED=$(( $(date +%s) - started )) node -e '
+  const fs = require("fs");
+  const [metaPath, serversPath, resultsPath] = process.argv.slice(1);
+  const meta = JSON.parse(fs.readFileSync(metaPath, "utf8"));
+  meta.elapsed_s = +process.env.ELAPSED;
+  meta.servers = [...new Set(fs.readFileSync(serversPath, "utf8").split("\n").filter(Boolean))];
+  fs.appendFileSync(resultsPath, JSON.stringify({ meta }) + "\n");
+' "$work/meta.json" "$work/servers.txt" "$results"
+node "$here/report.js" "$results" "$OUT/RESULTS.md" "$OUT/p99-latency.svg"
+cp "$work/reports.txt" "$OUT/reports.txt"
+say "done in $(( $(date +%s) - started )) s: $OUT/RESULTS.md"
