@@ -43,6 +43,15 @@ json entries_json(const std::vector<stream_entry>& entries, std::string_view def
   return out;
 }
 
+/// Runs `fn(self)` in a short-lived actor that quits when `fn`'s requests
+/// are done. The unused int argument works around CAF 0.17, which
+/// dereferences a null argument tuple for argument-less function actors
+/// (UBSan stops the server on it).
+template <class F>
+void spawn_task(caf::actor_system& sys, F fn) {
+  sys.spawn([fn](caf::event_based_actor* self, int) { fn(self); }, 0);
+}
+
 } // namespace
 
 api_handler::api_handler(caf::actor_system& sys, node_context node, server& srv)
@@ -92,7 +101,7 @@ void api_handler::publish(const std::string& body, api_responder respond) {
   auto data = doc.contains("data") ? doc["data"].dump() : std::string{"null"};
   auto broker = node_.broker;
   uint64_t maxlen = node_.config->chat_max_length;
-  sys_.spawn([=](caf::event_based_actor* self) {
+  spawn_task(sys_, [=](caf::event_based_actor* self) {
     auto publish = [=](const std::string& id) {
       self->request(broker.command, broker_timeout, publish_atom::value, key,
                     encode_published(event, id, data))
@@ -152,7 +161,7 @@ void api_handler::history(const std::string& target, api_responder respond) {
   auto key = make_key(stream, client);
   auto broker = node_.broker;
   auto default_event = plugin->default_event;
-  sys_.spawn([=](caf::event_based_actor* self) {
+  spawn_task(sys_, [=](caf::event_based_actor* self) {
     auto done = [=](const std::vector<stream_entry>& entries) {
       respond(200, json{{"entries", entries_json(entries, default_event)}}.dump());
       self->quit();
@@ -179,7 +188,7 @@ void api_handler::presence(const std::string& target, api_responder respond) {
   uint64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-  sys_.spawn([=](caf::event_based_actor* self) {
+  spawn_task(sys_, [=](caf::event_based_actor* self) {
     self->set_default_handler(caf::drop); // replies to the leave publishes
     auto failed = [=](caf::error& err) {
       fail(respond, err);
@@ -217,7 +226,7 @@ void api_handler::disconnect(const std::string& body, api_responder respond) {
   // Every other node closes its own matching sockets as well.
   auto broker = node_.broker;
   auto payload = disconnect_payload(user, socket, server_.node_id());
-  sys_.spawn([=](caf::event_based_actor* self) {
+  spawn_task(sys_, [=](caf::event_based_actor* self) {
     self->request(broker.command, broker_timeout, publish_atom::value,
                   std::string{disconnect_channel}, payload)
       .then(
