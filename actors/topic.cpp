@@ -12,20 +12,13 @@ namespace {
 
 constexpr auto broker_timeout = std::chrono::seconds(5);
 
-bool id_after(const std::string& id, const std::string& after) {
-  if (id.empty() || after.empty())
-    return true;
-  auto a = stream_id::parse(id);
-  auto b = stream_id::parse(after);
-  return !a || !b || *a > *b;
-}
-
 } // namespace
 
 // --- broker events -------------------------------------------------------------
 
 void topic_state::on_published(const std::string& payload) {
   auto ev = decode_published(payload, default_event);
+  auto id = stream_id::parse(ev.id);
   // A stored event also reaches `streams` members through the stream, so
   // the channel copy is only for `pub-sub` members. Ephemeral events (no id)
   // go to everyone. Pub-sub frames never carry the id (PROTOCOL §1).
@@ -37,7 +30,7 @@ void topic_state::on_published(const std::string& payload) {
     if ((!ev.to_user.empty() && m.info.user_id != ev.to_user)
         || (!ev.except_socket.empty() && m.info.socket_id == ev.except_socket))
       continue;
-    deliver(m, ev.id, frame);
+    deliver(m, id, frame);
   }
 }
 
@@ -46,12 +39,19 @@ void topic_state::on_entry(const stream_entry& entry) {
     return;
   auto ev = decode_entry(entry, default_event);
   auto frame = make_frame(event_frame(plugin, stream, ev.event, ev.id, ev.data));
+  auto id = stream_id::parse(ev.id);
   for (auto& [addr, m] : members)
     if (m.info.strategy == strategy::streams)
-      deliver(m, ev.id, frame);
+      deliver(m, id, frame);
 }
 
-void topic_state::deliver(member& m, const std::string& id, const frame_ptr& frame) {
+void topic_state::deliver(member& m, const std::optional<stream_id>& id,
+                          const frame_ptr& frame) {
+  // Live delivery can lag behind the member's catch-up read (the stream
+  // listener is another connection): whatever the catch-up already had is
+  // dropped here, before and after activation alike.
+  if (id && *id <= m.floor)
+    return;
   if (!m.active) {
     if (m.held.size() >= max_held) {
       log::warning("topic", key, " drops a held frame for a member that never activated");
@@ -59,7 +59,7 @@ void topic_state::deliver(member& m, const std::string& id, const frame_ptr& fra
     }
     m.held.push_back({id, frame});
   } else if (m.info.wants_events) {
-    self->send(m.info.plugin, event_atom::value, frame, id);
+    self->send(m.info.plugin, event_atom::value, frame, id ? id->str() : std::string{});
   } else {
     m.info.sink->send(frame);
   }
@@ -151,10 +151,10 @@ void topic_state::activate(const caf::actor& plugin_actor, const std::string& af
     return;
   auto& m = i->second;
   m.active = true;
+  m.floor = stream_id::parse(after).value_or(stream_id{});
   auto held = std::move(m.held);
   for (auto& h : held)
-    if (id_after(h.id, after))
-      deliver(m, h.id, h.frame);
+    deliver(m, h.id, h.frame);
 }
 
 void topic_state::leave(const caf::actor_addr& addr) {

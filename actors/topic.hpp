@@ -9,6 +9,7 @@
 #include <caf/fwd.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,13 +25,14 @@ struct topic_state {
 
   /// What is held back for a member until it activates.
   struct held_frame {
-    std::string id; ///< stream id of the event; empty for ephemeral events
+    std::optional<stream_id> id; ///< stream id of the event; none if ephemeral
     frame_ptr frame;
   };
 
   struct member {
     topic_member info;
     bool active = false;
+    stream_id floor;  ///< ids at or below it were in the member's catch-up
     std::vector<held_frame> held;
   };
 
@@ -48,7 +50,7 @@ struct topic_state {
   // --- broker events ---
   void on_published(const std::string& payload);
   void on_entry(const stream_entry& entry);
-  void deliver(member& m, const std::string& id, const frame_ptr& frame);
+  void deliver(member& m, const std::optional<stream_id>& id, const frame_ptr& frame);
 
   // --- membership ---
   caf::result<caf::actor> join(topic_member info);
