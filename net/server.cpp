@@ -134,9 +134,4 @@ size_t server::disconnect(const std::string& user, const std::string& socket) {
   return matching.size();
 }
 
-size_t server::sessions() const {
-  std::lock_guard<std::mutex> guard{mutex_};
-  return sessions_.size();
-}
-
 } // namespace sb

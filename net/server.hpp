@@ -93,7 +93,6 @@ public:
   // --- session registry (thread-safe) ---
   void add(const std::shared_ptr<websocket_session>& session);
   void remove(const websocket_session* session);
-  size_t sessions() const;
 
 private:
   std::shared_ptr<const settings> config_;

@@ -58,9 +58,8 @@ void memory_broker_state::remove(std::unordered_map<std::string, std::vector<caf
   }
 }
 
-caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, std::string name) {
+caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, int) {
   self->state.self = self;
-  self->state.label = std::move(name);
   auto& st = self->state;
   return {
     // --- command ---
@@ -131,7 +130,7 @@ caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, std:
 }
 
 broker_handles spawn_memory_broker(caf::actor_system& sys) {
-  auto broker = sys.spawn(memory_broker, std::string{"memory"});
+  auto broker = sys.spawn(memory_broker, 0);
   return {broker, broker, broker};
 }
 

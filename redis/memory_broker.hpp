@@ -36,12 +36,11 @@ struct memory_broker_state {
               const std::string& key, const caf::actor& who);
 
   caf::event_based_actor* self = nullptr;
-  std::string label;
 };
 
-/// `name` only labels the actor. (CAF 0.17 dereferences a null argument
-/// tuple when a function actor takes no arguments, which UBSan reports.)
-caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, std::string name);
+/// The unused argument works around CAF 0.17, which dereferences a null
+/// argument tuple when a function actor takes no arguments (UBSan stops it).
+caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, int unused);
 
 /// Spawns the memory broker; all three handles point to the same actor.
 broker_handles spawn_memory_broker(caf::actor_system& sys);

@@ -64,7 +64,6 @@ bool redis_client::ensure_connected() {
   if (!handshake())
     return false;
   if (ever_connected_) {
-    ++reconnects_;
     count(metrics::global().broker_reconnects);
     log::info("redis", name_, " reconnected to ", endpoint_.describe());
   }

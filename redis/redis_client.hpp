@@ -71,9 +71,6 @@ public:
 
   const redis_endpoint& endpoint() const { return endpoint_; }
 
-  /// Reconnects after the first connection (for metrics and logs).
-  uint64_t reconnects() const { return reconnects_; }
-
 private:
   bool handshake();
   reply_ptr raw_command(const std::vector<std::string>& argv);
@@ -86,7 +83,6 @@ private:
   std::chrono::milliseconds delay_{0};
   bool ever_connected_ = false;
   bool down_logged_ = false;
-  uint64_t reconnects_ = 0;
   clock::time_point last_used_{};
 };
 
