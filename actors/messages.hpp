@@ -179,6 +179,8 @@ using mark_set_atom = caf::atom_constant<caf::atom("mark_set")>;
 // --- broker: subscriber and stream listener ------------------------------------
 
 /// A reply that carries nothing but success.
+/// (trim_atom): the memory trimmer's own tick.
+using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 
 /// (subscribe_atom, channel, caf::actor topic) -> ok_atom once subscribed.

@@ -46,7 +46,6 @@ void metrics::broker_latency(std::chrono::nanoseconds elapsed) {
   while (b < latency_bounds.size() && seconds > latency_bounds[b])
     ++b;
   latency_buckets_[b].fetch_add(1, std::memory_order_relaxed);
-  latency_count_.fetch_add(1, std::memory_order_relaxed);
   latency_sum_ns_.fetch_add(static_cast<uint64_t>(elapsed.count()), std::memory_order_relaxed);
 }
 
@@ -108,7 +107,9 @@ std::string metrics::render() const {
   out << "switchboard_broker_command_seconds_bucket{le=\"+Inf\"} " << cumulative << '\n'
       << "switchboard_broker_command_seconds_sum "
       << static_cast<double>(latency_sum_ns_.load()) / 1e9 << '\n'
-      << "switchboard_broker_command_seconds_count " << latency_count_.load() << '\n';
+      // The count is the +Inf bucket as read here: a separate counter could
+      // be read a moment apart and disagree with it, which Prometheus forbids.
+      << "switchboard_broker_command_seconds_count " << cumulative << '\n';
   return out.str();
 }
 

@@ -52,7 +52,6 @@ private:
   std::map<uint16_t, uint64_t> closes_;
   std::map<std::pair<std::string, std::string>, uint64_t> commands_;
   std::array<std::atomic<uint64_t>, latency_bounds.size() + 1> latency_buckets_{};
-  std::atomic<uint64_t> latency_count_{0};
   std::atomic<uint64_t> latency_sum_ns_{0};
 };
 

@@ -5,6 +5,7 @@
 #include "actors/api.hpp"
 #include "actors/disconnector.hpp"
 #include "actors/log.hpp"
+#include "actors/memory_trimmer.hpp"
 #include "actors/topic_registry.hpp"
 #include "net/query.hpp"
 #include "redis/memory_broker.hpp"
@@ -57,6 +58,7 @@ std::error_code node::start() {
   api_ = std::make_unique<api_handler>(sys_, ctx_, *server_);
   disconnector_ = spawn_disconnector(sys_, ctx_.broker, server_.get(),
                                      ctx_.config->redis_connect_timeout * 2);
+  trimmer_ = spawn_memory_trimmer(sys_, std::chrono::seconds(5));
   server_->set_api([api = api_.get()](const api_request& req, api_responder respond) {
     api->handle(req, std::move(respond));
   });
@@ -72,6 +74,7 @@ void node::stop() {
   // because actors may still hold sessions whose sockets belong to it.
   caf::anon_send_exit(ctx_.topics, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(disconnector_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(trimmer_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.broker.command, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.broker.subscriber, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.broker.listener, caf::exit_reason::user_shutdown);

@@ -37,6 +37,7 @@ private:
   std::unique_ptr<server> server_;
   std::unique_ptr<api_handler> api_;
   caf::actor disconnector_;
+  caf::actor trimmer_;
 };
 
 } // namespace sb

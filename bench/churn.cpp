@@ -1,6 +1,9 @@
 // `churn`: connect -> welcome -> close, started at --rate per second for
 // --duration (open loop, at most --connect-concurrency connecting at once).
 // Reports the connects/s achieved and the time from connect() to `welcome`.
+// With --server-pid it also reads the server's RSS before the first connect
+// and after the last close (plus --settle): with one stream per connection,
+// that is what creating and abandoning that many streams leaves behind.
 
 #include <algorithm>
 
@@ -19,6 +22,7 @@ public:
   explicit churn_run(const options& opts) : opts_(opts), fleet_(opts, *this, stats_) {}
 
   int run(report& r);
+  void report_rss(report& r, int64_t before, int64_t anon_before);
 
   void on_frame(uint32_t slot, const scanned_frame& f, uint64_t now) override {
     if (f.kind != frame_kind::welcome)
@@ -80,11 +84,34 @@ void churn_run::tick(uint64_t now) {
   }
 }
 
+// The server frees a closed socket's actors and topic asynchronously: give
+// it --settle (at least 1 s) before reading its RSS again.
+void churn_run::report_rss(report& r, int64_t before, int64_t anon_before) {
+  if (!opts_.server_pid)
+    return;
+  uint64_t now = now_ns();
+  uint64_t until = now + uint64_t(std::max(opts_.settle_s, 1.0) * 1e9);
+  while (now < until)
+    now = fleet_.turn(std::min<uint64_t>(until - now, 100 * ms_ns));
+  int64_t after = rss_bytes(opts_.server_pid);
+  r.number("server_rss_before_mib", double(before) / 1048576, "MiB");
+  r.number("server_rss_after_mib", double(after) / 1048576, "MiB");
+  r.number("server_rss_growth_pct", 100.0 * double(after - before) / double(before),
+           "% (after every connection closed)");
+  // RssFile grows too the first time code paths run (pages of the binary
+  // and its libraries); RssAnon is what the server allocated and kept.
+  int64_t anon_after = rss_bytes(opts_.server_pid, "RssAnon:");
+  r.number("server_rss_anon_before_mib", double(anon_before) / 1048576, "MiB");
+  r.number("server_rss_anon_after_mib", double(anon_after) / 1048576, "MiB");
+}
+
 int churn_run::run(report& r) {
   target_ = chat_target(opts_, opts_.stream_prefix);
   total_ = uint64_t(opts_.rate * opts_.duration_s);
   double cpu0 = cpu_seconds(0);
   double server0 = opts_.server_pid ? cpu_seconds(opts_.server_pid) : 0;
+  int64_t rss_before = opts_.server_pid ? rss_bytes(opts_.server_pid) : -1;
+  int64_t anon_before = opts_.server_pid ? rss_bytes(opts_.server_pid, "RssAnon:") : -1;
   start_ns_ = now_ns();
   running_ = true;
   uint64_t now = start_ns_;
@@ -110,6 +137,7 @@ int churn_run::run(report& r) {
   double bench_cpu = cpu_seconds(0) - cpu0;
   double server_cpu = opts_.server_pid ? cpu_seconds(opts_.server_pid) - server0 : 0;
   fleet_.close_all(2 * s_ns);
+  report_rss(r, rss_before, anon_before);
   r.count("attempted", started_);
   r.count("welcomed", welcomed_);
   r.count("failed", failed_);

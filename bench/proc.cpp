@@ -9,7 +9,8 @@
 
 namespace bench {
 
-int64_t rss_bytes(int pid) {
+int64_t rss_bytes(int pid, const char* field) {
+  size_t field_size = std::strlen(field);
   std::string path = "/proc/" + std::to_string(pid) + "/status";
   FILE* f = std::fopen(path.c_str(), "r");
   if (!f)
@@ -17,8 +18,8 @@ int64_t rss_bytes(int pid) {
   char line[256];
   int64_t kib = -1;
   while (std::fgets(line, sizeof line, f))
-    if (std::strncmp(line, "VmRSS:", 6) == 0)
-      kib = std::atoll(line + 6);
+    if (std::strncmp(line, field, field_size) == 0)
+      kib = std::atoll(line + field_size);
   std::fclose(f);
   return kib < 0 ? -1 : kib * 1024;
 }

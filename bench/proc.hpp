@@ -7,8 +7,10 @@
 
 namespace bench {
 
-/// VmRSS of `pid` in bytes, or -1 when unreadable.
-int64_t rss_bytes(int pid);
+/// VmRSS of `pid` in bytes, or -1 when unreadable. `field` picks another
+/// line of /proc/PID/status, such as "RssAnon:" (heap and stacks, without
+/// the code and libraries mapped from files).
+int64_t rss_bytes(int pid, const char* field = "VmRSS:");
 /// User + system CPU seconds of `pid` (0 = this process), or -1.
 double cpu_seconds(int pid);
 /// Raises RLIMIT_NOFILE's soft limit to the hard limit; returns the new soft limit.

@@ -35,6 +35,9 @@ const int = (v) => (v === undefined || v === null ? '–' : Math.round(v).toLoca
 const ratio = (a, b) => (a > 0 && b > 0 ? `${(a / b).toFixed(a / b < 10 ? 2 : 1)}×` : '–');
 const find = (server, scenario, pred = () => true) =>
   rows.find((r) => r.server === server && r.result.scenario === scenario && pred(r.result));
+// The churn scenario runs twice per server: the churn target, then the
+// 100,000-stream memory run (label "streams ...") on the same, warm server.
+const byLabel = (prefix) => (server) => rows.find((r) => r.server === server && r.label.startsWith(prefix));
 const fanouts = rows.filter((r) => r.result.scenario === 'fanout');
 const sustained = (r) => r.result.verdict === 'PASS' && r.result.latency_us.p99 <= SUSTAINED_P99_MS * 1000;
 
@@ -111,8 +114,15 @@ function targetsSection() {
     const ok = r.result.verdict === 'PASS' && r.result.connected >= 15000 && b <= 6144;
     return `${ok ? '**met**' : '**not met**'}: ${int(r.result.connected)} sockets, ${int(b)} B/socket`;
   });
+  row(`memory: ${int(+meta.settings.STREAMS_CREATED)} streams created and abandoned return RSS to within 5% of its start`, (s) => {
+    const r = byLabel('streams')(s);
+    if (!r) return 'not run';
+    const g = r.result.server_rss_growth_pct;
+    const ok = r.result.verdict === 'PASS' && r.result.welcomed >= 100000 && g <= 5;
+    return `${ok ? '**met**' : '**not met**'}: ${r.result.server_rss_before_mib} → ${r.result.server_rss_after_mib} MiB (${g >= 0 ? '+' : ''}${g}%)`;
+  });
   row('churn ≥ 5,000 connects/s', (s) => {
-    const r = find(s, 'churn');
+    const r = byLabel('churn')(s);
     if (!r) return 'not run';
     // Open loop at the offered rate: kept up = every connect welcomed, at
     // the offered rate within 1% (the last welcome lands after the window).
@@ -184,16 +194,18 @@ function closesAndErrors(x) {
   return parts.join(', ') || 'none';
 }
 
+// `scenario`: a scenario name, or a function from server to its row.
 function simpleSection(title, scenario, columns) {
+  const pick = typeof scenario === 'function' ? scenario : (s) => find(s, scenario);
   const body = [];
   for (const s of servers) {
-    const r = find(s, scenario);
+    const r = pick(s);
     if (r) body.push([SERVER_NAMES[s] || s, ...columns.map(([, f]) => f(r.result, r))]);
   }
-  const node = find('node', scenario);
+  const node = pick('node');
   const ratioRows = [];
   for (const s of switchboards) {
-    const r = find(s, scenario);
+    const r = pick(s);
     if (!r || !node) continue;
     ratioRows.push(`- ${SERVER_NAMES[s]} ÷ Node: ${columns.filter(([, , rf]) => rf)
       .map(([name, , rf]) => `${name} ${rf(r.result, node.result)}`).join(', ')}`);
@@ -233,7 +245,7 @@ function idleSection() {
 }
 
 function churnSection() {
-  return simpleSection(`Churn: connect → welcome → close at ${meta.settings.CHURN_RATE}/s offered`, 'churn', [
+  return simpleSection(`Churn: connect → welcome → close at ${meta.settings.CHURN_RATE}/s offered`, byLabel('churn'), [
     ['attempted', (x) => int(x.attempted)],
     ['welcomed', (x) => int(x.welcomed)],
     ['connects/s', (x) => int(x.connects_per_s), (a, b) => ratio(a.connects_per_s, b.connects_per_s)],
@@ -244,6 +256,25 @@ function churnSection() {
     ['failures / closes', (x) => closesAndErrors(x)],
     ['verdict', (x) => x.verdict],
   ]);
+}
+
+function streamsSection() {
+  return simpleSection(`Streams: ${int(+meta.settings.STREAMS_CREATED)} streams created and abandoned`, byLabel('streams'), [
+    ['streams', (x) => int(x.welcomed)],
+    ['server RSS before', (x) => `${x.server_rss_before_mib} MiB`],
+    ['server RSS after', (x) => `${x.server_rss_after_mib} MiB`],
+    ['growth', (x) => `${x.server_rss_growth_pct}%`],
+    ['anonymous RSS before → after', (x) => `${x.server_rss_anon_before_mib} → ${x.server_rss_anon_after_mib} MiB`],
+    ['failures / closes', (x) => closesAndErrors(x)],
+    ['verdict', (x) => x.verdict],
+  ]) + `
+Each connection attaches chat to a stream of its own and closes after its
+\`welcome\`, so every stream's topic (and, on Redis, its subscription) is
+created and dropped. "Before" is read on a warm server, after the churn run
+above: a cold process also grows by the pages of code it runs for the first
+time. The RSS is read six seconds after the last close (Switchboard
+trims freed memory every 5 s).
+`;
 }
 
 function benchSection() {
@@ -350,7 +381,7 @@ const md = [`# Switchboard benchmark results
 
 Written by \`bench/run.sh\` (\`make bench\`); see [README.md](README.md) for what
 each scenario measures. Numbers are from one run on the machine below.`,
-machineSection(), targetsSection(), fanoutSection(), roomsSection(), idleSection(), churnSection(),
+machineSection(), targetsSection(), fanoutSection(), roomsSection(), idleSection(), churnSection(), streamsSection(),
 benchSection(), commandsSection()].join('\n\n');
 fs.writeFileSync(mdPath, md + '\n');
 fs.writeFileSync(svgPath, plot() + '\n');

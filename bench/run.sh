@@ -6,13 +6,14 @@
 #   rooms   5000 sockets over 500 streams, 1 msg/s each
 #   idle    15,000 sockets, server RSS per socket
 #   churn   5,000 connects/s
+#   streams 100,000 streams created and abandoned (churn on the warm server)
 # It writes bench/RESULTS.md, bench/p99-latency.svg and the raw results in
-# bench/results.jsonl. About 7-8 minutes. Every process it starts is stopped
+# bench/results.jsonl. About 8-9 minutes. Every process it starts is stopped
 # on exit, Ctrl-C included.
 #
 # Environment: BUILD (default build), FANOUT_RATES ("10 30 100 300 1000"),
 # FANOUT_DURATION (5), ROOMS_DURATION (10), IDLE_SOCKETS (15000),
-# IDLE_DURATION (10), CHURN_RATE (5000), CHURN_DURATION (5),
+# IDLE_DURATION (10), CHURN_RATE (5000), CHURN_DURATION (5), STREAMS_CREATED (100000),
 # SERVERS ("switchboard-memory switchboard-redis node"), JOBS (1), and
 # SWITCHBOARD / BENCH: prebuilt binaries (then nothing is built), OUT: the
 # directory for the results (default bench/).
@@ -29,6 +30,7 @@ IDLE_SOCKETS=${IDLE_SOCKETS:-15000}
 IDLE_DURATION=${IDLE_DURATION:-10}
 CHURN_RATE=${CHURN_RATE:-5000}
 CHURN_DURATION=${CHURN_DURATION:-5}
+STREAMS_CREATED=${STREAMS_CREATED:-100000}
 SERVERS=${SERVERS:-"switchboard-memory switchboard-redis node"}
 JOBS=${JOBS:-1}
 
@@ -152,7 +154,7 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 changes=$(git -C "$root" status --porcelain 2>/dev/null || true)
 dirty=
 if grep -qv '^??' <<<"$changes"; then dirty=" (with uncommitted changes)"; fi
-export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION
+export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION STREAMS_CREATED
 META=$work/meta.json node -e '
   const os = require("os"), fs = require("fs");
   const [commit, loadavg, hasRedis, redisVersion, binary, niceness] = process.argv.slice(1);
@@ -162,7 +164,7 @@ META=$work/meta.json node -e '
     memory_gib: +(os.totalmem() / 2 ** 30).toFixed(1), loadavg_start: loadavg,
     node: process.version, redis: redisVersion, redis_broker: hasRedis === "1",
     settings: Object.fromEntries(["FANOUT_RATES", "FANOUT_DURATION", "ROOMS_DURATION",
-      "IDLE_SOCKETS", "IDLE_DURATION", "CHURN_RATE", "CHURN_DURATION"].map(k => [k, process.env[k]])),
+      "IDLE_SOCKETS", "IDLE_DURATION", "CHURN_RATE", "CHURN_DURATION", "STREAMS_CREATED"].map(k => [k, process.env[k]])),
   }, null, 1));
 ' "$commit$dirty" "$(cut -d' ' -f1-3 /proc/loadavg)" "$has_redis_broker" \
   "$(redis-server --version | grep -o 'v=[^ ]*' | cut -c3-)" "$binary_info" "$(nice)"
@@ -272,6 +274,11 @@ run_server() {
   stop_server
   start_server "$name"
   run_bench "$name" "churn $CHURN_RATE/s" churn --rate="$CHURN_RATE" --duration="$CHURN_DURATION"
+  sleep 1
+  # Same server, now warm: do that many streams come and go without a trace?
+  # --settle: the node trims freed memory every 5 s.
+  run_bench "$name" "streams $STREAMS_CREATED created" churn --rate="$CHURN_RATE" \
+    --duration="$(awk -v n="$STREAMS_CREATED" -v r="$CHURN_RATE" 'BEGIN { print n / r }')" --settle=6
   stop_server
 }
 

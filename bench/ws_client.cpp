@@ -134,10 +134,10 @@ ssize_t ws_client::receive(char* buf, size_t size, uint64_t& arrived) {
       continue;
     timespec ts;
     std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-    uint64_t stamp = uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
-    uint64_t age = real_ns() - stamp;
-    if (stamp != 0 && age < arrived && age < 60 * s_ns) // else: a clock step
-      arrived -= age;
+    int64_t stamp = int64_t(ts.tv_sec) * 1000000000 + int64_t(ts.tv_nsec);
+    uint64_t mono = uint64_t(stamp - real_minus_mono_ns(arrived));
+    if (stamp != 0 && mono <= arrived && arrived - mono < 60 * s_ns) // else: a clock step
+      arrived = mono;
   }
   return n;
 }

@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <caf/send.hpp>
 
 #include "actors/log.hpp"
@@ -20,11 +22,21 @@ namespace {
 
 constexpr uint16_t abnormal_close = 1006;
 constexpr size_t read_buffer_bytes = 64 * 1024;
-/// asio gathers at most this many buffers into one writev.
+/// At most this many frames go into one sendmsg (well under IOV_MAX).
 constexpr size_t max_batch = 64;
 /// Reading pauses above this many unprocessed messages, resumes at the lower.
 constexpr uint32_t pause_above = 256;
 constexpr uint32_t resume_at = 64;
+
+/// Empties a frame queue. One that a burst (a `joined` storm, a replay)
+/// grew past a few dozen entries gives its memory back: an idle socket
+/// should not keep the high-water mark of its busiest moment.
+void release_if_large(std::vector<frame_ptr>& queue) {
+  if (queue.capacity() > 32)
+    std::vector<frame_ptr>{}.swap(queue);
+  else
+    queue.clear();
+}
 
 const frame_ptr& ping_frame() {
   static const frame_ptr f = std::make_shared<const std::string>(ws::encode(ws::op_ping, {}));
@@ -239,8 +251,8 @@ void websocket_session::send(frame_ptr frame) {
   std::lock_guard<std::mutex> guard{mutex_};
   if (closing_)
     return;
-  queued_bytes_ += frame->size();
-  if (queued_bytes_ > server_.config().max_queue_bytes) {
+  auto queued = queued_bytes_.fetch_add(frame->size(), std::memory_order_relaxed) + frame->size();
+  if (queued > server_.config().max_queue_bytes) {
     closing_ = true;
     discard_ = true;
     close_code_ = 4008;
@@ -287,12 +299,16 @@ void websocket_session::flush() {
     std::lock_guard<std::mutex> guard{mutex_};
     flush_posted_ = false;
     if (discard_) {
-      outbox_.resize(next_ + in_flight_); // keep only the batch being written
+      // Drop what is queued but finish a frame half written: the close
+      // frame must follow whole frames.
+      outbox_.resize(next_ + (offset_ > 0 ? 1 : 0));
+    } else if (outbox_.empty()) {
+      outbox_.swap(inbox_);
     } else {
       outbox_.insert(outbox_.end(), std::make_move_iterator(inbox_.begin()),
                      std::make_move_iterator(inbox_.end()));
     }
-    inbox_.clear();
+    release_if_large(inbox_);
     if (closing_ && !close_requested_) {
       close_requested_ = true;
       if (!final_code_)
@@ -303,55 +319,80 @@ void websocket_session::flush() {
       arm_timer(server_.config().shutdown_drain);
     }
   }
-  if (!finished_ && open_ && in_flight_ == 0)
+  if (!finished_ && open_ && !write_waiting_)
     do_write();
 }
 
+// Writes straight from the loop thread with one sendmsg per batch: most
+// writes complete at once, so they need no asio operation, completion
+// handler or allocation; only a full socket buffer waits for writability.
 void websocket_session::do_write() {
-  if (next_ == outbox_.size()) {
-    outbox_.clear();
-    next_ = 0;
-    if (close_requested_ && !close_sent_)
-      return start_close();
-    return;
+  while (!finished_) {
+    if (next_ == outbox_.size()) {
+      release_if_large(outbox_);
+      next_ = 0;
+      if (close_requested_ && !close_sent_)
+        start_close();
+      return;
+    }
+    iovec iov[max_batch];
+    size_t count = 0, total = 0;
+    for (size_t i = next_; i < outbox_.size() && count < max_batch; ++i, ++count) {
+      const std::string& frame = *outbox_[i];
+      size_t skip = i == next_ ? offset_ : 0;
+      iov[count] = {const_cast<char*>(frame.data()) + skip, frame.size() - skip};
+      total += frame.size() - skip;
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return wait_writable();
+    if (n < 0)
+      return finish(final_code_ ? final_code_ : abnormal_close);
+    written(size_t(n));
+    if (close_sent_ && next_ == outbox_.size()
+        && (peer_closed_ || final_code_ == 1002 || final_code_ == 1007)) {
+      // Our close frame is out. After the peer's close, or a protocol error,
+      // there is nothing to wait for; otherwise the peer's reply ends it.
+      return finish(final_code_);
+    }
+    if (size_t(n) < total)
+      return wait_writable();
   }
-  // Gather every queued frame (up to asio's iovec limit) into one write:
-  // on this machine a syscall costs more than copying a small frame.
-  std::vector<asio::const_buffer> batch;
-  auto end = std::min(outbox_.size(), next_ + max_batch);
-  batch.reserve(end - next_);
-  for (auto i = next_; i < end; ++i)
-    batch.emplace_back(asio::buffer(*outbox_[i]));
-  in_flight_ = end - next_;
-  asio::async_write(socket_, batch,
-                    [self = shared_from_this()](error_code ec, size_t) { self->on_write(ec); });
 }
 
-void websocket_session::on_write(error_code ec) {
-  auto frames = std::exchange(in_flight_, 0);
-  if (finished_)
-    return;
-  if (ec)
-    return finish(final_code_ ? final_code_ : abnormal_close);
-  size_t bytes = 0;
-  for (size_t i = 0; i < frames; ++i) {
-    bytes += outbox_[next_]->size();
+void websocket_session::written(size_t bytes) {
+  queued_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+  count(metrics::global().bytes_out, bytes);
+  size_t frames = 0;
+  while (bytes > 0) {
+    size_t rest = outbox_[next_]->size() - offset_;
+    if (bytes < rest) {
+      offset_ += bytes;
+      break;
+    }
+    bytes -= rest;
+    offset_ = 0;
     outbox_[next_++].reset();
+    ++frames;
   }
   count(metrics::global().frames_out, frames);
-  count(metrics::global().bytes_out, bytes);
-  {
-    std::lock_guard<std::mutex> guard{mutex_};
-    if (!discard_)
-      queued_bytes_ -= std::min(queued_bytes_, bytes);
-  }
-  if (close_sent_ && next_ == outbox_.size()) {
-    // Our close frame is out. After the peer's close, or a protocol error,
-    // there is nothing to wait for; otherwise the peer's reply ends it.
-    if (peer_closed_ || final_code_ == 1002 || final_code_ == 1007)
-      return finish(final_code_);
-  }
-  do_write();
+}
+
+void websocket_session::wait_writable() {
+  write_waiting_ = true;
+  socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](error_code ec) {
+    self->write_waiting_ = false;
+    if (self->finished_)
+      return;
+    if (ec)
+      return self->finish(self->final_code_ ? self->final_code_ : abnormal_close);
+    self->do_write();
+  });
 }
 
 // --- closing ----------------------------------------------------------------------------
@@ -365,7 +406,9 @@ void websocket_session::start_close() {
     code = close_code_;
     reason = close_reason_;
   }
-  outbox_.push_back(std::make_shared<const std::string>(ws::encode_close(code, reason)));
+  auto frame = std::make_shared<const std::string>(ws::encode_close(code, reason));
+  queued_bytes_.fetch_add(frame->size(), std::memory_order_relaxed);
+  outbox_.push_back(std::move(frame));
   do_write();
 }
 

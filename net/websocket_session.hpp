@@ -70,7 +70,8 @@ private:
   void request_flush();
   void flush();
   void do_write();
-  void on_write(boost::system::error_code ec);
+  void written(size_t bytes);
+  void wait_writable();
 
   // --- closing and keepalive ---
   void start_close();
@@ -95,7 +96,7 @@ private:
   // --- shared with actors, guarded by mutex_ ---
   std::mutex mutex_;
   std::vector<frame_ptr> inbox_;
-  size_t queued_bytes_ = 0; ///< queued or being written, not yet sent
+  std::atomic<size_t> queued_bytes_{0}; ///< queued or being written, not yet sent
   bool flush_posted_ = false;
   bool closing_ = false;    ///< no frame is accepted any more
   bool discard_ = false;    ///< slow consumer: drop what is queued
@@ -106,7 +107,8 @@ private:
   // --- loop thread only ---
   std::vector<frame_ptr> outbox_;
   size_t next_ = 0;           ///< index in outbox_ of the next frame to write
-  size_t in_flight_ = 0;      ///< frames of the write in flight (one at a time)
+  size_t offset_ = 0;         ///< bytes of outbox_[next_] already written
+  bool write_waiting_ = false; ///< the socket buffer is full: waiting to write
   bool open_ = false;         ///< the 101 went out; frames may follow
   bool awaiting_pong_ = false;
   bool heard_ = false;        ///< a frame arrived since the last ping
