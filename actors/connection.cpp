@@ -66,7 +66,15 @@ bool connection_state::authenticate(const connection_args& args) {
   auto& claims = std::get<token_claims>(verified);
   user = user_info{claims.sub, utf8_prefix(claims.name, 64)};
   allowed_streams = std::move(claims.streams);
+  // The token's permissions end at `exp`, and so does the socket: a client
+  // reconnects with a fresh token, as it would after any 4401.
+  self->delayed_send(self, std::chrono::seconds(claims.exp - now), expire_atom::value);
   return true;
+}
+
+void connection_state::on_token_expired() {
+  log::info("connection", socket_id, " closed: its token expired");
+  sink->close(4401, "Unauthorized");
 }
 
 void connection_state::init(connection_args args) {
@@ -271,6 +279,7 @@ caf::behavior connection(caf::stateful_actor<connection_state>* self, node_conte
   return {
     [&st](frame_atom, std::string& text, bool binary) { st.on_frame(std::move(text), binary); },
     [&st](closed_atom, uint16_t) { st.on_closed(); },
+    [&st](expire_atom) { st.on_token_expired(); },
   };
 }
 

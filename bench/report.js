@@ -204,9 +204,10 @@ function simpleSection(title, scenario, columns) {
   }
   const node = pick('node');
   const ratioRows = [];
+  const ratioColumns = columns.filter(([, , rf]) => rf);
   for (const s of switchboards) {
     const r = pick(s);
-    if (!r || !node) continue;
+    if (!r || !node || ratioColumns.length === 0) continue;
     ratioRows.push(`- ${SERVER_NAMES[s]} ÷ Node: ${columns.filter(([, , rf]) => rf)
       .map(([name, , rf]) => `${name} ${rf(r.result, node.result)}`).join(', ')}`);
   }

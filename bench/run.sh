@@ -8,7 +8,7 @@
 #   churn   5,000 connects/s
 #   streams 100,000 streams created and abandoned (churn on the warm server)
 # It writes bench/RESULTS.md, bench/p99-latency.svg and the raw results in
-# bench/results.jsonl. About 8-9 minutes. Every process it starts is stopped
+# bench/results.jsonl. About 8 minutes. Every process it starts is stopped
 # on exit, Ctrl-C included.
 #
 # Environment: BUILD (default build), FANOUT_RATES ("10 30 100 300 1000"),

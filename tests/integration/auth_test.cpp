@@ -86,6 +86,17 @@ TEST_F(auth_test, ExpiredTokenCloses4401) {
   EXPECT_EQ(refused(token(claims)).code, 4401);
 }
 
+// The token's permissions end at its `exp`, and so does the socket.
+TEST_F(auth_test, SocketClosesWith4401WhenItsTokenExpires) {
+  auto claims = good_claims();
+  claims["exp"] = in(std::chrono::seconds(2)); // valid at connect, for 1-2 s
+  ws_client ws(port(), ws_client::target(one_chat("stream:allowed"), {{"token", token(claims)}}));
+  ASSERT_EQ(ws.read_json().value("type", ""), "welcome");
+  auto closed = ws.expect_close(); // within the client's 5 s read timeout
+  EXPECT_EQ(closed.code, 4401);
+  EXPECT_EQ(closed.reason, "Unauthorized");
+}
+
 TEST_F(auth_test, CookieCarriesTheToken) {
   ws_options opts;
   opts.headers.emplace_back("Cookie", "theme=dark; switchboard_token=" + token(good_claims()));

@@ -204,7 +204,11 @@ export interface ConnectOptions {
   /** ws:, wss:, http:, https: URL or a path; default `/ws` on the page's host. */
   url?: string;
   path?: string;
-  /** JWT, or a function returning one (may be async; called on every connect). */
+  /**
+   * JWT, or a function returning one (may be async; called on every connect).
+   * With a function, a socket closed with 4401 after its welcome (the token
+   * expired) reconnects with a fresh token instead of closing for good.
+   */
   token?: string | (() => string | Promise<string>);
   /** Guest name when the server runs without auth. */
   name?: string;

@@ -726,6 +726,7 @@ export class Connection extends Emitter {
   }
 
   _socketGone(close, schedule) {
+    const wasWelcomed = this._welcomed;
     this._welcomed = false;
     for (const c of this.clients) c._socketClosed();
     // Commands in flight have no answer coming: reject them; unsent ones wait.
@@ -737,7 +738,10 @@ export class Connection extends Emitter {
     }
     this.emit("close", close);
     if (this._closedForGood) return;
-    if (FATAL_CLOSE_CODES.includes(close.code)) {
+    // 4401 on a socket that was welcomed means its token expired: with a
+    // token function there is a fresh one to fetch, so reconnect.
+    const tokenExpired = close.code === 4401 && wasWelcomed && typeof this.options.token === "function";
+    if (FATAL_CLOSE_CODES.includes(close.code) && !tokenExpired) {
       this._finish({code: close.code, message: close.reason || (close.code === 4401 ? "Unauthorized" : "Policy violation")}, close);
       return;
     }

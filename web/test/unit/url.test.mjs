@@ -112,3 +112,29 @@ test("token may be a function, called on every connect", async () => {
   assert.equal(new URL(WS.last.url).searchParams.get("token"), "t2");
   conn.close();
 });
+
+test("4401 after a welcome (token expired) reconnects with a fresh token from the function", async () => {
+  const WS = fakeWebSocketClass();
+  let n = 0;
+  const chat = new Chat({stream: "s:1"});
+  const conn = connect({clients: [chat], token: async () => `t${++n}`, WebSocket: WS, location: LOCATION, backoff: {initial: 0, jitter: 0}});
+  await new Promise((r) => setImmediate(r));
+  WS.last.welcome([{name: chat.name, stream: chat.stream, strategy: chat.strategy}]);
+  WS.last.drop(4401, "Unauthorized");
+  assert.equal(conn.status, "reconnecting");
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(new URL(WS.last.url).searchParams.get("token"), "t2");
+  // A fresh token refused before any welcome is final.
+  WS.last.drop(4401, "Unauthorized");
+  assert.equal(conn.status, "closed");
+  assert.equal(conn.error.code, 4401);
+});
+
+test("4401 with a fixed token string stays final even after a welcome", () => {
+  const WS = fakeWebSocketClass();
+  const chat = new Chat({stream: "s:1"});
+  const conn = connect({clients: [chat], token: "t", WebSocket: WS, location: LOCATION});
+  WS.last.welcome([{name: chat.name, stream: chat.stream, strategy: chat.strategy}]);
+  WS.last.drop(4401, "Unauthorized");
+  assert.equal(conn.status, "closed");
+});
