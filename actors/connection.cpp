@@ -1,5 +1,6 @@
 #include "actors/connection.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -68,7 +69,11 @@ bool connection_state::authenticate(const connection_args& args) {
   allowed_streams = std::move(claims.streams);
   // The token's permissions end at `exp`, and so does the socket: a client
   // reconnects with a fresh token, as it would after any 4401.
-  self->delayed_send(self, std::chrono::seconds(claims.exp - now), expire_atom::value);
+  // Capped at ten years: CAF's clock counts nanoseconds in 64 bits, and a
+  // far-future `exp` would overflow into a timer that fires at once.
+  constexpr int64_t max_wait = int64_t{10} * 365 * 24 * 3600;
+  self->delayed_send(self, std::chrono::seconds(std::min(claims.exp - now, max_wait)),
+                     expire_atom::value);
   return true;
 }
 

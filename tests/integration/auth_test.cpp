@@ -97,6 +97,18 @@ TEST_F(auth_test, SocketClosesWith4401WhenItsTokenExpires) {
   EXPECT_EQ(closed.reason, "Unauthorized");
 }
 
+TEST_F(auth_test, FarFutureExpiryKeepsTheSocketOpen) {
+  auto claims = good_claims();
+  // 1.5e10 s from now is 1.5e19 ns: past INT64_MAX, where an unchecked
+  // timer wraps to a negative delay and fires at once.
+  claims["exp"] = in(std::chrono::seconds(0)) + 15'000'000'000;
+  ws_client ws(port(), ws_client::target(one_chat("stream:allowed"), {{"token", token(claims)}}));
+  ASSERT_EQ(ws.read_json().value("type", ""), "welcome");
+  ws.send_json(send_command("stream:allowed", "still here", "1"));
+  auto frames = ws.read_until([](const json& f) { return f.value("type", "") == "ack"; });
+  EXPECT_EQ(frames.back().value("ref", ""), "1");
+}
+
 TEST_F(auth_test, CookieCarriesTheToken) {
   ws_options opts;
   opts.headers.emplace_back("Cookie", "theme=dark; switchboard_token=" + token(good_claims()));
