@@ -1,6 +1,5 @@
 #include "actors/connection.hpp"
 
-#include <algorithm>
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -69,17 +68,8 @@ bool connection_state::authenticate(const connection_args& args) {
   allowed_streams = std::move(claims.streams);
   // The token's permissions end at `exp`, and so does the socket: a client
   // reconnects with a fresh token, as it would after any 4401.
-  // Capped at ten years: CAF's clock counts nanoseconds in 64 bits, and a
-  // far-future `exp` would overflow into a timer that fires at once.
-  constexpr int64_t max_wait = int64_t{10} * 365 * 24 * 3600;
-  self->delayed_send(self, std::chrono::seconds(std::min(claims.exp - now, max_wait)),
-                     expire_atom::value);
+  sink->expire_after(std::chrono::seconds(claims.exp - now));
   return true;
-}
-
-void connection_state::on_token_expired() {
-  log::info("connection", socket_id, " closed: its token expired");
-  sink->close(4401, "Unauthorized");
 }
 
 void connection_state::init(connection_args args) {
@@ -284,7 +274,6 @@ caf::behavior connection(caf::stateful_actor<connection_state>* self, node_conte
   return {
     [&st](frame_atom, std::string& text, bool binary) { st.on_frame(std::move(text), binary); },
     [&st](closed_atom, uint16_t) { st.on_closed(); },
-    [&st](expire_atom) { st.on_token_expired(); },
   };
 }
 

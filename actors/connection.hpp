@@ -51,8 +51,6 @@ struct connection_state {
   /// The session's user and stream permissions; false (socket closed with
   /// 4401) when auth is on and the token does not verify.
   bool authenticate(const connection_args& args);
-  /// The token's `exp` passed: the socket closes with 4401.
-  void on_token_expired();
   void open_plugins(std::vector<plugin_spec> specs);
   void on_open_done();
   void start_next(size_t index);

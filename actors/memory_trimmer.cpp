@@ -45,7 +45,9 @@ caf::behavior memory_trimmer(caf::stateful_actor<trimmer_state>* self,
   self->delayed_send(self, interval, trim_atom::value);
   return {
     [=](trim_atom) {
-      auto closed = sockets_closed();
+      // The two gauges behind sockets_closed() are read apart, so the count
+      // may dip by a socket that was opening: never let it wrap around.
+      auto closed = std::max(sockets_closed(), self->state.closed_at_last_trim);
       auto open = metrics::global().sockets_open.load(std::memory_order_relaxed);
       if (trim_is_due(closed - self->state.closed_at_last_trim, open)) {
         trim();
@@ -65,7 +67,9 @@ bool trim_is_due(uint64_t closed, int64_t open) {
 }
 
 caf::actor spawn_memory_trimmer(caf::actor_system& sys, std::chrono::milliseconds interval) {
-  return sys.spawn(memory_trimmer, interval);
+  // Detached: malloc_trim walks and locks each arena, which on a big heap
+  // takes milliseconds that must not stall a scheduler thread.
+  return sys.spawn<caf::detached>(memory_trimmer, interval);
 }
 
 } // namespace sb

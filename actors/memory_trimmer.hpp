@@ -6,7 +6,8 @@
 // closed since it last trimmed; after enough (1,000, or a quarter of the
 // sockets still open, whichever is more) it calls malloc_trim(0), which
 // returns every whole free page. Steady traffic with no closes never pays
-// for a trim. Spawned and stopped by the node; talks to nobody.
+// for a trim. A detached actor (its own thread), so a slow trim stalls no
+// scheduler thread. Spawned and stopped by the node; talks to nobody.
 
 #include <caf/fwd.hpp>
 #include <chrono>

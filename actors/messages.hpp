@@ -179,8 +179,6 @@ using mark_set_atom = caf::atom_constant<caf::atom("mark_set")>;
 // --- broker: subscriber and stream listener ------------------------------------
 
 /// A reply that carries nothing but success.
-/// (expire_atom): a connection's token reached its `exp`.
-using expire_atom = caf::atom_constant<caf::atom("expire")>;
 /// (trim_atom): the memory trimmer's own tick.
 using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;

@@ -118,7 +118,7 @@ function targetsSection() {
     const r = byLabel('streams')(s);
     if (!r) return 'not run';
     const g = r.result.server_rss_growth_pct;
-    const ok = r.result.verdict === 'PASS' && r.result.welcomed >= 100000 && g <= 5;
+    const ok = r.result.verdict === 'PASS' && r.result.welcomed >= +meta.settings.STREAMS_CREATED && g <= 5;
     return `${ok ? '**met**' : '**not met**'}: ${r.result.server_rss_before_mib} → ${r.result.server_rss_after_mib} MiB (${g >= 0 ? '+' : ''}${g}%)`;
   });
   row('churn ≥ 5,000 connects/s', (s) => {

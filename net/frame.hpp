@@ -4,6 +4,7 @@
 // and hands the same bytes to all of its members. Also the sink interface
 // that accepts such frames.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,6 +42,11 @@ public:
 
   /// Tells the socket whose it is (for disconnects by user).
   virtual void identify(std::string user_id) { (void) user_id; }
+
+  /// Closes the socket with 4401 `Unauthorized` after `after` (its token's
+  /// remaining life). The socket keeps the timer, so an actor that is gone
+  /// holds nothing until then.
+  virtual void expire_after(std::chrono::seconds after) { (void) after; }
 };
 
 using sink_ptr = std::shared_ptr<frame_sink>;

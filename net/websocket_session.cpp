@@ -1,5 +1,6 @@
 #include "net/websocket_session.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <sys/socket.h>
@@ -270,6 +271,24 @@ void websocket_session::identify(std::string user_id) {
   user_ = std::move(user_id);
 }
 
+void websocket_session::expire_after(std::chrono::seconds after) {
+  // Capped at ten years: asio counts nanoseconds in 64 bits, and a
+  // far-future `exp` would wrap around into a timer that fires at once.
+  constexpr std::chrono::seconds max_wait{int64_t{10} * 365 * 24 * 3600};
+  after = std::min(after, max_wait);
+  asio::post(socket_.get_executor(), [self = shared_from_this(), after] {
+    if (self->finished_)
+      return;
+    self->expiry_ = std::make_unique<asio::steady_timer>(self->socket_.get_executor(), after);
+    self->expiry_->async_wait([self](error_code ec) {
+      if (ec || self->finished_)
+        return;
+      log::info("websocket", "socket ", self->id_, " closed: its token expired");
+      self->close(4401, "Unauthorized");
+    });
+  });
+}
+
 std::string websocket_session::user() {
   std::lock_guard<std::mutex> guard{mutex_};
   return user_;
@@ -295,6 +314,8 @@ void websocket_session::request_flush() {
 }
 
 void websocket_session::flush() {
+  if (finished_)
+    return; // a flush scheduled before the socket ended
   {
     std::lock_guard<std::mutex> guard{mutex_};
     flush_posted_ = false;
@@ -421,6 +442,8 @@ void websocket_session::finish(uint16_t code) {
     return;
   finished_ = true;
   timer_.cancel();
+  if (expiry_)
+    expiry_->cancel();
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

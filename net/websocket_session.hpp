@@ -41,6 +41,7 @@ public:
   void close(uint16_t code, std::string reason) override;
   void consumed() override;
   void identify(std::string user_id) override;
+  void expire_after(std::chrono::seconds after) override;
 
   /// The socket id; fixed before the connection actor exists.
   const std::string& id() const { return id_; }
@@ -83,6 +84,7 @@ private:
   server& server_;
   io_loop& loop_;
   boost::asio::steady_timer timer_;
+  std::unique_ptr<boost::asio::steady_timer> expiry_; ///< only with a token
   std::string id_;
   caf::actor conn_;
   std::string in_;        ///< bytes of an incomplete frame between reads

@@ -99,6 +99,8 @@ void redis_client::disconnect(const std::string& why) {
     redisFree(ctx_);
     ctx_ = nullptr;
   }
+  if (was_up)
+    losses().fetch_add(1, std::memory_order_release);
   if (was_up && delay_.count() == 0) {
     // A working connection broke (say, Redis restarted): try again at once;
     // only failed attempts back off.
@@ -121,9 +123,17 @@ void redis_client::disconnect(const std::string& why) {
   next_attempt_ = clock::now() + std::chrono::milliseconds{jitter(rng)};
 }
 
+std::atomic<uint64_t>& redis_client::losses() {
+  static std::atomic<uint64_t> count{0};
+  return count;
+}
+
 reply_ptr redis_client::command(const std::vector<std::string>& argv) {
   constexpr auto idle_check = std::chrono::seconds(1);
-  if (ctx_ && clock::now() - last_used_ > idle_check && !check())
+  auto losses_now = losses().load(std::memory_order_acquire);
+  bool suspect = losses_now != losses_seen_ || clock::now() - last_used_ > idle_check;
+  losses_seen_ = losses_now;
+  if (ctx_ && suspect && !check())
     ensure_connected();
   return raw_command(argv);
 }

@@ -5,7 +5,9 @@
 // subscriber and stream listener need to wait on a socket and a mailbox at
 // once. Every reply is checked; an I/O error drops the connection.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,7 +47,8 @@ public:
 
   /// Sends one command and waits for its reply (bounded by the command
   /// timeout). nullptr when the connection failed; it is then dropped.
-  /// A connection idle for a while is checked with PING first: after a
+  /// A connection idle for a while, or any connection after another one of
+  /// this process lost its Redis, is checked with PING first: after a
   /// Redis restart it is dead, and the command goes to a new one instead.
   reply_ptr command(const std::vector<std::string>& argv);
 
@@ -75,6 +78,12 @@ private:
   bool handshake();
   reply_ptr raw_command(const std::vector<std::string>& argv);
 
+  /// Working connections of this process that broke so far. The subscriber
+  /// and the stream listener block on their sockets and notice a Redis
+  /// restart at once; an idle command connection notices nothing until it
+  /// writes. Reading this count tells it to check first.
+  static std::atomic<uint64_t>& losses();
+
   redis_endpoint endpoint_;
   redis_timeouts timeouts_;
   std::string name_;
@@ -84,6 +93,7 @@ private:
   bool ever_connected_ = false;
   bool down_logged_ = false;
   clock::time_point last_used_{};
+  uint64_t losses_seen_ = 0; ///< losses() when this connection last checked
 };
 
 /// Helpers to read replies without touching hiredis types elsewhere.

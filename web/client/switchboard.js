@@ -606,6 +606,7 @@ export class Connection extends Emitter {
     this._ws = null;
     this._welcomed = false;
     this._attempt = 0;
+    this._expiryRetries = 0; // 4401s still retried after a token expired
     this._timer = null;
     this._refCounter = 0;
     this._pending = new Map(); // ref -> entry (sent or queued)
@@ -739,9 +740,16 @@ export class Connection extends Emitter {
     this.emit("close", close);
     if (this._closedForGood) return;
     // 4401 on a socket that was welcomed means its token expired: with a
-    // token function there is a fresh one to fetch, so reconnect.
-    const tokenExpired = close.code === 4401 && wasWelcomed && typeof this.options.token === "function";
-    if (FATAL_CLOSE_CODES.includes(close.code) && !tokenExpired) {
+    // token function there is a fresh one to fetch, so reconnect. One more
+    // 4401 before the next welcome is retried too (with backoff): a function
+    // that caches its token until `exp` by a clock running a little behind
+    // the server's hands out the expired one once more.
+    let retryUnauthorized = false;
+    if (close.code === 4401 && typeof this.options.token === "function") {
+      retryUnauthorized = wasWelcomed || this._expiryRetries > 0;
+      this._expiryRetries = wasWelcomed ? 1 : Math.max(0, this._expiryRetries - 1);
+    }
+    if (FATAL_CLOSE_CODES.includes(close.code) && !retryUnauthorized) {
       this._finish({code: close.code, message: close.reason || (close.code === 4401 ? "Unauthorized" : "Policy violation")}, close);
       return;
     }
@@ -810,6 +818,7 @@ export class Connection extends Emitter {
   _onWelcome(frame) {
     this._welcomed = true;
     this._attempt = 0;
+    this._expiryRetries = 0;
     for (const info of Array.isArray(frame.clients) ? frame.clients : []) {
       const plugin = this._byKey.get(`${info.name}\n${info.stream}`);
       if (plugin) plugin._welcome(info);

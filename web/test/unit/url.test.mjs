@@ -124,10 +124,25 @@ test("4401 after a welcome (token expired) reconnects with a fresh token from th
   assert.equal(conn.status, "reconnecting");
   await new Promise((r) => setTimeout(r, 5));
   assert.equal(new URL(WS.last.url).searchParams.get("token"), "t2");
-  // A fresh token refused before any welcome is final.
+  // Refused once more before a welcome (a clock a little behind the
+  // server's): retried with the next token.
+  WS.last.drop(4401, "Unauthorized");
+  assert.equal(conn.status, "reconnecting");
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(new URL(WS.last.url).searchParams.get("token"), "t3");
+  // A second refusal in a row is final.
   WS.last.drop(4401, "Unauthorized");
   assert.equal(conn.status, "closed");
   assert.equal(conn.error.code, 4401);
+});
+
+test("4401 before any welcome is final even with a token function", async () => {
+  const WS = fakeWebSocketClass();
+  const conn = connect({clients: [new Chat({stream: "s:1"})], token: async () => "bad", WebSocket: WS, location: LOCATION, backoff: {initial: 0, jitter: 0}});
+  await new Promise((r) => setImmediate(r));
+  WS.last.drop(4401, "Unauthorized");
+  assert.equal(conn.status, "closed");
+  assert.equal(WS.instances.length, 1);
 });
 
 test("4401 with a fixed token string stays final even after a welcome", () => {
