@@ -139,7 +139,12 @@ ${table(['target', ...switchboards.map((s) => SERVER_NAMES[s])], body)}
 offered deliveries/s of a sustained fanout run, either strategy, so the
 sweep's rates bound it (≥: sustained at the highest rate tried). Churn is
 offered at ${meta.settings.CHURN_RATE || '?'}/s; "met" means every connect got its \`welcome\` at that rate
-(within 1%).`;
+(within 1%).
+
+Where a target is not met, [README.md](README.md#the-cost-path-of-one-message-to-1000-sockets)
+follows one message to 1,000 sockets with what each step costs (latency),
+and [docs/internals.md](../docs/internals.md#memory-per-socket-measured)
+says where an idle socket's bytes go (memory).`;
 }
 
 function nextRate(server, p) {
