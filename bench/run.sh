@@ -151,9 +151,11 @@ fi
 # --- machine ---------------------------------------------------------------------------
 
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-changes=$(git -C "$root" status --porcelain 2>/dev/null || true)
+# Tracked files changed, other than what this script writes itself.
+changes=$(git -C "$root" status --porcelain 2>/dev/null | grep -v '^??' \
+  | grep -vE ' bench/(RESULTS\.md|p99-latency\.svg|results\.jsonl|reports\.txt)$' || true)
 dirty=
-if grep -qv '^??' <<<"$changes"; then dirty=" (with uncommitted changes)"; fi
+if [[ -n $changes ]]; then dirty=" (with uncommitted changes)"; fi
 export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION STREAMS_CREATED
 META=$work/meta.json node -e '
   const os = require("os"), fs = require("fs");
