@@ -1,7 +1,7 @@
 // Types for switchboard.js, the Switchboard client (protocol version 1).
 
 export declare const PROTOCOL_VERSION: 1;
-/** Close codes after which the client does not reconnect (1008, 4401). */
+/** Close codes after which the client does not reconnect (1008, 4401; see `token` for the one 4401 that does). */
 export declare const FATAL_CLOSE_CODES: readonly number[];
 
 export type Strategy = "pub-sub" | "streams";
