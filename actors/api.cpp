@@ -1,5 +1,7 @@
 #include "actors/api.hpp"
 
+#include <optional>
+
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
@@ -102,28 +104,22 @@ void api_handler::publish(const std::string& body, api_responder respond) {
   auto broker = node_.broker;
   uint64_t maxlen = node_.config->chat_max_length;
   spawn_task(sys_, [=](caf::event_based_actor* self) {
-    auto publish = [=](const std::string& id) {
-      self->request(broker.command, broker_timeout, publish_atom::value, key,
-                    encode_published(event, id, data))
-        .then(
-          [=](uint64_t) {
-            respond(200, json{{"id", id.empty() ? json() : json(id)}}.dump());
-            self->quit();
-          },
-          [=](caf::error& err) {
-            fail(respond, err);
-            self->quit();
-          });
+    auto answer = [=](std::optional<std::string> id) {
+      respond(200, json{{"id", id ? json(*id) : json()}}.dump());
+      self->quit();
+    };
+    auto failed = [=](caf::error& err) {
+      fail(respond, err);
+      self->quit();
     };
     if (strategy == "pub-sub")
-      return publish({});
-    self->request(broker.command, broker_timeout, xadd_atom::value, key,
-                  entry_fields(event, data), maxlen)
-      .then([=](const std::string& id) { publish(id); },
-            [=](caf::error& err) {
-              fail(respond, err);
-              self->quit();
-            });
+      self->request(broker.command, broker_timeout, publish_atom::value, key,
+                    encode_published(event, {}, data))
+        .then([=](uint64_t) { answer(std::nullopt); }, failed);
+    else
+      self->request(broker.command, broker_timeout, post_atom::value, key, event, data, maxlen,
+                    false)
+        .then([=](const std::string& id) { answer(id); }, failed);
   });
 }
 

@@ -103,7 +103,7 @@ void chat_state::start() {
     ctx.sink->send(std::move(f));
   catch_up.clear();
   self->send(topic, activate_atom::value, caf::actor_cast<caf::actor>(self), after_id);
-  publish("joined", {}, R"({"user":)" + ctx.user.json() + "}");
+  publish("joined", R"({"user":)" + ctx.user.json() + "}");
 }
 
 // --- commands ------------------------------------------------------------------------
@@ -138,14 +138,15 @@ void chat_state::send_message(const json& ref, const json& data) {
                       ref));
     return;
   }
-  auto msg = message_data(str);
-  self->request(ctx.broker.command, request_timeout, xadd_atom::value, ctx.key,
-                entry_fields("message", msg), uint64_t{ctx.config->chat_max_length})
+  // Stored and published in one step. A pub-sub sender's message is
+  // refused while this node cannot hear the channel (Redis came back, the
+  // subscriber not yet): acked, it would reach none of this node's sockets.
+  bool live_only = ctx.spec.strategy == strategy::pub_sub;
+  self->request(ctx.broker.command, request_timeout, post_atom::value, ctx.key,
+                std::string{"message"}, message_data(str), uint64_t{ctx.config->chat_max_length},
+                live_only)
     .then(
-      [this, ref, msg](const std::string& id) {
-        publish("message", id, msg);
-        reply(ack_frame(ref, id));
-      },
+      [this, ref](const std::string& id) { reply(ack_frame(ref, id)); },
       [this, ref](caf::error& err) {
         auto code = to_ec(err);
         reply(error_frame(code, code == ec::unavailable ? "the broker is unavailable"
@@ -169,10 +170,9 @@ void chat_state::reply(std::string frame) {
   ctx.sink->send(make_frame(std::move(frame)));
 }
 
-void chat_state::publish(std::string_view event, std::string_view id,
-                         const std::string& data_json) {
+void chat_state::publish(std::string_view event, const std::string& data_json) {
   self->request(ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
-                encode_published(event, id, data_json))
+                encode_published(event, {}, data_json))
     .then([](uint64_t) {},
           [key = ctx.key](caf::error&) { log::warning("chat", "publish to ", key, " failed"); });
 }
@@ -184,7 +184,7 @@ void chat_state::close() {
     return;
   closed = true;
   if (started)
-    publish("left", {}, R"({"user":)" + ctx.user.json() + "}");
+    publish("left", R"({"user":)" + ctx.user.json() + "}");
   if (topic)
     self->send(topic, leave_atom::value, caf::actor_cast<caf::actor>(self));
   self->quit();

@@ -28,7 +28,8 @@ struct chat_state {
   void close();
 
   void reply(std::string frame);
-  void publish(std::string_view event, std::string_view id, const std::string& data_json);
+  /// Publishes an ephemeral event (joined, left) to the stream.
+  void publish(std::string_view event, const std::string& data_json);
   std::string message_data(const std::string& text) const;
   std::string history_frame(const std::vector<stream_entry>& entries) const;
 

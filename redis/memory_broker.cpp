@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "actors/metrics.hpp"
+#include "redis/event_codec.hpp"
 
 namespace sb {
 
@@ -65,6 +66,13 @@ caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, int)
     // --- command ---
     [&st](xadd_atom, const std::string& key, std::vector<std::string>& fields, uint64_t maxlen) {
       return st.xadd(key, std::move(fields), maxlen);
+    },
+    [&st](post_atom, const std::string& key, const std::string& event, std::string& data,
+          uint64_t maxlen, bool) {
+      // Nothing here can be away: the channel is always heard.
+      auto id = st.xadd(key, entry_fields(event, data), maxlen);
+      st.publish(key, encode_published(event, id, data));
+      return id;
     },
     [&st](publish_atom, const std::string& channel, const std::string& payload) {
       return st.publish(channel, payload);

@@ -1,6 +1,8 @@
 #include "redis/redis_broker.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
+#include <chrono>
 
 #include "redis/redis_commands.hpp"
 #include "redis/redis_listener.hpp"
@@ -46,6 +48,11 @@ caf::behavior command_router(caf::event_based_actor* self, std::vector<caf::acto
                  uint64_t maxlen) {
       return self->delegate(pick(key), xadd_atom::value, key, std::move(fields), maxlen);
     },
+    [self, pick](post_atom, const std::string& key, std::string& event, std::string& data,
+                 uint64_t maxlen, bool live_only) {
+      return self->delegate(pick(key), post_atom::value, key, std::move(event),
+                            std::move(data), maxlen, live_only);
+    },
     [self, pick](publish_atom, const std::string& channel, std::string& payload) {
       return self->delegate(pick(channel), publish_atom::value, channel, std::move(payload));
     },
@@ -80,12 +87,12 @@ caf::behavior command_router(caf::event_based_actor* self, std::vector<caf::acto
   };
 }
 
+/// One actor per shard, each made by `spawn_one(endpoint, shard index)`.
 template <class Fn>
-caf::actor spawn_router(caf::actor_system& sys, const redis_broker_config& cfg,
-                        const std::shared_ptr<broker_status>& status, Fn fn) {
+caf::actor spawn_router(caf::actor_system& sys, const redis_broker_config& cfg, Fn spawn_one) {
   std::vector<caf::actor> shards;
-  for (auto& ep : cfg.shards)
-    shards.push_back(sys.spawn(fn, ep, cfg.timeouts, status));
+  for (size_t i = 0; i < cfg.shards.size(); ++i)
+    shards.push_back(spawn_one(cfg.shards[i], i));
   return sys.spawn(shard_router, std::move(shards));
 }
 
@@ -94,12 +101,24 @@ caf::actor spawn_router(caf::actor_system& sys, const redis_broker_config& cfg,
 broker_handles spawn_redis_broker(caf::actor_system& sys, const redis_broker_config& cfg,
                                   std::shared_ptr<broker_status> status) {
   broker_handles out;
+  auto liveness = std::make_shared<subscriber_liveness>(cfg.shards.size());
   std::vector<caf::actor> pool;
   for (size_t i = 0; i < cfg.pool_size; ++i)
-    pool.push_back(sys.spawn(redis_command_actor, cfg.shards, cfg.timeouts, status));
+    pool.push_back(
+      sys.spawn(redis_command_actor, cfg.shards, cfg.timeouts, status, liveness));
   out.command = sys.spawn(command_router, std::move(pool));
-  out.subscriber = spawn_router(sys, cfg, status, redis_subscriber);
-  out.listener = spawn_router(sys, cfg, status, redis_listener);
+  // The connections that hear Redis retry at least twice a second: while
+  // one is away every socket of this node misses pub-sub events, and a
+  // quiet node has no command traffic whose reconnect would wake them. One
+  // connect per node and shard every 500 ms is nothing to a Redis.
+  auto hearing = cfg.timeouts;
+  hearing.backoff_max = std::min(hearing.backoff_max, std::chrono::milliseconds(500));
+  out.subscriber = spawn_router(sys, cfg, [&](const redis_endpoint& ep, size_t i) {
+    return sys.spawn(redis_subscriber, ep, hearing, status, subscriber_shard{i, liveness});
+  });
+  out.listener = spawn_router(sys, cfg, [&](const redis_endpoint& ep, size_t) {
+    return sys.spawn(redis_listener, ep, hearing, status);
+  });
   return out;
 }
 

@@ -1,6 +1,8 @@
 #include "redis/redis_client.hpp"
 
 #include <hiredis/hiredis.h>
+#include <map>
+#include <mutex>
 #include <poll.h>
 #include <random>
 
@@ -37,7 +39,10 @@ std::vector<const char*> argv_ptrs(const std::vector<std::string>& argv,
 } // namespace
 
 redis_client::redis_client(redis_endpoint endpoint, redis_timeouts timeouts, std::string name)
-  : endpoint_(std::move(endpoint)), timeouts_(timeouts), name_(std::move(name)) {
+  : endpoint_(std::move(endpoint)),
+    timeouts_(timeouts),
+    name_(std::move(name)),
+    successes_(successes(endpoint_)) {
 }
 
 redis_client::~redis_client() {
@@ -49,7 +54,7 @@ bool redis_client::ensure_connected() {
   if (ctx_)
     return true;
   auto now = clock::now();
-  if (now < next_attempt_)
+  if (now < next_attempt_ && successes_.load(std::memory_order_acquire) == successes_seen_)
     return false;
   auto tv = to_timeval(timeouts_.connect);
   ctx_ = endpoint_.unix_path.empty()
@@ -63,6 +68,7 @@ bool redis_client::ensure_connected() {
   redisEnableKeepAlive(ctx_);
   if (!handshake())
     return false;
+  successes_.fetch_add(1, std::memory_order_release);
   if (ever_connected_) {
     count(metrics::global().broker_reconnects);
     log::info("redis", name_, " reconnected to ", endpoint_.describe());
@@ -94,6 +100,7 @@ bool redis_client::handshake() {
 }
 
 void redis_client::disconnect(const std::string& why) {
+  successes_seen_ = successes_.load(std::memory_order_acquire);
   bool was_up = ctx_ != nullptr && ever_connected_;
   if (ctx_) {
     redisFree(ctx_);
@@ -123,9 +130,27 @@ void redis_client::disconnect(const std::string& why) {
   next_attempt_ = clock::now() + std::chrono::milliseconds{jitter(rng)};
 }
 
+void redis_client::refused(const std::string& why) {
+  delay_ = refused_delay_;
+  disconnect(why);
+  refused_delay_ = delay_;
+}
+
 std::atomic<uint64_t>& redis_client::losses() {
   static std::atomic<uint64_t> count{0};
   return count;
+}
+
+std::atomic<uint64_t>& redis_client::successes(const redis_endpoint& endpoint) {
+  // Counters are never erased: a node talks to a handful of endpoints.
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> counters;
+  auto name = endpoint.describe() + "/" + std::to_string(endpoint.db);
+  std::lock_guard<std::mutex> guard{mutex};
+  auto& counter = counters[name];
+  if (!counter)
+    counter = std::make_unique<std::atomic<uint64_t>>(0);
+  return *counter;
 }
 
 reply_ptr redis_client::command(const std::vector<std::string>& argv) {

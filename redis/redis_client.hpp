@@ -72,6 +72,15 @@ public:
   /// Drops the connection; the next ensure_connected() waits out the backoff.
   void disconnect(const std::string& why);
 
+  /// Drops a connection whose Redis refused what it is for (an error reply
+  /// to SUBSCRIBE, say). It backs off like a failed attempt, growing over
+  /// consecutive refusals until accepted(): reconnecting works every time,
+  /// so an immediate retry would loop.
+  void refused(const std::string& why);
+
+  /// The connection does what it is for again: refusals start over.
+  void accepted() { refused_delay_ = std::chrono::milliseconds{0}; }
+
   const redis_endpoint& endpoint() const { return endpoint_; }
 
 private:
@@ -84,16 +93,25 @@ private:
   /// writes. Reading this count tells it to check first.
   static std::atomic<uint64_t>& losses();
 
+  /// Connections of this process to `endpoint` that succeeded so far. A
+  /// connection backing off retries at once when this moves: Redis answers
+  /// again, and the subscriber must not wait out seconds of backoff while
+  /// command connections already publish into channels nobody here hears.
+  static std::atomic<uint64_t>& successes(const redis_endpoint& endpoint);
+
   redis_endpoint endpoint_;
   redis_timeouts timeouts_;
   std::string name_;
   redisContext* ctx_ = nullptr;
   clock::time_point next_attempt_{};
   std::chrono::milliseconds delay_{0};
+  std::chrono::milliseconds refused_delay_{0}; ///< the backoff of the last refusal
   bool ever_connected_ = false;
   bool down_logged_ = false;
   clock::time_point last_used_{};
   uint64_t losses_seen_ = 0; ///< losses() when this connection last checked
+  std::atomic<uint64_t>& successes_;  ///< successes(endpoint_)
+  uint64_t successes_seen_ = 0;       ///< successes_ when the last attempt failed
 };
 
 /// Helpers to read replies without touching hiredis types elsewhere.

@@ -6,6 +6,8 @@
 
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
+#include "redis/event_codec.hpp"
+#include "redis/post_script.hpp"
 #include "redis/presence_scripts.hpp"
 #include "redis/presence_store.hpp"
 #include "redis/redis_entries.hpp"
@@ -27,9 +29,16 @@ struct shard_link {
 class command_runner {
 public:
   command_runner(const std::vector<redis_endpoint>& shards, redis_timeouts t,
-                 const std::shared_ptr<broker_status>& status) {
+                 const std::shared_ptr<broker_status>& status,
+                 std::shared_ptr<const subscriber_liveness> liveness)
+    : liveness_(std::move(liveness)) {
     for (auto& ep : shards)
       links_.push_back(std::make_unique<shard_link>(ep, t, status));
+  }
+
+  /// Whether this node's subscriber hears the channel `key` right now.
+  bool heard(const std::string& key) const {
+    return liveness_->live(shard_of_key(key, links_.size()));
   }
 
   /// Runs one command on the shard of `key`; nullptr when Redis is away.
@@ -54,6 +63,7 @@ public:
 
 private:
   std::vector<std::unique_ptr<shard_link>> links_;
+  std::shared_ptr<const subscriber_liveness> liveness_;
 };
 
 caf::result<std::string> xadd(command_runner& r, const std::string& key,
@@ -110,7 +120,7 @@ caf::result<stream_replay> replay(command_runner& r, const std::string& key,
   return result;
 }
 
-// --- presence: Lua scripts, by EVALSHA with EVAL as the fallback ----------------
+// --- Lua scripts, by EVALSHA with EVAL as the fallback ---------------------------
 
 struct script {
   explicit script(std::string text) : body(std::move(text)) {
@@ -144,19 +154,48 @@ const script& sweep_script() {
   return s;
 }
 
-/// Runs `s` on the shard of `key` (`<stream>:presence`) with the three
-/// presence keys; a Redis that lost its script cache gets the body again.
-reply_ptr eval(command_runner& r, const std::string& key, const script& s,
-               const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"EVALSHA", s.sha, "3", key, key + ":expiry", key + ":users"};
+/// Runs `s` on the shard of `shard_key` with `keys` and `args`; a Redis
+/// that lost its script cache (a restart) gets the body again.
+reply_ptr eval_script(command_runner& r, const std::string& shard_key, const script& s,
+                      const std::vector<std::string>& keys,
+                      const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"EVALSHA", s.sha, std::to_string(keys.size())};
+  argv.insert(argv.end(), keys.begin(), keys.end());
   argv.insert(argv.end(), args.begin(), args.end());
-  auto rep = r.run(key, argv);
+  auto rep = r.run(shard_key, argv);
   if (rep && reply::is_error(rep.get()) && reply::str(rep.get()).rfind("NOSCRIPT", 0) == 0) {
     argv[0] = "EVAL";
     argv[1] = s.body;
-    rep = r.run(key, argv);
+    rep = r.run(shard_key, argv);
   }
   return rep;
+}
+
+/// Runs a presence script on `key` (`<stream>:presence`) and its two
+/// companion keys.
+reply_ptr eval(command_runner& r, const std::string& key, const script& s,
+               const std::vector<std::string>& args) {
+  return eval_script(r, key, s, {key, key + ":expiry", key + ":users"}, args);
+}
+
+caf::result<std::string> post(command_runner& r, const std::string& key,
+                              const std::string& event, const std::string& data,
+                              uint64_t maxlen, bool live_only) {
+  if (live_only && !r.heard(key))
+    return make_error(ec::unavailable);
+  static const script s{post_lua::post};
+  // The payload as encode_published writes it, cut where the id goes.
+  static const std::string marker = "\x01id\x01";
+  auto payload = encode_published(event, marker, data);
+  auto at = payload.find(marker);
+  auto rep = eval_script(r, key, s, {key},
+                         {std::to_string(maxlen), event, data, payload.substr(0, at),
+                          payload.substr(at + marker.size())});
+  if (!rep)
+    return make_error(ec::unavailable);
+  if (reply::is_error(rep.get()))
+    return make_error(ec::internal);
+  return reply::str(rep.get());
 }
 
 uint64_t now_ms() {
@@ -237,13 +276,7 @@ caf::result<std::string> mark_set(command_runner& r, const std::string& key,
   if (!stream_id::parse(id))
     return make_error(ec::invalid_frame);
   static const script s{presence_lua::mark_set};
-  std::vector<std::string> argv{"EVALSHA", s.sha, "1", key + ":read", user, id};
-  auto rep = r.run(key, argv);
-  if (rep && reply::is_error(rep.get()) && reply::str(rep.get()).rfind("NOSCRIPT", 0) == 0) {
-    argv[0] = "EVAL";
-    argv[1] = s.body;
-    rep = r.run(key, argv);
-  }
+  auto rep = eval_script(r, key, s, {key + ":read"}, {user, id});
   if (!rep || reply::is_error(rep.get()))
     return failed<std::string>(rep);
   return reply::str(rep.get());
@@ -252,13 +285,18 @@ caf::result<std::string> mark_set(command_runner& r, const std::string& key,
 } // namespace
 
 void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> shards,
-                         redis_timeouts timeouts, std::shared_ptr<broker_status> status) {
-  command_runner runner{shards, timeouts, status};
+                         redis_timeouts timeouts, std::shared_ptr<broker_status> status,
+                         std::shared_ptr<const subscriber_liveness> liveness) {
+  command_runner runner{shards, timeouts, status, std::move(liveness)};
   runner.reconnect_idle();
   bool running = true;
   self->receive_while(running)(
     [&](xadd_atom, const std::string& key, const std::vector<std::string>& fields,
         uint64_t maxlen) { return xadd(runner, key, fields, maxlen); },
+    [&](post_atom, const std::string& key, const std::string& event, const std::string& data,
+        uint64_t maxlen, bool live_only) {
+      return post(runner, key, event, data, maxlen, live_only);
+    },
     [&](publish_atom, const std::string& channel, const std::string& payload) {
       return publish(runner, channel, payload);
     },

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <caf/all.hpp>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
@@ -17,8 +18,11 @@ constexpr std::chrono::milliseconds poll_interval{5};
 class subscriber {
 public:
   subscriber(caf::blocking_actor* self, const redis_endpoint& ep, redis_timeouts t,
-             std::shared_ptr<broker_status> status)
-    : self_(self), client_(ep, t, "subscriber"), health_(std::move(status)) {
+             std::shared_ptr<broker_status> status, subscriber_shard shard)
+    : self_(self),
+      client_(ep, t, "subscriber"),
+      health_(std::move(status)),
+      shard_(std::move(shard)) {
   }
 
   caf::result<ok_atom> subscribe(const std::string& channel, caf::actor topic) {
@@ -51,16 +55,26 @@ public:
 
   /// One round: (re)connect if needed, then wait briefly for Redis data.
   void step() {
-    if (!client_.connected() && !reconnect()) {
-      self_->await_data(caf::make_timestamp() + poll_interval);
-      return;
+    if (!client_.connected()) {
+      lost(); // a command broke the connection: nothing is heard until resubscribed
+      if (!reconnect()) {
+        self_->await_data(caf::make_timestamp() + poll_interval);
+        return;
+      }
     }
     bool readable = false;
     if (!client_.wait_readable(poll_interval, readable))
       return lost();
     bool failed = false;
-    while (auto r = client_.next_reply(failed))
+    while (auto r = client_.next_reply(failed)) {
+      if (reply::is_error(r.get())) {
+        // A SUBSCRIBE refused (an ACL, say) would leave its channel deaf
+        // for good: start over, backing off, until Redis accepts it.
+        client_.refused("SUBSCRIBE refused: " + reply::str(r.get()));
+        return lost();
+      }
       on_reply(r.get());
+    }
     if (failed)
       lost();
   }
@@ -77,19 +91,32 @@ private:
     channels_.erase(i);
     count(metrics::global().channels, -1);
     confirmed_.erase(channel);
+    if (resubscribing_.erase(channel))
+      live_if_resubscribed();
     if (client_.connected())
       client_.append({"UNSUBSCRIBE", channel}) && client_.flush();
+  }
+
+  /// Up (for /readyz and pub-sub sends) once every channel this node had
+  /// when the connection came back is subscribed again.
+  void live_if_resubscribed() {
+    if (!resubscribing_.empty() || !client_.connected())
+      return;
+    health_.set(true);
+    shard_.liveness->set(shard_.index, true);
+    client_.accepted();
   }
 
   bool reconnect() {
     if (!client_.ensure_connected())
       return false;
-    health_.set(true);
     confirmed_.clear();
+    resubscribing_.clear();
     // Resubscribe in batches; confirmations arrive as replies.
     std::vector<std::string> argv{"SUBSCRIBE"};
     for (auto& [channel, topics] : channels_) {
       argv.push_back(channel);
+      resubscribing_.insert(channel);
       if (argv.size() == 512) {
         client_.append(argv);
         argv.resize(1);
@@ -97,12 +124,17 @@ private:
     }
     if (argv.size() > 1)
       client_.append(argv);
-    return client_.flush();
+    if (!client_.flush())
+      return false;
+    live_if_resubscribed();
+    return true;
   }
 
   void lost() {
     health_.set(false);
+    shard_.liveness->set(shard_.index, false);
     confirmed_.clear();
+    resubscribing_.clear();
     for (auto& [channel, waiting] : pending_) {
       for (auto& rp : waiting)
         rp.deliver(make_error(ec::unavailable));
@@ -126,6 +158,8 @@ private:
       if (!channels_.count(channel))
         return;
       confirmed_.insert({channel, true});
+      if (resubscribing_.erase(channel))
+        live_if_resubscribed();
       if (auto i = pending_.find(channel); i != pending_.end()) {
         for (auto& rp : i->second)
           rp.deliver(ok_atom::value);
@@ -137,16 +171,20 @@ private:
   caf::blocking_actor* self_;
   redis_client client_;
   broker_status::flag health_;
+  subscriber_shard shard_;
   std::unordered_map<std::string, std::vector<caf::actor>> channels_;
   std::unordered_map<std::string, bool> confirmed_;
+  /// Channels sent again after a reconnect and not yet confirmed.
+  std::unordered_set<std::string> resubscribing_;
   std::unordered_map<std::string, std::vector<caf::response_promise>> pending_;
 };
 
 } // namespace
 
 void redis_subscriber(caf::blocking_actor* self, redis_endpoint endpoint,
-                      redis_timeouts timeouts, std::shared_ptr<broker_status> status) {
-  subscriber sub{self, endpoint, timeouts, std::move(status)};
+                      redis_timeouts timeouts, std::shared_ptr<broker_status> status,
+                      subscriber_shard shard) {
+  subscriber sub{self, endpoint, timeouts, std::move(status), std::move(shard)};
   bool running = true;
   while (running) {
     while (running && self->has_next_message())

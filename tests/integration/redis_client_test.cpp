@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
 #include <variant>
 
 namespace sb::test {
@@ -32,6 +34,31 @@ TEST(redis_client_test, CommandAfterAnotherConnectionLostRedisGoesToAFreshConnec
   EXPECT_EQ(watcher.command({"PING"}), nullptr) << "the watcher's old connection is dead";
   auto reply = idle.command({"SET", "k", "v"});
   EXPECT_NE(reply, nullptr) << "the command went into the connection Redis had closed";
+}
+
+// After a Redis restart the subscriber must not wait out seconds of backoff
+// while command connections already publish: any connection of the process
+// reaching the same Redis ends every other connection's backoff.
+TEST(redis_client_test, ABackingOffConnectionRetriesAtOnceWhenAnotherReachesRedis) {
+  SB_REDIS_ONLY();
+  redis_server redis;
+  auto endpoint = std::get<redis_endpoint>(parse_redis_url(redis.url()));
+  redis_timeouts timeouts;
+  timeouts.connect = std::chrono::milliseconds(200);
+  timeouts.backoff_max = std::chrono::seconds(30);
+  redis_client waiting(endpoint, timeouts, "waiting");
+  redis.kill9();
+  // Fail for a while, as a subscriber would during an outage, so that the
+  // backoff grows past the time a restart takes (100, 200, 400, 800 ms).
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1600);
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_FALSE(waiting.ensure_connected());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  redis.restart();
+  redis_client first(endpoint, timeouts, "first");
+  ASSERT_TRUE(first.ensure_connected());
+  EXPECT_TRUE(waiting.ensure_connected()) << "still backing off although Redis answers";
 }
 
 } // namespace

@@ -1,0 +1,24 @@
+#pragma once
+// The Lua script behind the broker's `post` command: append an event to a
+// stream and publish it, with the id Redis gave it, in one atomic step and
+// one round trip. Two commands would leave a window where an entry is
+// stored but never published (the connection breaks in between), and cost
+// a second round trip on every chat message.
+// KEYS[1] is `<stream>:<plugin>`, both the stream key and the channel.
+
+namespace sb::post_lua {
+
+/// ARGV: maxlen ("0": no trimming), event, data JSON, and the published
+/// payload cut around its id (prefix, suffix) -> the new entry's id.
+inline constexpr const char* post = R"(
+local id
+if ARGV[1] == '0' then
+  id = redis.call('XADD', KEYS[1], '*', 'event', ARGV[2], 'data', ARGV[3])
+else
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'event', ARGV[2], 'data', ARGV[3])
+end
+redis.call('PUBLISH', KEYS[1], ARGV[4] .. id .. ARGV[5])
+return id
+)";
+
+} // namespace sb::post_lua
