@@ -139,18 +139,21 @@ void chat_state::send_message(const json& ref, const json& data) {
     return;
   }
   auto msg = message_data(str);
+  pending.begin();
   self->request(ctx.broker.command, request_timeout, xadd_atom::value, ctx.key,
                 entry_fields("message", msg), uint64_t{ctx.config->chat_max_length})
     .then(
       [this, ref, msg](const std::string& id) {
         publish("message", id, msg);
         reply(ack_frame(ref, id));
+        pending.end();
       },
       [this, ref](caf::error& err) {
         auto code = to_ec(err);
         reply(error_frame(code, code == ec::unavailable ? "the broker is unavailable"
                                                         : "the message was not stored",
                           ref));
+        pending.end();
       });
 }
 
@@ -183,6 +186,11 @@ void chat_state::close() {
   if (closed)
     return;
   closed = true;
+  // Messages sent before the socket closed are stored and published first.
+  pending.when_done([this] { leave(); });
+}
+
+void chat_state::leave() {
   if (started)
     publish("left", {}, R"({"user":)" + ctx.user.json() + "}");
   if (topic)
