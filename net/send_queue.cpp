@@ -27,7 +27,7 @@ send_queue::pushed send_queue::push(frame_ptr frame) {
   if (queued_bytes_.fetch_add(size, std::memory_order_relaxed) + size > max_bytes_) {
     closing_ = true;
     discard_ = true;
-    order_ = close_order{4008, "Slow consumer"};
+    close_ = close_order{4008, "Slow consumer"};
     inbox_.clear();
     result.overflow = true;
   } else {
@@ -42,14 +42,17 @@ bool send_queue::close(uint16_t code, std::string reason) {
   if (closing_)
     return false;
   closing_ = true;
-  order_ = reply_ ? std::move(*reply_) : close_order{code, std::move(reason)};
+  if (!has_reply_)
+    close_ = close_order{code, std::move(reason)};
   return !std::exchange(wake_asked_, true);
 }
 
 void send_queue::set_reply(uint16_t code, std::string reason) {
   std::lock_guard<std::mutex> guard{mutex_};
-  if (!closing_)
-    reply_ = close_order{code, std::move(reason)};
+  if (closing_)
+    return;
+  close_ = close_order{code, std::move(reason)};
+  has_reply_ = true;
 }
 
 std::optional<send_queue::close_order> send_queue::take() {
@@ -66,10 +69,10 @@ std::optional<send_queue::close_order> send_queue::take() {
                    std::make_move_iterator(inbox_.end()));
   }
   release_if_large(inbox_);
-  if (!order_ || close_taken_)
+  if (!closing_ || close_taken_)
     return std::nullopt;
   close_taken_ = true;
-  return order_;
+  return close_;
 }
 
 void send_queue::append(frame_ptr frame) {

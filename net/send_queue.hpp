@@ -77,12 +77,12 @@ private:
   // --- shared, guarded by mutex_ ---
   std::mutex mutex_;
   std::vector<frame_ptr> inbox_;
+  close_order close_;       ///< what closing_ asks for, or the reply to use
   bool wake_asked_ = false; ///< a flush is scheduled and has not taken yet
-  bool closing_ = false;    ///< no frame is accepted any more
+  bool closing_ = false;    ///< no frame is accepted any more; close_ is the order
+  bool has_reply_ = false;  ///< close_ holds a reply for the next close()
   bool close_taken_ = false;
   bool discard_ = false;    ///< overflowed: drop what was not started
-  std::optional<close_order> order_;
-  std::optional<close_order> reply_;
 
   // --- loop thread only ---
   std::vector<frame_ptr> outbox_;

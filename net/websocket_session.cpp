@@ -49,16 +49,17 @@ websocket_session::~websocket_session() = default;
 
 void websocket_session::run(upgrade_info info, std::string_view client_key, std::string early) {
   id_ = server_.next_socket_id();
-  early_ = std::move(early);
   handshake_ = ws::switching_response(client_key);
   server_.add(shared_from_this());
   asio::async_write(socket_, asio::buffer(handshake_),
-                    [self = shared_from_this(), info = std::move(info)](error_code ec, size_t) {
-                      self->on_handshake_written(ec, info);
+                    [self = shared_from_this(), info = std::move(info),
+                     early = std::move(early)](error_code ec, size_t) {
+                      self->on_handshake_written(ec, info, early);
                     });
 }
 
-void websocket_session::on_handshake_written(error_code ec, const upgrade_info& info) {
+void websocket_session::on_handshake_written(error_code ec, const upgrade_info& info,
+                                             const std::string& early) {
   handshake_ = std::string{};
   if (ec) {
     finished_ = true;
@@ -76,11 +77,8 @@ void websocket_session::on_handshake_written(error_code ec, const upgrade_info& 
     do_write();
   else
     arm_timer(server_.config().ping_interval);
-  if (!early_.empty()) {
-    auto early = std::move(early_);
-    early_ = std::string{};
+  if (!early.empty())
     consume(reinterpret_cast<const uint8_t*>(early.data()), early.size());
-  }
   if (!finished_ && reading_ == reading::frames)
     read_or_pause();
 }
@@ -203,13 +201,12 @@ void websocket_session::close(uint16_t code, std::string reason) {
 }
 
 void websocket_session::identify(std::string user_id) {
-  std::lock_guard<std::mutex> guard{user_mutex_};
-  user_ = std::move(user_id);
+  std::atomic_store(&user_, std::make_shared<const std::string>(std::move(user_id)));
 }
 
 std::string websocket_session::user() {
-  std::lock_guard<std::mutex> guard{user_mutex_};
-  return user_;
+  auto user = std::atomic_load(&user_);
+  return user ? *user : std::string{};
 }
 
 void websocket_session::expire_after(std::chrono::seconds after) {

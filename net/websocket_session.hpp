@@ -19,7 +19,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "net/frame.hpp"
@@ -71,7 +70,8 @@ private:
   };
 
   // --- reading ---
-  void on_handshake_written(boost::system::error_code ec, const upgrade_info& info);
+  void on_handshake_written(boost::system::error_code ec, const upgrade_info& info,
+                            const std::string& early);
   void wait_readable();
   void read_or_pause();
   void on_readable(boost::system::error_code ec);
@@ -107,12 +107,12 @@ private:
   handler_ptr handler_;
   ws::reader reader_;
   send_queue queue_;
-  std::string early_;     ///< bytes after the upgrade request, until the 101 is out
   std::string handshake_; ///< the 101 response while it is written
   std::atomic<uint32_t> unprocessed_{0}; ///< messages the handler has not handled
   std::atomic<bool> paused_{false};      ///< reading stopped for back-pressure
-  std::mutex user_mutex_;
-  std::string user_;
+  /// Set once by the connection, read by disconnects from any thread: an
+  /// atomically swapped pointer costs a socket less than a mutex would.
+  std::shared_ptr<const std::string> user_;
 
   // --- loop thread only ---
   reading reading_ = reading::frames;

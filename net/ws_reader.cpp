@@ -52,6 +52,18 @@ size_t reader::header_bytes() const {
   return 2 + (len == 126 ? 2 : len == 127 ? 8 : 0) + 4;
 }
 
+// The length the header declares (valid once it is complete up to the mask).
+uint64_t reader::payload_length() const {
+  uint64_t len = head_[1] & 0x7F;
+  if (len < 126)
+    return len;
+  size_t bytes = len == 126 ? 2 : 8;
+  len = 0;
+  for (size_t k = 2; k < 2 + bytes; ++k)
+    len = (len << 8) | head_[k];
+  return len;
+}
+
 size_t reader::feed(const uint8_t* data, size_t size, reader_handler& h) {
   size_t pos = 0;
   while (pos < size && stage_ != stage::finished) {
@@ -61,7 +73,6 @@ size_t reader::feed(const uint8_t* data, size_t size, reader_handler& h) {
         return pos + k;
       pos += k;
       remaining_ -= k;
-      offset_ += k;
       if (remaining_ == 0)
         end_frame(h);
       continue;
@@ -69,7 +80,7 @@ size_t reader::feed(const uint8_t* data, size_t size, reader_handler& h) {
     size_t want = header_step();
     size_t k = std::min(want - head_size_, size - pos);
     std::memcpy(head_ + head_size_, data + pos, k);
-    head_size_ += k;
+    head_size_ += static_cast<uint8_t>(k);
     pos += k;
     if (head_size_ == want)
       header_complete(h);
@@ -123,20 +134,12 @@ bool reader::check_start(reader_handler& h) {
 }
 
 bool reader::check_length(reader_handler& h) {
-  uint64_t len = head_[1] & 0x7F;
-  if (len == 126) {
-    len = (uint64_t{head_[2]} << 8) | head_[3];
-    if (len < 126)
-      return fail(h, 1002, "Length not minimally encoded"), false;
-  } else if (len == 127) {
-    len = 0;
-    for (size_t k = 2; k < 10; ++k)
-      len = (len << 8) | head_[k];
-    if (len >> 63)
-      return fail(h, 1002, "Length with the top bit set"), false;
-    if (len <= 0xFFFF)
-      return fail(h, 1002, "Length not minimally encoded"), false;
-  }
+  auto form = head_[1] & 0x7F;
+  uint64_t len = payload_length();
+  if (form == 127 && (len >> 63))
+    return fail(h, 1002, "Length with the top bit set"), false;
+  if ((form == 126 && len < 126) || (form == 127 && len <= 0xFFFF))
+    return fail(h, 1002, "Length not minimally encoded"), false;
   // message_ never holds more than max_message_, so this cannot wrap.
   if (!control() && len > max_message_ - message_.size())
     return fail(h, 1009, "Message too big"), false;
@@ -146,7 +149,6 @@ bool reader::check_length(reader_handler& h) {
 
 void reader::start_payload() {
   stage_ = stage::payload;
-  offset_ = 0;
   if (control()) {
     control_.clear();
     return;
@@ -163,12 +165,13 @@ void reader::start_payload() {
 
 bool reader::take_payload(const uint8_t* data, size_t n, reader_handler& h) {
   const uint8_t* mask = head_ + header_bytes() - 4;
+  uint64_t offset = payload_length() - remaining_; // where data[0] is in the payload
   if (control()) {
-    append_unmasked(control_, data, n, mask, offset_);
+    append_unmasked(control_, data, n, mask, offset);
     return true;
   }
   size_t old = message_.size();
-  append_unmasked(message_, data, n, mask, offset_);
+  append_unmasked(message_, data, n, mask, offset);
   // Fail fast: the bad byte ends the connection, not the end of the message.
   if (message_op_ == op_text
       && !utf8_.feed(reinterpret_cast<const uint8_t*>(message_.data()) + old, n)) {

@@ -70,16 +70,17 @@ private:
   void fail(reader_handler& h, uint16_t code, const char* reason);
   bool control() const { return (head_[0] & 0x08) != 0; }
   size_t header_bytes() const;
+  uint64_t payload_length() const;
 
+  // Ordered for size: one reader lives in every socket.
   uint64_t max_message_;
-  stage stage_ = stage::header;
-  uint8_t head_[14] = {};   ///< the current frame's header, as far as it came
-  size_t head_size_ = 0;
   uint64_t remaining_ = 0;  ///< payload bytes of the current frame still to come
-  uint64_t offset_ = 0;     ///< payload bytes of the current frame already read
-  uint8_t message_op_ = 0;  ///< text or binary while a message is open, else 0
   std::string message_;     ///< the data message being assembled
   std::string control_;     ///< the payload of the current control frame
+  uint8_t head_[14] = {};   ///< the current frame's header, as far as it came
+  uint8_t head_size_ = 0;
+  stage stage_ = stage::header;
+  uint8_t message_op_ = 0;  ///< text or binary while a message is open, else 0
   utf8_validator utf8_;     ///< over message_ so far, for text
 };
 

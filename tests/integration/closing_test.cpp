@@ -1,7 +1,8 @@
 // Closing loses nothing and holds nothing (docs/protocol-notes.md,
 // "Closing"): every message read before the peer's Close or a protocol
 // error is handled, in order: stored, broadcast, acked before the server's
-// Close, even when it all arrives in one TCP read, even before `welcome`.
+// Close, even when it all arrives in one TCP read, even before `welcome`;
+// and one read before the connection dropped is still broadcast.
 // And a connection failed on a frame header (a length no message can have)
 // ends at once instead of reading on into a payload that never comes.
 
@@ -118,6 +119,18 @@ TEST_P(closing_test, WholeMessageBeforeAProtocolErrorIsHandled) {
     sender->send(text_frame(cmd.substr(0, 10), false) + continuation_frame(cmd.substr(10), true)
                  + continuation_frame("stray", false));
     EXPECT_EQ(ack_then_close(*sender, ref), 1002);
+    expect_broadcast(ref);
+  }
+}
+
+TEST_P(closing_test, MessageBeforeADroppedConnectionIsStillBroadcast) {
+  // No Close at all: the client's TCP connection ends right after the
+  // message. Nobody is left to ack, but the message is still delivered.
+  for (int i = 0; i < rounds; ++i) {
+    auto ref = "dropped-" + std::to_string(i);
+    auto sender = raw_ws::open_chat(port(), stream_, GetParam());
+    sender->send(text_frame(send_text(ref)));
+    sender.reset();
     expect_broadcast(ref);
   }
 }
