@@ -6,14 +6,18 @@
 // And a connection failed on a frame header (a length no message can have)
 // ends at once instead of reading on into a payload that never comes.
 
+#include "tests/support/broker_mode.hpp"
 #include "tests/support/client_frames.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/raw_ws.hpp"
+#include "tests/support/redis_server.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/server_suite.hpp"
 #include "tests/support/ws_client.hpp"
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -139,6 +143,32 @@ INSTANTIATE_TEST_SUITE_P(Strategies, closing_test, ::testing::Values("pub-sub", 
                          [](const auto& info) {
                            return info.param == "pub-sub" ? "PubSub" : "Streams";
                          });
+
+// --- the wait is bounded ---------------------------------------------------------------------
+
+TEST(closing_bound_test, TheCloseTimerBoundsTheWaitForAnswers) {
+  // Redis stops answering, so the message's XADD hangs (the chat plugin
+  // gives up after 5 s): the Close must not wait for it longer than
+  // limits.shutdown-drain.
+  SB_REDIS_ONLY();
+  redis_server redis;
+  server_process server({"--broker=redis", "--redis.url=" + redis.url(),
+                         "--redis.command-timeout=10s", "--limits.shutdown-drain=500ms"});
+  auto stream = test_stream();
+  auto sender = raw_ws::open_chat(server.port(), stream);
+  ::kill(redis.pid(), SIGSTOP);
+  struct resume {
+    pid_t pid;
+    ~resume() { ::kill(pid, SIGCONT); }
+  } resume_redis{redis.pid()};
+  auto start = std::chrono::steady_clock::now();
+  sender->send(text_frame(send_command(stream, "stuck", "stuck").dump()) + close_frame(1000));
+  EXPECT_EQ(sender->expect_close().code, 1000);
+  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::steady_clock::now() - start);
+  EXPECT_LT(waited.count(), 3000) << "ms until the Close";
+  EXPECT_TRUE(sender->closed_within(prompt));
+}
 
 // --- lengths no message can have -------------------------------------------------------------
 

@@ -61,11 +61,18 @@ std::unique_ptr<raw_ws> raw_ws::open_chat(uint16_t port, const std::string& stre
     throw std::runtime_error("raw_ws: expected welcome, got " + welcome.dump());
   ws->user = welcome.at("user");
   auto history = ws->read_json();
-  auto joined = ws->read_json();
-  if (!is_event(history, "history", stream) || !is_event(joined, "joined", stream))
-    throw std::runtime_error("raw_ws: expected history and joined, got " + history.dump() + " "
-                             + joined.dump());
-  return ws;
+  if (!is_event(history, "history", stream))
+    throw std::runtime_error("raw_ws: expected history, got " + history.dump());
+  // Live events come after the catch-up; other sockets of the stream may
+  // join or leave before our own `joined` arrives.
+  for (int i = 0; i < 100; ++i) {
+    auto f = ws->read_json();
+    if (is_event(f, "joined", stream) && f["data"]["user"] == ws->user)
+      return ws;
+    if (!is_event(f, "joined", stream) && !is_event(f, "left", stream))
+      throw std::runtime_error("raw_ws: expected our joined, got " + f.dump());
+  }
+  throw std::runtime_error("raw_ws: no joined of our own");
 }
 
 unsigned raw_ws::read_status() {
