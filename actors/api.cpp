@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "actors/disconnector.hpp"
+#include "actors/envelope.hpp"
 #include "actors/log.hpp"
 #include "net/query.hpp"
 #include "plugins/presence.hpp"
@@ -83,7 +84,7 @@ void api_handler::handle(const api_request& req, api_responder respond) {
 }
 
 void api_handler::publish(const std::string& body, api_responder respond) {
-  auto doc = json::parse(body, nullptr, false);
+  auto doc = parse_client_json(body).value; // discarded when invalid or too deep
   if (!doc.is_object())
     return respond(400, error_json("the body must be a JSON object"));
   auto stream = doc.value("stream", std::string{});
@@ -126,7 +127,7 @@ void api_handler::publish(const std::string& body, api_responder respond) {
 void api_handler::demo_notify(const std::string& body, api_responder respond) {
   if (!node_.config->demo_routes)
     return respond(404, error_json("demo routes are off (demo.enabled)"));
-  auto doc = json::parse(body, nullptr, false);
+  auto doc = parse_client_json(body).value; // discarded when invalid or too deep
   if (!doc.is_object())
     return respond(400, error_json("the body must be a JSON object"));
   // The demo's "send test notification" button: a publish without the API
@@ -211,7 +212,7 @@ void api_handler::presence(const std::string& target, api_responder respond) {
 }
 
 void api_handler::disconnect(const std::string& body, api_responder respond) {
-  auto doc = json::parse(body, nullptr, false);
+  auto doc = parse_client_json(body).value; // discarded when invalid or too deep
   auto user = doc.is_object() ? doc.value("user", std::string{}) : std::string{};
   auto socket = doc.is_object() ? doc.value("socket", std::string{}) : std::string{};
   if (user.empty() == socket.empty())

@@ -75,8 +75,10 @@ bool connection_state::authenticate(const connection_args& args) {
 void connection_state::init(connection_args args) {
   socket_id = std::move(args.socket_id);
   sink = std::move(args.sink);
-  if (!authenticate(args))
+  if (!authenticate(args)) {
+    gave_up = true;
     return;
+  }
   sink->identify(user.id);
   auto& cfg = *node.config;
   limiter.emplace(cfg.commands_burst, cfg.commands_per_second, rate_limiter::clock::now());
@@ -92,6 +94,7 @@ void connection_state::init(connection_args args) {
   auto parsed = parse_clients(args.clients, rules);
   if (auto rejected = std::get_if<clients_rejected>(&parsed)) {
     sink->close(1008, rejected->reason);
+    gave_up = true;
     return;
   }
   auto& ok = std::get<parsed_clients>(parsed);
@@ -114,6 +117,7 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
                        node.config};
     auto plugin = info->spawn(self->system(), std::move(ctx));
     self->monitor(plugin);
+    ++live_plugins;
     slots.push_back({std::move(spec), plugin, std::nullopt, std::nullopt});
     self->request(plugin, open_timeout, open_atom::value)
       .then(
@@ -146,6 +150,9 @@ void connection_state::on_open_done() {
     for (auto& e : errors)
       reply(error_frame(e.code, e.message, nullptr, e.name, e.stream));
     sink->close(1008, "No valid clients");
+    gave_up = true;
+    if (closing || socket_gone)
+      close_plugins();
     return;
   }
   reply(welcome_frame());
@@ -166,6 +173,8 @@ void connection_state::start_next(size_t index) {
     ready = true;
     for (auto& [text, binary] : std::exchange(early, {}))
       on_frame(std::move(text), binary);
+    if (closing || socket_gone) // held until the commands before welcome ran
+      close_plugins();
     return;
   }
   self->request(slots[index].plugin, open_timeout, start_atom::value)
@@ -244,6 +253,12 @@ void connection_state::reply(std::string frame) {
 }
 
 void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::error& reason) {
+  --live_plugins;
+  if (plugins_closing) {
+    if (live_plugins == 0)
+      finish_closing();
+    return;
+  }
   for (auto i = routes.begin(); i != routes.end(); ++i) {
     if (i->second.address() != who)
       continue;
@@ -257,9 +272,38 @@ void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::err
   }
 }
 
+// --- closing: nothing received is lost -----------------------------------------------
+
+void connection_state::on_peer_closing(uint16_t code) {
+  closing = code;
+  if (ready || gave_up)
+    close_plugins();
+  // else start_next() (or on_open_done()) closes them once the commands
+  // that arrived before welcome ran.
+}
+
 void connection_state::on_closed() {
+  socket_gone = true;
+  if (plugins_closing)
+    return self->quit(); // each plugin still finishes its own commands
+  if (ready || gave_up)
+    close_plugins();
+}
+
+void connection_state::close_plugins() {
+  plugins_closing = true;
+  routes.clear();
   for (auto& s : slots)
     self->send(s.plugin, close_atom::value);
+  if (live_plugins == 0 || socket_gone)
+    finish_closing();
+}
+
+// Every plugin is down, so every reply it had for the client is queued:
+// the Close can follow them.
+void connection_state::finish_closing() {
+  if (!socket_gone && closing)
+    sink->close(*closing, {});
   self->quit();
 }
 
@@ -273,8 +317,38 @@ caf::behavior connection(caf::stateful_actor<connection_state>* self, node_conte
   st.init(std::move(args));
   return {
     [&st](frame_atom, std::string& text, bool binary) { st.on_frame(std::move(text), binary); },
+    [&st](closing_atom, uint16_t code) { st.on_peer_closing(code); },
     [&st](closed_atom, uint16_t) { st.on_closed(); },
   };
+}
+
+namespace {
+
+/// The session's side of a connection actor: each call becomes a message.
+/// anon_send from the loop thread never blocks, and keeps the calls' order.
+class connection_handler final : public message_handler {
+public:
+  explicit connection_handler(caf::actor conn) : conn_(std::move(conn)) {}
+
+  void on_message(std::string payload, bool binary) override {
+    caf::anon_send(conn_, frame_atom::value, std::move(payload), binary);
+  }
+  void on_peer_closing(uint16_t code) override {
+    caf::anon_send(conn_, closing_atom::value, code);
+  }
+  void on_closed(uint16_t code) override {
+    caf::anon_send(conn_, closed_atom::value, code);
+  }
+
+private:
+  caf::actor conn_;
+};
+
+} // namespace
+
+handler_ptr make_connection(caf::actor_system& sys, node_context node, connection_args args) {
+  return std::make_unique<connection_handler>(
+    sys.spawn(connection, std::move(node), std::move(args)));
 }
 
 } // namespace sb

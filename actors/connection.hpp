@@ -3,7 +3,14 @@
 // parses `clients`, spawns and opens a plugin actor per valid spec, sends
 // `welcome` and the spec errors, then routes each client command by
 // (client, stream) under a rate limit. Talks to its socket through the sink
-// and to its plugins through the hooks of actors/messages.hpp.
+// and to its plugins through the hooks of actors/messages.hpp; the socket
+// talks to it through the message_handler that make_connection() returns.
+//
+// Closing loses nothing: when the peer closes (or breaks the protocol) the
+// connection first handles every command it received, holding the close
+// until welcome went out and the early commands ran; then it closes its
+// plugins, which finish their commands' broker requests, and only when the
+// last plugin is gone does it let the socket send its Close.
 
 #include <caf/fwd.hpp>
 #include <caf/stateful_actor.hpp>
@@ -15,6 +22,7 @@
 #include <vector>
 
 #include "actors/rate_limiter.hpp"
+#include "net/message_handler.hpp"
 #include "plugins/plugin.hpp"
 
 namespace sb {
@@ -58,7 +66,10 @@ struct connection_state {
   void on_frame(std::string text, bool binary);
   void route(const std::string& text);
   void on_plugin_down(const caf::actor_addr& who, const caf::error& reason);
+  void on_peer_closing(uint16_t code);
   void on_closed();
+  void close_plugins();
+  void finish_closing();
   void reply(std::string frame);
 
   caf::stateful_actor<connection_state>* self = nullptr;
@@ -72,12 +83,22 @@ struct connection_state {
   std::vector<spec_error> errors; ///< from parsing, sent after welcome
   size_t opening = 0;             ///< opens still unanswered
   bool ready = false;             ///< welcome sent; commands flow
+  bool gave_up = false;           ///< closed the socket itself before ready
   std::vector<std::pair<std::string, bool>> early; ///< frames before ready
   std::map<std::pair<std::string, std::string>, caf::actor> routes;
+  size_t live_plugins = 0;        ///< spawned and not down yet
+  // --- closing ---
+  std::optional<uint16_t> closing; ///< the peer closed: the code to answer with
+  bool socket_gone = false;        ///< the session ended: nothing to answer
+  bool plugins_closing = false;    ///< close_atom went to every plugin
 };
 
 caf::behavior connection(caf::stateful_actor<connection_state>* self, node_context node,
                          connection_args args);
+
+/// Spawns the connection actor of one socket; the returned handler turns
+/// the session's calls into its messages (frame, closing, closed).
+handler_ptr make_connection(caf::actor_system& sys, node_context node, connection_args args);
 
 /// A guest user (auth off, PROTOCOL §6): `guest-<random>`, named by the
 /// `name` parameter (cut to 64 bytes) or after its id.

@@ -6,6 +6,45 @@ using nlohmann::json;
 
 namespace {
 
+/// nlohmann's DOM builder, refusing to open one level too many. Returning
+/// false from a SAX event stops the parser where it is.
+class depth_limited_sax {
+public:
+  explicit depth_limited_sax(json& out) : dom_(out, false) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const json::string_t& s) {
+    return dom_.number_float(v, s);
+  }
+  bool string(json::string_t& v) { return dom_.string(v); }
+  bool binary(json::binary_t& v) { return dom_.binary(v); }
+  bool key(json::string_t& v) { return dom_.key(v); }
+  bool start_object(std::size_t n) { return deeper() && dom_.start_object(n); }
+  bool end_object() { return --depth_, dom_.end_object(); }
+  bool start_array(std::size_t n) { return deeper() && dom_.start_array(n); }
+  bool end_array() { return --depth_, dom_.end_array(); }
+  bool parse_error(std::size_t pos, const std::string& token,
+                   const nlohmann::detail::exception& ex) {
+    return dom_.parse_error(pos, token, ex);
+  }
+
+  bool too_deep = false;
+
+private:
+  bool deeper() {
+    if (++depth_ <= max_json_depth)
+      return true;
+    too_deep = true;
+    return false;
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  size_t depth_ = 0;
+};
+
 bool valid_ref(const json& ref) {
   return ref.is_null() || ref.is_string() || ref.is_number();
 }
@@ -19,10 +58,28 @@ std::optional<std::string> string_member(const json& obj, const char* key) {
 
 } // namespace
 
+client_json parse_client_json(std::string_view text) {
+  client_json out;
+  depth_limited_sax sax{out.value};
+  if (json::sax_parse(text, &sax)) {
+    out.status = client_json::ok;
+    return out;
+  }
+  out.status = sax.too_deep ? client_json::too_deep : client_json::invalid;
+  out.value = json(json::value_t::discarded);
+  return out;
+}
+
 std::variant<command, command_error> parse_command(std::string_view text) {
-  auto doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded())
+  auto parsed = parse_client_json(text);
+  if (parsed.status == client_json::too_deep)
+    return command_error{ec::invalid_frame,
+                         "frame is nested deeper than " + std::to_string(max_json_depth)
+                           + " levels",
+                         nullptr};
+  if (parsed.status != client_json::ok)
     return command_error{ec::invalid_json, "frame is not valid JSON", nullptr};
+  auto& doc = parsed.value;
   if (!doc.is_object())
     return command_error{ec::invalid_frame, "frame must be a JSON object", nullptr};
   json ref = doc.contains("ref") ? doc["ref"] : json();

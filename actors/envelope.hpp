@@ -2,7 +2,8 @@
 // The JSON frames of PROTOCOL §3: parsing client commands and building the
 // server's replies and events. Event frames are built by concatenation
 // around an already-serialized `data`, so a topic pays for one string build
-// per event no matter how many sockets receive it.
+// per event no matter how many sockets receive it. Also the one way to
+// parse JSON that a client wrote (commands, `clients`, API bodies).
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -13,6 +14,23 @@
 #include "actors/error.hpp"
 
 namespace sb {
+
+/// JSON nested deeper than this is refused. nlohmann::json copies, compares
+/// and serializes by recursion, one stack frame per level: without a bound
+/// a client chooses how deep the server's stack goes (150,000 levels fit in
+/// a 1 MiB frame and overflow it).
+constexpr size_t max_json_depth = 64;
+
+/// What parse_client_json() found.
+struct client_json {
+  enum status { ok, invalid, too_deep };
+  status status = invalid;
+  nlohmann::json value; ///< the document when ok, else discarded
+};
+
+/// Parses `text` as one JSON document, refusing it as soon as it opens
+/// level max_json_depth + 1 (parsing itself does not recurse).
+client_json parse_client_json(std::string_view text);
 
 /// A client → server command.
 struct command {

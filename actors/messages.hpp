@@ -2,7 +2,7 @@
 // The map of the whole system: every atom and message type that actors
 // exchange, grouped by who talks to whom. Read this first.
 //
-//   websocket session --frame/closed--> connection --open/start/command/close--> plugin
+//   websocket session --frame/closing/closed--> connection --open/start/command/close--> plugin
 //   plugin --join--> topic registry --(delegates)--> topic <--message/entry-- broker
 //   plugin --xadd/publish/tail/replay--> broker command
 //   topic --subscribe/listen--> broker subscriber / stream listener
@@ -27,6 +27,10 @@ namespace sb {
 
 /// (frame_atom, std::string text, bool binary): one incoming data frame.
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
+/// (closing_atom, uint16_t code): the peer sent Close or broke the
+/// protocol; no frame follows. The connection lets its plugins finish what
+/// they were sent, then closes the sink (the session answers with `code`).
+using closing_atom = caf::atom_constant<caf::atom("closing")>;
 /// (closed_atom, uint16_t code): the socket is gone; the actor must quit.
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 
@@ -40,7 +44,9 @@ using start_atom = caf::atom_constant<caf::atom("start")>;
 /// (command_atom, event, ref_json, data_json): a client command, routed by
 /// (client, stream). `ref_json` is "null" when the command had no ref.
 using command_atom = caf::atom_constant<caf::atom("command")>;
-/// (close_atom): the socket closed; clean up and quit.
+/// (close_atom): the socket is closing or gone: finish the commands already
+/// received (their broker requests, bounded by their timeouts), clean up
+/// and quit. The connection learns it from the plugin's down message.
 using close_atom = caf::atom_constant<caf::atom("close")>;
 
 struct open_result {

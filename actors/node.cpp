@@ -51,7 +51,7 @@ std::error_code node::start() {
       token = up.token_cookie;
     connection_args args{std::move(id), std::move(sink), query_param(up.target, "clients"),
                          query_param(up.target, "name"), std::move(token)};
-    return sys_.spawn(connection, ctx_, std::move(args));
+    return make_connection(sys_, ctx_, std::move(args));
   };
   server_ = std::make_unique<server>(ctx_.config, spawner);
   server_->set_readiness([status = status_] { return !status || status->ready(); });

@@ -2,7 +2,7 @@
 // An outgoing WebSocket text frame, shared read-only by every socket it goes
 // to: a topic serializes an event once, frames it once (header included),
 // and hands the same bytes to all of its members. Also the sink interface
-// that accepts such frames.
+// that accepts such frames (the other direction is net/message_handler).
 
 #include <chrono>
 #include <cstdint>
@@ -32,7 +32,10 @@ public:
   /// socket with 4008 and drops the frame.
   virtual void send(frame_ptr frame) = 0;
 
-  /// Starts the closing handshake; later sends are dropped.
+  /// Starts the closing handshake; later sends are dropped. Frames queued
+  /// before still go out, then the close frame. After the peer's Close or
+  /// a protocol error (message_handler::on_peer_closing) the session
+  /// answers with the code it holds for that, whatever `code` says.
   virtual void close(uint16_t code, std::string reason) = 0;
 
   /// The receiver of this socket's messages finished one. A socket stops

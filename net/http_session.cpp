@@ -86,7 +86,8 @@ void http_session::upgrade(const request& req) {
                               error_body("origin not allowed")));
   }
   auto key = req[http::field::sec_websocket_key];
-  if (auto err = ws::check_upgrade(req[http::field::sec_websocket_version], key)) {
+  if (auto err = ws::check_upgrade(req[http::field::host], req[http::field::sec_websocket_version],
+                                   key)) {
     auto res = make_response(http::status::bad_request, req.version(), false,
                              error_body(err->c_str()));
     res.set(http::field::sec_websocket_version, "13");

@@ -104,7 +104,7 @@ std::string server::next_socket_id() {
   return node_id_ + "-" + hex;
 }
 
-caf::actor server::spawn_connection(const upgrade_info& info, sink_ptr sink, std::string id) {
+handler_ptr server::spawn_connection(const upgrade_info& info, sink_ptr sink, std::string id) {
   return spawner_(info, std::move(sink), std::move(id));
 }
 

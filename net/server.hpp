@@ -16,10 +16,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include <caf/actor.hpp>
-
 #include "config/settings.hpp"
 #include "net/frame.hpp"
+#include "net/message_handler.hpp"
 #include "net/io_loop.hpp"
 #include "net/static_files.hpp"
 
@@ -48,9 +47,11 @@ using api_responder = std::function<void(unsigned status, std::string body)>;
 /// Serves API requests; set by the node.
 using api_function = std::function<void(const api_request&, api_responder)>;
 
-/// Spawns the actor that serves one upgraded socket. Called on an asio thread.
+/// Starts what serves one upgraded socket (the node spawns its connection
+/// actor) and returns where the socket's messages go. Called on an asio
+/// thread.
 using connection_spawner
-  = std::function<caf::actor(const upgrade_info& info, sink_ptr sink, std::string socket_id)>;
+  = std::function<handler_ptr(const upgrade_info& info, sink_ptr sink, std::string socket_id)>;
 
 class server {
 public:
@@ -88,7 +89,7 @@ public:
   io_loop& loop_of(const boost::asio::execution_context& ctx);
   std::string next_socket_id();
   const std::string& node_id() const { return node_id_; }
-  caf::actor spawn_connection(const upgrade_info& info, sink_ptr sink, std::string id);
+  handler_ptr spawn_connection(const upgrade_info& info, sink_ptr sink, std::string id);
 
   // --- session registry (thread-safe) ---
   void add(const std::shared_ptr<websocket_session>& session);

@@ -5,10 +5,8 @@
 #include <boost/asio/write.hpp>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <caf/send.hpp>
 
 #include "actors/log.hpp"
-#include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 #include "net/io_loop.hpp"
 #include "net/server.hpp"
@@ -29,16 +27,6 @@ constexpr size_t max_batch = 64;
 constexpr uint32_t pause_above = 256;
 constexpr uint32_t resume_at = 64;
 
-/// Empties a frame queue. One that a burst (a `joined` storm, a replay)
-/// grew past a few dozen entries gives its memory back: an idle socket
-/// should not keep the high-water mark of its busiest moment.
-void release_if_large(std::vector<frame_ptr>& queue) {
-  if (queue.capacity() > 32)
-    std::vector<frame_ptr>{}.swap(queue);
-  else
-    queue.clear();
-}
-
 const frame_ptr& ping_frame() {
   static const frame_ptr f = std::make_shared<const std::string>(ws::encode(ws::op_ping, {}));
   return f;
@@ -50,7 +38,9 @@ websocket_session::websocket_session(asio::ip::tcp::socket&& socket, server& srv
   : socket_(std::move(socket)),
     server_(srv),
     loop_(srv.loop_of(socket_.get_executor().context())),
-    timer_(socket_.get_executor()) {
+    timer_(socket_.get_executor()),
+    reader_(srv.config().max_frame_bytes),
+    queue_(srv.config().max_queue_bytes) {
 }
 
 // Sessions can outlive the server object (an actor may hold the sink for a
@@ -59,16 +49,17 @@ websocket_session::~websocket_session() = default;
 
 void websocket_session::run(upgrade_info info, std::string_view client_key, std::string early) {
   id_ = server_.next_socket_id();
-  in_ = std::move(early);
   handshake_ = ws::switching_response(client_key);
   server_.add(shared_from_this());
   asio::async_write(socket_, asio::buffer(handshake_),
-                    [self = shared_from_this(), info = std::move(info)](error_code ec, size_t) {
-                      self->on_handshake_written(ec, info);
+                    [self = shared_from_this(), info = std::move(info),
+                     early = std::move(early)](error_code ec, size_t) {
+                      self->on_handshake_written(ec, info, early);
                     });
 }
 
-void websocket_session::on_handshake_written(error_code ec, const upgrade_info& info) {
+void websocket_session::on_handshake_written(error_code ec, const upgrade_info& info,
+                                             const std::string& early) {
   handshake_ = std::string{};
   if (ec) {
     finished_ = true;
@@ -81,14 +72,14 @@ void websocket_session::on_handshake_written(error_code ec, const upgrade_info& 
   count(metrics::global().sockets_opened);
   log::info("websocket", "socket ", id_, " opened");
   socket_.non_blocking(true, ec);
-  conn_ = server_.spawn_connection(info, shared_from_this(), id_);
-  arm_timer(server_.config().ping_interval);
-  if (!in_.empty()) {
-    auto early = std::move(in_);
-    in_.clear();
-    consume(reinterpret_cast<uint8_t*>(early.data()), early.size());
-  }
-  if (!finished_)
+  handler_ = server_.spawn_connection(info, shared_from_this(), id_);
+  if (close_requested_) // shutdown began while the 101 was written
+    do_write();
+  else
+    arm_timer(server_.config().ping_interval);
+  if (!early.empty())
+    consume(reinterpret_cast<const uint8_t*>(early.data()), early.size());
+  if (!finished_ && reading_ == reading::frames)
     read_or_pause();
 }
 
@@ -109,19 +100,14 @@ void websocket_session::on_readable(error_code ec) {
   auto n = socket_.read_some(asio::buffer(buffer), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again)
     return wait_readable();
-  if (ec)
+  if (ec) // end of file included: the peer is gone
     return finish(final_code_ ? final_code_ : abnormal_close);
   heard_ = true;
   count(metrics::global().bytes_in, n);
-  if (in_.empty()) {
-    consume(buffer.data(), n);
-  } else {
-    auto work = std::move(in_);
-    in_.clear();
-    work.append(reinterpret_cast<const char*>(buffer.data()), n);
-    consume(reinterpret_cast<uint8_t*>(work.data()), work.size());
-  }
-  if (!finished_)
+  if (reading_ == reading::linger)
+    return wait_readable(); // dropped: only the peer's end of file matters now
+  consume(buffer.data(), n);
+  if (!finished_ && reading_ == reading::frames)
     read_or_pause();
 }
 
@@ -138,137 +124,89 @@ void websocket_session::read_or_pause() {
 void websocket_session::consumed() {
   if (unprocessed_.fetch_sub(1) - 1 <= resume_at && paused_.exchange(false))
     asio::post(socket_.get_executor(), [self = shared_from_this()] {
-      if (!self->finished_)
+      if (!self->finished_ && self->reading_ == reading::frames)
         self->wait_readable();
     });
 }
 
-void websocket_session::consume(uint8_t* data, size_t size) {
-  size_t pos = 0;
-  auto max = server_.config().max_frame_bytes;
-  while (pos < size && !finished_ && !peer_closed_) {
-    if (skip_ > 0) {
-      auto k = static_cast<size_t>(std::min<uint64_t>(skip_, size - pos));
-      pos += k;
-      skip_ -= k;
-      continue;
-    }
-    ws::frame f;
-    auto r = ws::parse(data + pos, size - pos, max - std::min(max, message_.size()), f);
-    switch (r.status) {
-      case ws::parse_status::need_more:
-        in_.assign(reinterpret_cast<const char*>(data + pos), size - pos);
-        return;
-      case ws::parse_status::bad:
-        return fail(1002, "Protocol error");
-      case ws::parse_status::too_big:
-        // The rest of the message is read and dropped, so the client gets
-        // our 1009 close frame instead of a reset connection.
-        pos += r.consumed;
-        skip_ = r.skip;
-        message_ = std::string{};
-        message_op_ = 0;
-        close(1009, "Message too big");
-        continue;
-      case ws::parse_status::ok:
-        pos += r.consumed;
-        if (!on_frame(f))
-          return;
-    }
-  }
+void websocket_session::consume(const uint8_t* data, size_t size) {
+  reader_.feed(data, size, *this);
 }
 
-bool websocket_session::on_frame(const ws::frame& f) {
-  switch (f.op) {
-    case ws::op_ping:
-      send(std::make_shared<const std::string>(ws::encode(ws::op_pong, f.payload)));
-      return true;
-    case ws::op_pong:
-      return true;
-    case ws::op_close:
-      on_close_frame(f.payload);
-      return false;
-    default:
-      return close_requested_ ? true : on_data(f);
-  }
-}
+// --- what the reader found ------------------------------------------------------------
 
-bool websocket_session::on_data(const ws::frame& f) {
-  bool continuation = f.op == ws::op_continuation;
-  if (continuation != (message_op_ != 0)) {
-    fail(1002, "Protocol error");
-    return false;
-  }
-  if (!continuation && f.fin) {
-    message_op_ = f.op;
-    message_.assign(f.payload);
-  } else {
-    if (!continuation)
-      message_op_ = f.op;
-    message_.append(f.payload);
-    if (!f.fin)
-      return true;
-  }
-  bool binary = message_op_ == ws::op_binary;
-  message_op_ = 0;
-  if (!binary && !ws::valid_utf8(message_)) {
-    fail(1007, "Invalid UTF-8");
-    return false;
-  }
+void websocket_session::on_message(std::string payload, bool binary) {
+  if (close_requested_)
+    return; // our Close is out: data that crosses it is not read (§5.5.1)
   count(metrics::global().frames_in);
   unprocessed_.fetch_add(1);
-  caf::anon_send(conn_, frame_atom::value, std::move(message_), binary);
-  message_ = std::string{};
-  return true;
+  handler_->on_message(std::move(payload), binary);
 }
 
-void websocket_session::on_close_frame(std::string_view payload) {
+void websocket_session::on_ping(std::string_view payload) {
+  send(std::make_shared<const std::string>(ws::encode(ws::op_pong, payload)));
+}
+
+void websocket_session::on_pong(std::string_view) {
+  // Any byte read counts as a sign of life (heard_); an unsolicited pong
+  // needs no answer (§5.5.3).
+}
+
+void websocket_session::on_close(uint16_t code, std::string_view) {
   peer_closed_ = true;
-  if (close_sent_)
-    return finish(final_code_); // the reply to our close: handshake done
-  uint16_t code = payload.size() >= 2
-                    ? static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8)
-                                            | static_cast<uint8_t>(payload[1]))
-                    : 1005;
+  reading_ = reading::stopped;
+  if (close_requested_) {
+    // The reply to our Close (or one that crossed it): once ours is out,
+    // the handshake is complete.
+    if (queue_.idle())
+      finish(final_code_);
+    return;
+  }
   final_code_ = code;
-  // Echo the close at once; frames still queued would go to a peer that is
-  // leaving, so they are dropped.
-  std::lock_guard<std::mutex> guard{mutex_};
-  closing_ = true;
-  discard_ = true;
-  close_code_ = code == 1005 ? 1000 : code;
-  inbox_.clear();
-  request_flush();
+  hand_over(code == 1005 ? 1000 : code, {});
 }
 
-void websocket_session::fail(uint16_t code, const char* reason) {
+void websocket_session::on_error(uint16_t code, const char* reason) {
   log::info("websocket", "socket ", id_, " broke the protocol: ", reason);
-  close(code, reason);
+  reading_ = reading::stopped;
+  if (close_requested_)
+    return finish(final_code_); // we were closing anyway
+  failed_ = true;
+  final_code_ = code;
+  hand_over(code, reason);
+}
+
+// Nothing more is read. What was read is still handled: the handler
+// finishes it and then calls close(), which sends `code` after the
+// replies. The close timer bounds the wait.
+void websocket_session::hand_over(uint16_t code, std::string reason) {
+  queue_.set_reply(code, std::move(reason));
+  arm_timer(server_.config().shutdown_drain);
+  handler_->on_peer_closing(code);
 }
 
 // --- the queue: filled by actors, drained on the loop ----------------------------------
 
 void websocket_session::send(frame_ptr frame) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  if (closing_)
-    return;
-  auto queued = queued_bytes_.fetch_add(frame->size(), std::memory_order_relaxed) + frame->size();
-  if (queued > server_.config().max_queue_bytes) {
-    closing_ = true;
-    discard_ = true;
-    close_code_ = 4008;
-    close_reason_ = "Slow consumer";
+  auto pushed = queue_.push(std::move(frame));
+  if (pushed.overflow)
     count(metrics::global().slow_consumers);
-    inbox_.clear();
-  } else {
-    inbox_.push_back(std::move(frame));
-  }
-  request_flush();
+  if (pushed.wake)
+    request_flush();
+}
+
+void websocket_session::close(uint16_t code, std::string reason) {
+  if (queue_.close(code, std::move(reason)))
+    request_flush();
 }
 
 void websocket_session::identify(std::string user_id) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  user_ = std::move(user_id);
+  std::atomic_store(&user_, std::make_shared<const std::string>(std::move(user_id)));
+}
+
+std::string websocket_session::user() {
+  auto user = std::atomic_load(&user_);
+  return user ? *user : std::string{};
 }
 
 void websocket_session::expire_after(std::chrono::seconds after) {
@@ -289,58 +227,31 @@ void websocket_session::expire_after(std::chrono::seconds after) {
   });
 }
 
-std::string websocket_session::user() {
-  std::lock_guard<std::mutex> guard{mutex_};
-  return user_;
-}
-
-void websocket_session::close(uint16_t code, std::string reason) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  if (closing_)
-    return;
-  closing_ = true;
-  close_code_ = code;
-  close_reason_ = std::move(reason);
-  request_flush();
-}
-
 void websocket_session::request_flush() {
-  // Called with mutex_ held. One flush covers every frame queued until the
-  // loop runs it, and the loop flushes every scheduled session in one go.
-  if (flush_posted_)
-    return;
-  flush_posted_ = true;
+  // One flush covers every frame queued until the loop runs it, and the
+  // loop flushes every scheduled session in one go.
   loop_.schedule_flush(shared_from_this());
 }
 
 void websocket_session::flush() {
   if (finished_)
     return; // a flush scheduled before the socket ended
-  {
-    std::lock_guard<std::mutex> guard{mutex_};
-    flush_posted_ = false;
-    if (discard_) {
-      // Drop what is queued but finish a frame half written: the close
-      // frame must follow whole frames.
-      outbox_.resize(next_ + (offset_ > 0 ? 1 : 0));
-    } else if (outbox_.empty()) {
-      outbox_.swap(inbox_);
-    } else {
-      outbox_.insert(outbox_.end(), std::make_move_iterator(inbox_.begin()),
-                     std::make_move_iterator(inbox_.end()));
-    }
-    release_if_large(inbox_);
-    if (closing_ && !close_requested_) {
-      close_requested_ = true;
-      if (!final_code_)
-        final_code_ = close_code_;
-      if (close_code_ == 4008)
-        log::warning("websocket", "socket ", id_, " is a slow consumer, closing");
-      // A peer that never reads would hold the close forever: bound it.
-      arm_timer(server_.config().shutdown_drain);
-    }
+  if (auto order = queue_.take()) {
+    close_requested_ = true;
+    if (!final_code_)
+      final_code_ = order->code;
+    if (order->code == 4008)
+      log::warning("websocket", "socket ", id_, " is a slow consumer, closing");
+    queue_.append(std::make_shared<const std::string>(ws::encode_close(order->code,
+                                                                       order->reason)));
+    // A peer that never reads would hold the close forever: bound it.
+    arm_timer(server_.config().shutdown_drain);
+    // Reading paused for back-pressure resumes: what arrives now is
+    // dropped, but the peer's Close must be seen.
+    if (reading_ == reading::frames && paused_.exchange(false))
+      wait_readable();
   }
-  if (!finished_ && open_ && !write_waiting_)
+  if (open_ && !write_waiting_)
     do_write();
 }
 
@@ -349,24 +260,13 @@ void websocket_session::flush() {
 // handler or allocation; only a full socket buffer waits for writability.
 void websocket_session::do_write() {
   while (!finished_) {
-    if (next_ == outbox_.size()) {
-      release_if_large(outbox_);
-      next_ = 0;
-      if (close_requested_ && !close_sent_)
-        start_close();
-      return;
-    }
+    if (queue_.idle())
+      return all_written();
     iovec iov[max_batch];
-    size_t count = 0, total = 0;
-    for (size_t i = next_; i < outbox_.size() && count < max_batch; ++i, ++count) {
-      const std::string& frame = *outbox_[i];
-      size_t skip = i == next_ ? offset_ : 0;
-      iov[count] = {const_cast<char*>(frame.data()) + skip, frame.size() - skip};
-      total += frame.size() - skip;
-    }
+    size_t total = 0;
     msghdr msg{};
     msg.msg_iov = iov;
-    msg.msg_iovlen = count;
+    msg.msg_iovlen = queue_.gather(iov, max_batch, total);
     ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR)
       continue;
@@ -374,34 +274,20 @@ void websocket_session::do_write() {
       return wait_writable();
     if (n < 0)
       return finish(final_code_ ? final_code_ : abnormal_close);
-    written(size_t(n));
-    if (close_sent_ && next_ == outbox_.size()
-        && (peer_closed_ || final_code_ == 1002 || final_code_ == 1007)) {
-      // Our close frame is out. After the peer's close, or a protocol error,
-      // there is nothing to wait for; otherwise the peer's reply ends it.
-      return finish(final_code_);
-    }
+    count(metrics::global().bytes_out, size_t(n));
+    count(metrics::global().frames_out, queue_.written(size_t(n)));
     if (size_t(n) < total)
       return wait_writable();
   }
 }
 
-void websocket_session::written(size_t bytes) {
-  queued_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
-  count(metrics::global().bytes_out, bytes);
-  size_t frames = 0;
-  while (bytes > 0) {
-    size_t rest = outbox_[next_]->size() - offset_;
-    if (bytes < rest) {
-      offset_ += bytes;
-      break;
-    }
-    bytes -= rest;
-    offset_ = 0;
-    outbox_[next_++].reset();
-    ++frames;
-  }
-  count(metrics::global().frames_out, frames);
+void websocket_session::all_written() {
+  if (!close_requested_)
+    return;
+  // Our Close is out. After the peer's Close or a protocol error there is
+  // nothing more to read; otherwise the peer's reply ends the handshake.
+  if (peer_closed_ || failed_)
+    linger();
 }
 
 void websocket_session::wait_writable() {
@@ -418,19 +304,17 @@ void websocket_session::wait_writable() {
 
 // --- closing ----------------------------------------------------------------------------
 
-void websocket_session::start_close() {
-  close_sent_ = true;
-  std::string reason;
-  uint16_t code;
-  {
-    std::lock_guard<std::mutex> guard{mutex_};
-    code = close_code_;
-    reason = close_reason_;
-  }
-  auto frame = std::make_shared<const std::string>(ws::encode_close(code, reason));
-  queued_bytes_.fetch_add(frame->size(), std::memory_order_relaxed);
-  outbox_.push_back(std::move(frame));
-  do_write();
+// The server ends the TCP connection first (§7.1.1), but closing a socket
+// with unread bytes in it sends a reset, which can destroy our Close frame
+// in the peer's buffers before it is read. So: send FIN, drop whatever the
+// peer still sends, and close at its end of file (or when the timer fires).
+void websocket_session::linger() {
+  if (reading_ == reading::linger)
+    return;
+  reading_ = reading::linger;
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  wait_readable();
 }
 
 void websocket_session::abandon() {
@@ -447,19 +331,16 @@ void websocket_session::finish(uint16_t code) {
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  {
-    std::lock_guard<std::mutex> guard{mutex_};
-    closing_ = true;
-    inbox_.clear();
-  }
-  outbox_.clear();
+  queue_.clear();
   log::info("websocket", "socket ", id_, " closed ", code);
   if (counted_) {
     count(metrics::global().sockets_open, -1);
     metrics::global().socket_closed(code);
   }
-  caf::anon_send(conn_, closed_atom::value, code);
-  conn_ = nullptr;
+  if (handler_) {
+    handler_->on_closed(code);
+    handler_.reset();
+  }
   server_.remove(this);
 }
 
@@ -477,6 +358,10 @@ void websocket_session::on_timer(error_code ec) {
   if (close_requested_) {
     log::info("websocket", "socket ", id_, " did not finish closing in time");
     return finish(final_code_);
+  }
+  if (peer_closed_ || failed_) {
+    log::info("websocket", "socket ", id_, " closes before its last messages were handled");
+    return close(final_code_, {}); // the reply set by hand_over() is what goes out
   }
   if (awaiting_pong_ && !heard_) {
     log::info("websocket", "socket ", id_, " answered no ping");

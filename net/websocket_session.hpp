@@ -1,25 +1,31 @@
 #pragma once
-// One upgraded WebSocket, framed by us on a plain TCP socket (Beast parses
-// the HTTP upgrade only). Reads frames and hands each message to its
-// connection actor; writes the frames actors queue through frame_sink,
-// many per syscall (gathered writes of shared, pre-framed buffers). Idle
-// sockets own no read buffer: reads wait for readiness and use one buffer
-// per thread. One write in flight, a queue bounded in bytes (excess: 4008),
-// ping/pong keepalive, 1009 for oversized messages, 1002/1007 for protocol
-// and UTF-8 errors. Socket work runs on its loop thread; actors only touch the
-// mutex-guarded inbox. Each session lives on one io_loop (one thread).
+// One upgraded WebSocket on a plain TCP socket (Beast parses the HTTP
+// upgrade only). Owns the socket, its timers and the hand-off in both
+// directions: bytes read go through the reader (net/ws_reader) and the
+// messages it finds to the socket's message_handler; frames that actors
+// queue through frame_sink (net/send_queue) go out many per syscall.
+// Idle sockets own no read buffer: reads wait for readiness and use one
+// buffer per thread. Runs on one io_loop (one thread); actors only touch
+// the queue and the user id, both mutex-guarded.
+//
+// Closing (docs/protocol-notes.md, "Closing"): on the peer's Close or a
+// protocol error the session stops reading and tells the handler, which
+// finishes what it was given; the session's own Close goes out after the
+// replies, or when the close timer fires. After sending the Close that
+// ends a handshake the peer started, or one that fails the connection, it
+// half-closes and reads nothing but the peer's end of the connection.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <caf/actor.hpp>
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "net/frame.hpp"
+#include "net/message_handler.hpp"
+#include "net/send_queue.hpp"
 #include "net/server.hpp"
+#include "net/ws_reader.hpp"
 
 namespace sb {
 
@@ -27,6 +33,7 @@ class io_loop;
 class server;
 
 class websocket_session : public frame_sink,
+                          private ws::reader_handler,
                           public std::enable_shared_from_this<websocket_session> {
 public:
   websocket_session(boost::asio::ip::tcp::socket&& socket, server& srv);
@@ -48,34 +55,45 @@ public:
   /// The user set by identify(), or "".
   std::string user();
 
-  /// After the io threads stopped: tells the connection actor the socket is
-  /// gone if it has not heard so yet, so that no actor waits forever.
+  /// After the io threads stopped: tells the handler the socket is gone if
+  /// it has not heard so yet, so that no actor waits forever.
   void abandon();
 
 private:
   friend class io_loop; // calls flush() for the sessions it batches
 
+  /// What reading does now.
+  enum class reading : uint8_t {
+    frames,  ///< frames go through the reader
+    stopped, ///< the peer closed or failed: nothing more is read
+    linger,  ///< our last frame is out: discard bytes until the peer's EOF
+  };
+
   // --- reading ---
-  void on_handshake_written(boost::system::error_code ec, const upgrade_info& info);
+  void on_handshake_written(boost::system::error_code ec, const upgrade_info& info,
+                            const std::string& early);
   void wait_readable();
   void read_or_pause();
   void on_readable(boost::system::error_code ec);
-  void consume(uint8_t* data, size_t size);
-  bool on_frame(const ws::frame& f);
-  bool on_data(const ws::frame& f);
-  void on_close_frame(std::string_view payload);
-  void fail(uint16_t code, const char* reason);
+  void consume(const uint8_t* data, size_t size);
+
+  // --- ws::reader_handler: what the reader found ---
+  void on_message(std::string payload, bool binary) override;
+  void on_ping(std::string_view payload) override;
+  void on_pong(std::string_view payload) override;
+  void on_close(uint16_t code, std::string_view reason) override;
+  void on_error(uint16_t code, const char* reason) override;
+  void hand_over(uint16_t code, std::string reason);
 
   // --- writing ---
-  void enqueue(frame_ptr frame);
   void request_flush();
   void flush();
   void do_write();
-  void written(size_t bytes);
+  void all_written();
   void wait_writable();
 
   // --- closing and keepalive ---
-  void start_close();
+  void linger();
   void arm_timer(std::chrono::milliseconds after);
   void on_timer(boost::system::error_code ec);
   void finish(uint16_t code);
@@ -86,40 +104,28 @@ private:
   boost::asio::steady_timer timer_;
   std::unique_ptr<boost::asio::steady_timer> expiry_; ///< only with a token
   std::string id_;
-  caf::actor conn_;
-  std::string in_;        ///< bytes of an incomplete frame between reads
-  std::string message_;   ///< fragments of a message being assembled
-  uint8_t message_op_ = 0;
-  uint64_t skip_ = 0;     ///< payload bytes still to discard (after 1009)
+  handler_ptr handler_;
+  ws::reader reader_;
+  send_queue queue_;
   std::string handshake_; ///< the 101 response while it is written
-  std::atomic<uint32_t> unprocessed_{0}; ///< messages the actor has not handled
+  std::atomic<uint32_t> unprocessed_{0}; ///< messages the handler has not handled
   std::atomic<bool> paused_{false};      ///< reading stopped for back-pressure
-
-  // --- shared with actors, guarded by mutex_ ---
-  std::mutex mutex_;
-  std::vector<frame_ptr> inbox_;
-  std::atomic<size_t> queued_bytes_{0}; ///< queued or being written, not yet sent
-  bool flush_posted_ = false;
-  bool closing_ = false;    ///< no frame is accepted any more
-  bool discard_ = false;    ///< slow consumer: drop what is queued
-  uint16_t close_code_ = 0;
-  std::string close_reason_;
-  std::string user_;
+  /// Set once by the connection, read by disconnects from any thread: an
+  /// atomically swapped pointer costs a socket less than a mutex would.
+  std::shared_ptr<const std::string> user_;
 
   // --- loop thread only ---
-  std::vector<frame_ptr> outbox_;
-  size_t next_ = 0;           ///< index in outbox_ of the next frame to write
-  size_t offset_ = 0;         ///< bytes of outbox_[next_] already written
+  reading reading_ = reading::frames;
   bool write_waiting_ = false; ///< the socket buffer is full: waiting to write
-  bool open_ = false;         ///< the 101 went out; frames may follow
+  bool open_ = false;          ///< the 101 went out; frames may follow
   bool awaiting_pong_ = false;
-  bool heard_ = false;        ///< a frame arrived since the last ping
-  bool close_requested_ = false;
-  bool close_sent_ = false;   ///< our close frame is queued
-  bool peer_closed_ = false;  ///< the client's close frame arrived
-  uint16_t final_code_ = 0;   ///< the code reported when the socket ends
+  bool heard_ = false;         ///< bytes arrived since the last ping
+  bool close_requested_ = false; ///< our close frame is decided (queued behind the rest)
+  bool peer_closed_ = false;   ///< the client's close frame arrived
+  bool failed_ = false;        ///< the client broke the protocol
+  uint16_t final_code_ = 0;    ///< the code reported when the socket ends
   bool finished_ = false;
-  bool counted_ = false;      ///< counted in sockets_open
+  bool counted_ = false;       ///< counted in sockets_open
 };
 
 } // namespace sb

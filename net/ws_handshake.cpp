@@ -37,7 +37,10 @@ std::string accept_key(std::string_view client_key) {
   return base64(digest, len);
 }
 
-std::optional<std::string> check_upgrade(std::string_view version, std::string_view key) {
+std::optional<std::string> check_upgrade(std::string_view host, std::string_view version,
+                                         std::string_view key) {
+  if (host.empty())
+    return "the Host header is missing";
   if (version != "13")
     return "Sec-WebSocket-Version must be 13";
   // A key is 16 random bytes in base64: 24 characters ending in "==".

@@ -12,9 +12,11 @@ namespace sb::ws {
 /// Sec-WebSocket-Accept for a client's Sec-WebSocket-Key.
 std::string accept_key(std::string_view client_key);
 
-/// Why an upgrade request is refused, or nullopt when it is acceptable.
+/// Why an upgrade request is refused (answered with 400), or nullopt when
+/// it is acceptable. `host` is the Host header (§4.2.1 requires one),
 /// `version` is Sec-WebSocket-Version, `key` is Sec-WebSocket-Key.
-std::optional<std::string> check_upgrade(std::string_view version, std::string_view key);
+std::optional<std::string> check_upgrade(std::string_view host, std::string_view version,
+                                         std::string_view key);
 
 /// The complete `101 Switching Protocols` response.
 std::string switching_response(std::string_view client_key);

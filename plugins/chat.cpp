@@ -142,16 +142,21 @@ void chat_state::send_message(const json& ref, const json& data) {
   // refused while this node cannot hear the channel (Redis came back, the
   // subscriber not yet): acked, it would reach none of this node's sockets.
   bool live_only = ctx.spec.strategy == strategy::pub_sub;
+  pending.begin();
   self->request(ctx.broker.command, request_timeout, post_atom::value, ctx.key,
                 std::string{"message"}, message_data(str), uint64_t{ctx.config->chat_max_length},
                 live_only)
     .then(
-      [this, ref](const std::string& id) { reply(ack_frame(ref, id)); },
+      [this, ref](const std::string& id) {
+        reply(ack_frame(ref, id));
+        pending.end();
+      },
       [this, ref](caf::error& err) {
         auto code = to_ec(err);
         reply(error_frame(code, code == ec::unavailable ? "the broker is unavailable"
                                                         : "the message was not stored",
                           ref));
+        pending.end();
       });
 }
 
@@ -183,6 +188,11 @@ void chat_state::close() {
   if (closed)
     return;
   closed = true;
+  // Messages sent before the socket closed are stored and published first.
+  pending.when_done([this] { leave(); });
+}
+
+void chat_state::leave() {
   if (started)
     publish("left", R"({"user":)" + ctx.user.json() + "}");
   if (topic)

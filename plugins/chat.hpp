@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "plugins/plugin.hpp"
+#include "plugins/pending_commands.hpp"
 
 namespace sb {
 
@@ -26,6 +27,7 @@ struct chat_state {
                   const std::string& data_json);
   void send_message(const nlohmann::json& ref, const nlohmann::json& data);
   void close();
+  void leave();
 
   void reply(std::string frame);
   /// Publishes an ephemeral event (joined, left) to the stream.
@@ -38,6 +40,7 @@ struct chat_state {
   caf::actor topic;
   std::vector<frame_ptr> catch_up; ///< sent at start, before going live
   std::string after_id;            ///< newest id in catch_up
+  pending_commands pending;        ///< sends awaiting their XADD
   bool started = false;
   bool closed = false;
 };

@@ -107,6 +107,7 @@ void notifications_state::mark_read(const json& ref, const json& data) {
   auto id = data.is_object() ? data.value("id", std::string{}) : std::string{};
   if (!stream_id::parse(id))
     return reply(error_frame(ec::invalid_frame, "data.id must be a notification id", ref));
+  pending.begin();
   self->request(ctx.broker.command, request_timeout, mark_set_atom::value, ctx.key, ctx.user.id,
                 id)
     .then(
@@ -117,12 +118,14 @@ void notifications_state::mark_read(const json& ref, const json& data) {
                       encode_published_to("read", json{{"id", mark}}.dump(), ctx.user.id,
                                           ctx.socket_id))
           .then([](uint64_t) {}, [](caf::error&) {});
+        pending.end();
       },
       [this, ref](caf::error& err) {
         auto code = to_ec(err);
         reply(error_frame(code, code == ec::unavailable ? "the broker is unavailable"
                                                         : "the read mark was not stored",
                           ref));
+        pending.end();
       });
 }
 
@@ -134,6 +137,11 @@ void notifications_state::close() {
   if (closed)
     return;
   closed = true;
+  // Reads sent before the socket closed move the mark first.
+  pending.when_done([this] { leave(); });
+}
+
+void notifications_state::leave() {
   if (topic)
     self->send(topic, leave_atom::value, caf::actor_cast<caf::actor>(self));
   self->quit();

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "plugins/pending_commands.hpp"
 #include "plugins/plugin.hpp"
 
 namespace sb {
@@ -26,12 +27,14 @@ struct notifications_state {
   void mark_read(const nlohmann::json& ref, const nlohmann::json& data);
   void reply(std::string frame);
   void close();
+  void leave();
 
   caf::stateful_actor<notifications_state>* self = nullptr;
   plugin_context ctx;
   caf::actor topic;
   std::vector<frame_ptr> catch_up;
   std::string after_id;
+  pending_commands pending; ///< reads awaiting their mark
   bool closed = false;
 };
 

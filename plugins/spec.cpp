@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "actors/envelope.hpp"
+
 namespace sb {
 
 using nlohmann::json;
@@ -74,9 +76,13 @@ std::variant<parsed_clients, clients_rejected>
 parse_clients(const std::optional<std::string>& value, const spec_rules& rules) {
   if (!value || value->empty())
     return clients_rejected{"No clients specified"};
-  auto doc = json::parse(*value, nullptr, false);
-  if (doc.is_discarded())
+  auto parsed = parse_client_json(*value);
+  if (parsed.status == client_json::too_deep)
+    return clients_rejected{"Invalid clients: nested deeper than "
+                            + std::to_string(max_json_depth) + " levels"};
+  if (parsed.status != client_json::ok)
     return clients_rejected{"Invalid clients: not valid JSON"};
+  auto& doc = parsed.value;
   if (!doc.is_array())
     return clients_rejected{"Invalid clients: expected a JSON array"};
   if (doc.empty())

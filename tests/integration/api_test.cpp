@@ -125,6 +125,8 @@ TEST_F(api_test, BadBodiesAndParametersGet400WithAJsonError) {
   bad_post("/api/publish", R"({"stream":"bad stream!","client":"chat"})");
   bad_post("/api/publish", R"({"stream":"s:1","client":"nope"})");
   bad_post("/api/publish", R"({"stream":"s:1","client":"chat","strategy":"pigeon"})");
+  bad_post("/api/publish", R"({"stream":"s:1","client":"chat","data":)"
+                             + std::string(100, '[') + std::string(100, ']') + "}");
   bad_post("/api/disconnect", "{}");
   bad_post("/api/disconnect", R"({"user":"a","socket":"b"})");
   for (auto* target : {"/api/history", "/api/history?stream=s:1&limit=0",

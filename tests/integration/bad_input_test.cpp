@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -163,6 +164,57 @@ TEST_F(bad_input_test, FrameOverTheSizeLimitClosesWith1009) {
   auto closed = peer_->ws.expect_close();
   EXPECT_EQ(closed.code, 1009);
   other.say("unaffected");
+}
+
+// --- JSON nesting ---
+
+/// `{"a":{"a":...1...}}`, `levels` objects deep.
+std::string nested_objects(size_t levels) {
+  std::string out;
+  out.reserve(levels * 6 + 1);
+  for (size_t i = 0; i < levels; ++i)
+    out += R"({"a":)";
+  out += '1';
+  out.append(levels, '}');
+  return out;
+}
+
+/// A chat send whose data also holds `deep`; the envelope is level 1 and
+/// data level 2, so `deep` starts at level 3.
+std::string send_with(const std::string& stream, const std::string& deep, const std::string& ref) {
+  return R"({"client":"chat","stream":")" + stream + R"(","event":"send","ref":")" + ref
+         + R"(","data":{"text":"deep","deep":)" + deep + "}}";
+}
+
+TEST_F(bad_input_test, JsonAtTheDepthLimitIsAcceptedOneMoreLevelIsRefused) {
+  peer_->ws.send_text(send_with(stream_, nested_objects(62), "r64"));
+  auto frames = peer_->ws.read_until([](const json& f) { return f.contains("ref"); });
+  EXPECT_TRUE(is_ack(frames.back(), "r64")) << frames.back();
+  peer_->ws.send_text(send_with(stream_, nested_objects(63), "r65"));
+  frames = peer_->ws.read_until([](const json& f) { return f.value("type", "") == "error"; });
+  EXPECT_EQ(frames.back().value("code", ""), "invalid_frame") << frames.back();
+  expect_still_working();
+}
+
+TEST(deep_json_test, DeeplyNestedCommandAtTheLargestFrameSizeGetsInvalidFrame) {
+  // limits.frame-size at the largest value the configuration accepts
+  // (2^40): depth is bounded whatever a frame may hold. 150,000 levels took
+  // the whole server down (a stack overflow in nlohmann::json).
+  server_process server({"--limits.frame-size=1099511627776"});
+  auto stream = test_stream();
+  chat_peer peer(server.port(), stream, "pub-sub");
+  chat_peer other(server.port(), stream, "pub-sub");
+  peer.ws.read_json(); // other's joined
+  for (const auto& deep : {nested_objects(150'000), std::string(200'000, '[')
+                                                      + std::string(200'000, ']')}) {
+    peer.ws.send_text(send_with(stream, deep, "deep"));
+    auto reply = peer.ws.read_json();
+    EXPECT_EQ(reply.value("type", ""), "error") << reply.dump().substr(0, 200);
+    EXPECT_EQ(reply.value("code", ""), "invalid_frame") << reply.dump().substr(0, 200);
+  }
+  peer.say("still here");
+  other.say("and here");
+  EXPECT_FALSE(server.wait_exit(std::chrono::milliseconds(0))) << server.logs_tail();
 }
 
 // --- rate limiting ---

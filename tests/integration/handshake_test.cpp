@@ -67,6 +67,15 @@ INSTANTIATE_TEST_SUITE_P(
                     R"("chat")", "42", "null", "[1,2]", "[[]]",
                     R"([{"name":"chat","stream":"s:1"},5])"));
 
+TEST_F(handshake_test, ClientsNestedTooDeepCloseWithInvalidClients) {
+  std::string deep = std::string(100, '[') + std::string(100, ']');
+  auto clients = R"([{"name":"chat","stream":"s:1","x":)" + deep + "}]";
+  ws_client ws(port(), ws_client::target(params{{"clients", clients}}));
+  auto closed = ws.expect_close();
+  EXPECT_EQ(closed.code, 1008);
+  EXPECT_EQ(closed.reason, "Invalid clients: nested deeper than 64 levels");
+}
+
 // --- the welcome frame ---
 
 TEST_F(handshake_test, WelcomeIsFirstAndListsStartedClientsInSpecOrder) {

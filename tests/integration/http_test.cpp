@@ -5,6 +5,7 @@
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/raw_ws.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/server_suite.hpp"
 #include "tests/support/timed_socket.hpp"
@@ -58,6 +59,15 @@ TEST_F(http_test, UpgradeOnAnotherPathReturns404) {
   EXPECT_EQ(http_get(port(), "/nope", upgrade_headers()).status, 404u);
   ws_client ws;
   EXPECT_THROW(ws.connect(port(), "/nope"), std::runtime_error);
+}
+
+TEST_F(http_test, UpgradeWithoutHostGets400) {
+  // RFC 6455 §4.2.1: a handshake without Host is not a WebSocket request.
+  auto target = ws_client::target(json::array({chat_spec(test_stream())}));
+  raw_ws without(port(), raw_ws::upgrade_request(port(), target, false));
+  EXPECT_EQ(without.read_status(), 400u);
+  raw_ws with(port(), raw_ws::upgrade_request(port(), target, true));
+  EXPECT_EQ(with.read_status(), 101u);
 }
 
 TEST(http_ws_path_test, ConfiguredWsPathIsUsed) {

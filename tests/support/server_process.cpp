@@ -4,6 +4,7 @@
 #include "tests/support/metrics.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #ifndef SWITCHBOARD_BIN
@@ -40,7 +41,10 @@ server_process::server_process(std::vector<std::string> args, mode m,
     args.insert(args.end(), broker.begin(), broker.end());
   }
   args_ = args;
-  args.insert(args.begin(), SWITCHBOARD_BIN);
+  // SWITCHBOARD_TEST_BIN runs the tests against another build, e.g. to
+  // check that a new test fails on the binary from before a fix.
+  const char* bin = std::getenv("SWITCHBOARD_TEST_BIN");
+  args.insert(args.begin(), bin && *bin ? bin : SWITCHBOARD_BIN);
   child_ = std::make_unique<child_process>(std::move(args));
   if (m == mode::raw) return;
   auto deadline = std::chrono::steady_clock::now() + start_timeout;

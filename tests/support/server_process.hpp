@@ -1,6 +1,7 @@
 #pragma once
 // The real `switchboard` binary run as a child process on a free port, its
 // stderr and stdout drained by a background thread into buffers tests query.
+// SWITCHBOARD_TEST_BIN, when set, names another binary to run instead.
 //
 // The broker follows the run's mode (tests/support/broker_mode.hpp): in a
 // redis-mode run every server gets `--broker=redis --redis.url=<the shared

@@ -57,3 +57,43 @@ TEST(envelope, builds_event_frames_around_serialized_data) {
   EXPECT_FALSE(no_id.contains("id"));
   EXPECT_EQ(no_id["event"], "we\"ird");
 }
+
+namespace {
+
+std::string arrays(size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+} // namespace
+
+TEST(client_json, refuses_nesting_past_the_limit_before_building_it) {
+  EXPECT_EQ(parse_client_json(arrays(max_json_depth)).status, client_json::ok);
+  auto deep = parse_client_json(arrays(max_json_depth + 1));
+  EXPECT_EQ(deep.status, client_json::too_deep);
+  EXPECT_TRUE(deep.value.is_discarded());
+  // A million levels: refused at level 65, with no recursion to overflow.
+  EXPECT_EQ(parse_client_json(arrays(1'000'000)).status, client_json::too_deep);
+  std::string objects;
+  for (int i = 0; i < 200'000; ++i)
+    objects += R"({"a":)";
+  EXPECT_EQ(parse_client_json(objects).status, client_json::too_deep);
+  // Depth is nesting, not size: a long flat document is fine.
+  std::string flat = "[1";
+  for (int i = 0; i < 100'000; ++i)
+    flat += ",1";
+  EXPECT_EQ(parse_client_json(flat + "]").status, client_json::ok);
+  EXPECT_EQ(parse_client_json("{nope").status, client_json::invalid);
+  EXPECT_EQ(parse_client_json("[1] trailing").status, client_json::invalid);
+}
+
+TEST(envelope, refuses_a_command_nested_too_deep_with_invalid_frame) {
+  auto nested = [](size_t depth) {
+    // The envelope is level 1 and data level 2.
+    return R"({"client":"c","stream":"s","event":"e","data":{"x":)" + arrays(depth - 2) + "}}";
+  };
+  EXPECT_TRUE(std::holds_alternative<command>(parse_command(nested(max_json_depth))));
+  auto err = std::get<command_error>(parse_command(nested(max_json_depth + 1)));
+  EXPECT_EQ(err.code, ec::invalid_frame);
+  EXPECT_EQ(err.message, "frame is nested deeper than 64 levels");
+  EXPECT_EQ(std::get<command_error>(parse_command(nested(150'000))).code, ec::invalid_frame);
+}

@@ -117,3 +117,11 @@ TEST(clients_parser, forbidden_streams_are_reported) {
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].code, ec::forbidden);
 }
+
+TEST(clients_parser, nested_too_deep_is_invalid_clients) {
+  std::string deep = std::string(100, '[') + std::string(100, ']');
+  EXPECT_EQ(rejected(R"([{"name":"chat","stream":"s:1","x":)" + deep + "}]"),
+            "Invalid clients: nested deeper than 64 levels");
+  std::string fine = std::string(10, '[') + std::string(10, ']');
+  EXPECT_EQ(ok(R"([{"name":"chat","stream":"s:1","x":)" + fine + "}]").specs.size(), 1u);
+}
