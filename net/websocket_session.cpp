@@ -11,6 +11,7 @@
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 #include "net/io_loop.hpp"
+#include "net/peer.hpp"
 #include "net/server.hpp"
 #include "net/ws_handshake.hpp"
 
@@ -51,6 +52,8 @@ websocket_session::websocket_session(asio::ip::tcp::socket&& socket, server& srv
     server_(srv),
     loop_(srv.loop_of(socket_.get_executor().context())),
     timer_(socket_.get_executor()) {
+  error_code ec;
+  remote_ = endpoint_text(socket_.remote_endpoint(ec));
 }
 
 // Sessions can outlive the server object (an actor may hold the sink for a
@@ -79,7 +82,7 @@ void websocket_session::on_handshake_written(error_code ec, const upgrade_info& 
   counted_ = true;
   count(metrics::global().sockets_open, 1);
   count(metrics::global().sockets_opened);
-  log::info("websocket", "socket ", id_, " opened");
+  log::info("websocket", log::fields{id_, {}, remote_}, "socket opened");
   socket_.non_blocking(true, ec);
   conn_ = server_.spawn_connection(info, shared_from_this(), id_);
   arm_timer(server_.config().ping_interval);
@@ -453,7 +456,7 @@ void websocket_session::finish(uint16_t code) {
     inbox_.clear();
   }
   outbox_.clear();
-  log::info("websocket", "socket ", id_, " closed ", code);
+  log::info("websocket", log::fields{id_, user(), remote_, code}, "socket closed");
   if (counted_) {
     count(metrics::global().sockets_open, -1);
     metrics::global().socket_closed(code);

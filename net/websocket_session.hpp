@@ -86,6 +86,7 @@ private:
   boost::asio::steady_timer timer_;
   std::unique_ptr<boost::asio::steady_timer> expiry_; ///< only with a token
   std::string id_;
+  std::string remote_;    ///< the peer's address:port, for logs
   caf::actor conn_;
   std::string in_;        ///< bytes of an incomplete frame between reads
   std::string message_;   ///< fragments of a message being assembled
