@@ -15,6 +15,7 @@ A browser opens one WebSocket and attaches plugins (chat, presence,\n\
 notifications) to streams; nodes share streams through Redis.")
 set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR}/package)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_INSTALL_PREFIX /usr)
 # Install with DESTDIR so that /etc and /lib/systemd land where they belong.
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_STRIP_FILES ON)

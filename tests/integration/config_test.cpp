@@ -118,7 +118,7 @@ TEST(config_help_test, HelpExitsZero) {
 
 TEST(config_help_test, LongHelpListsTheServerOptions) {
   SB_SKIP_IN_REDIS_MODE();
-  // CAF 0.17's --help shows only the global group; --long-help shows all.
+  // --long-help, CAF's old spelling, is kept as --help.
   server_process server({"--long-help"}, server_process::mode::raw);
   auto status = server.wait_exit(10s);
   ASSERT_TRUE(status) << "--long-help did not exit";

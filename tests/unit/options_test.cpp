@@ -97,6 +97,26 @@ TEST(options, the_shipped_ini_file_parses) {
   EXPECT_TRUE(std::holds_alternative<std::vector<ini_value>>(r)) << std::get<std::string>(r);
 }
 
+// The shipped file documents every option, each at its default (so that
+// it can be read as the list of defaults).
+TEST(options, the_shipped_ini_file_lists_every_option_at_its_default) {
+  std::ifstream in{SWITCHBOARD_SOURCE_DIR "/config/switchboard.ini"};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  auto parsed = std::get<std::vector<ini_value>>(parse_ini(text, "switchboard.ini"));
+  for (auto& o : option_table()) {
+    bool set = false;
+    for (auto& v : parsed)
+      if (v.key == o.key) {
+        set = true;
+        EXPECT_EQ(v.text, o.fallback) << o.key << " is not at its default";
+      }
+    if (!set) {
+      auto commented = "; " + std::string{name_of(o.key)} + " = ";
+      EXPECT_NE(text.find(commented), std::string::npos) << o.key << " is not in the file";
+    }
+  }
+}
+
 TEST(options, command_line_takes_commands_flags_and_nothing_stray) {
   auto r = parse({"check-config", "--config-file", "a.ini", "--http.port=9000",
                   "--limits.commands-burst", "7", "--demo.enabled"});
