@@ -94,7 +94,11 @@ int serve(const sb::loaded_config& loaded) {
   caf::actor_system sys{cfg};
   sb::node node{sys, settings};
   if (auto err = node.start()) {
-    sb::log::error("main", "cannot listen: ", err.message());
+    sb::log::error("main", "cannot listen on ", settings->http_host, ":", settings->http_port,
+                   settings->metrics_port != 0
+                     ? " or " + settings->metrics_host + ":" + std::to_string(settings->metrics_port)
+                     : std::string{},
+                   ": ", err.message());
     return 1;
   }
   sb::log::info("main", "listening on http://", settings->http_host, ":", settings->http_port);

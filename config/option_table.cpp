@@ -16,7 +16,7 @@ const std::vector<option_def>& option_table() {
     {"broker", k::text, "memory", "memory (embedded, one node) or redis (nodes share streams)"},
     // --- redis ---
     {"redis.url", k::text, "redis://127.0.0.1:6379",
-     "redis://[:password@]host[:port][/db] or unix:///path; several, comma-separated, shard",
+     "redis://[:pw@]host[:port][/db] or unix:///path; several (a,b) shard",
      true},
     {"redis.connect-timeout", k::duration, "1s", "time to connect to Redis"},
     {"redis.command-timeout", k::duration, "2s", "time one Redis command may take"},
@@ -29,7 +29,7 @@ const std::vector<option_def>& option_table() {
     {"http.web-root", k::text, "", "folder with demo/ and client/; empty: no static files",
      false, "found next to the binary"},
     {"http.allowed-origins", k::text, "",
-     "other Origins allowed to upgrade, comma-separated; * = any; empty: same origin only"},
+     "other sites' Origins allowed to upgrade (a,b); *: any; empty: none"},
     {"http.threads", k::integer, "1", "asio threads running the sockets"},
     {"http.max-header-bytes", k::integer, "8192", "largest HTTP request header (else 431)"},
     {"http.max-body-bytes", k::integer, "1048576", "largest HTTP request body (else 413)"},
@@ -38,7 +38,7 @@ const std::vector<option_def>& option_table() {
     {"auth.secret", k::text, "", "HS256/384/512 secret for socket tokens", true},
     {"auth.secret-file", k::text, "", "file holding auth.secret (systemd LoadCredential=)"},
     {"auth.public-key", k::text, "",
-     "PEM public key file(s) for RS256/ES256 tokens, comma-separated (rotation)"},
+     "PEM key file(s) for RS256/ES256 tokens; several (a,b) rotate"},
     {"auth.issuer", k::text, "", "required iss claim; empty: not checked"},
     {"auth.audience", k::text, "", "required aud claim; empty: not checked"},
     {"auth.leeway", k::duration, "30s", "clock skew allowed on exp and nbf"},
@@ -47,7 +47,7 @@ const std::vector<option_def>& option_table() {
     {"api.key-file", k::text, "", "file holding api.key"},
     // --- metrics ---
     {"metrics.port", k::integer, "0",
-     "separate port for /metrics and /readyz (then not on http.port); 0: off"},
+     "own port for /metrics and /readyz (off http.port); 0: none"},
     {"metrics.host", k::text, "", "address of the metrics port", false, "http.host"},
     // --- demo ---
     {"demo.enabled", k::boolean, "false",

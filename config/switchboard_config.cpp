@@ -1,5 +1,6 @@
 #include "config/switchboard_config.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <caf/atom.hpp>
 #include <caf/settings.hpp>
 #include <limits.h>
@@ -90,11 +91,19 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/// The listener binds to an address, not a name: say so before starting.
+void check_address(converter& c, std::string_view key, const std::string& host) {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  if (ec)
+    c.fail(key, std::string{key} + " must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, got \""
+                  + host + "\"");
+}
+
 void read_http(converter& c, settings& s) {
   constexpr int64_t big = int64_t{1} << 40;
   s.http_host = c.text("http.host");
-  if (s.http_host.empty())
-    c.fail("http.host", "http.host must not be empty");
+  check_address(c, "http.host", s.http_host);
   s.http_port = static_cast<uint16_t>(c.integer("http.port", 1, 65535));
   s.ws_path = c.text("http.ws-path");
   if (s.ws_path.empty() || s.ws_path[0] != '/')
@@ -108,6 +117,8 @@ void read_http(converter& c, settings& s) {
   s.metrics_host = c.text("metrics.host");
   if (s.metrics_host.empty())
     s.metrics_host = s.http_host;
+  else
+    check_address(c, "metrics.host", s.metrics_host);
   if (s.metrics_port != 0 && s.metrics_port == s.http_port && s.metrics_host == s.http_host)
     c.fail("metrics.port", "metrics.port must differ from http.port");
 }

@@ -15,6 +15,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
 #include <sstream>
@@ -235,6 +239,32 @@ TEST_F(options_test, UnknownEnvironmentVariablesAreWarnedAbout) {
   EXPECT_NE(server.logs().find("ignoring the environment variable SWITCHBOARD_HTTP_PROT"),
             std::string::npos)
     << server.logs_tail();
+}
+
+// Type=notify: systemd learns from a datagram on $NOTIFY_SOCKET that the
+// server listens, and that it stops.
+TEST_F(options_test, TellsSystemdWhenReadyAndStopping) {
+  auto path = files_.path() + "/notify";
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  auto next = [fd] {
+    char buf[256];
+    auto n = ::recv(fd, buf, sizeof(buf), 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string{};
+  };
+  server_process server({}, server_process::mode::listening, 15s,
+                        env_of({"NOTIFY_SOCKET=" + path}));
+  EXPECT_EQ(next(), "READY=1");
+  server.signal(SIGTERM);
+  EXPECT_EQ(next(), "STOPPING=1");
+  EXPECT_EQ(server.wait_exit(15s), 0);
+  ::close(fd);
 }
 
 TEST_F(options_test, JsonLogsParseLineByLine) {
