@@ -1,30 +1,43 @@
 # Entry points for people and CI. `make run` and `make test` work on a fresh
-# Debian machine: both install what is missing first (scripts/setup.sh).
+# Debian machine: both install what is missing first (scripts/setup.sh), and
+# `make run` installs and builds only what serving needs.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 CONFIG     ?= config/switchboard.ini
 JOBS       ?= $(shell nproc)
 
-.PHONY: setup build run test test-release test-asan test-web build-asan bench clean
+.PHONY: setup setup-run setup-package configure build run test test-release test-asan \
+        test-web build-asan package install bench clean
 
 setup:
-	@./scripts/setup.sh
+	@./scripts/setup.sh test
 
-$(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+setup-run:
+	@./scripts/setup.sh run
 
-build: setup $(BUILD)/build.ninja
+setup-package:
+	@./scripts/setup.sh package
+
+# Configured again each time (a few seconds): a tree first configured by
+# `make run`, without GoogleTest, gets its tests once `make test` installed it.
+configure:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+build: setup configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-## Builds in Release and runs the service on http://localhost:8080 with the
-## embedded in-memory broker. Stop it with Ctrl-C.
-run: build
-	./$(BUILD)/switchboard --config-file=$(CONFIG)
+## Builds the server alone in Release and runs it on http://localhost:8080
+## with the embedded in-memory broker and the demo's notification route.
+## Stop it with Ctrl-C.
+run: setup-run configure
+	cmake --build $(BUILD) -j $(JOBS) --target switchboard
+	./$(BUILD)/switchboard --config-file=$(CONFIG) --demo.enabled
 
-## Every test: unit, integration (memory and Redis broker) and the bench
-## smoke run in Release; the JavaScript client, demo and Svelte example in
-## headless Chromium; then unit and integration again under ASan+UBSan.
+## Every test: unit, integration (memory and Redis broker), install,
+## package and the bench smoke run in Release; the JavaScript client, demo
+## and Svelte example in headless Chromium; then unit and integration again
+## under ASan+UBSan.
 test: test-release test-web test-asan
 
 test-release: build
@@ -42,6 +55,17 @@ build-asan: setup $(ASAN_BUILD)/build.ninja
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -E bench
+
+## The .deb in build/package/ (see docs/operations.md).
+package: setup-package configure
+	cmake --build $(BUILD) -j $(JOBS) --target switchboard
+	cd $(BUILD) && cpack -G DEB
+
+## Installs under PREFIX (default /usr/local) what the .deb holds.
+PREFIX ?= /usr/local
+install: setup-run configure
+	cmake --build $(BUILD) -j $(JOBS) --target switchboard
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 ## The standard benchmark scenarios against Switchboard (memory and Redis
 ## broker) and the Node.js baseline; writes bench/RESULTS.md. ~8 minutes.

@@ -48,15 +48,15 @@ user_info make_guest(const std::optional<std::string>& name) {
 // --- handshake -------------------------------------------------------------------
 
 bool connection_state::authenticate(const connection_args& args) {
-  auto& secret = node.config->auth_secret;
-  if (secret.empty()) {
+  auto& auth = node.config->auth;
+  if (!auth.enabled()) {
     user = make_guest(args.name);
     return true;
   }
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
                .count();
-  auto verified = args.token ? verify_token(*args.token, secret, now)
+  auto verified = args.token ? verify_token(*args.token, auth, now)
                              : std::variant<token_claims, std::string>{"no token"};
   if (auto why = std::get_if<std::string>(&verified)) {
     log::info("connection", socket_id, " refused: ", *why);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 namespace sb::log {
@@ -10,6 +11,7 @@ namespace sb::log {
 namespace {
 
 std::atomic<int> threshold{static_cast<int>(level::info)};
+std::atomic<bool> json_lines{false};
 
 const char* tag(level lvl) {
   switch (lvl) {
@@ -18,6 +20,16 @@ const char* tag(level lvl) {
     case level::warning: return "WARN ";
     case level::error: return "ERROR";
     default: return "?    ";
+  }
+}
+
+const char* json_level(level lvl) {
+  switch (lvl) {
+    case level::debug: return "debug";
+    case level::info: return "info";
+    case level::warning: return "warning";
+    case level::error: return "error";
+    default: return "?";
   }
 }
 
@@ -52,7 +64,17 @@ bool enabled(level lvl) {
   return static_cast<int>(lvl) >= threshold.load(std::memory_order_relaxed);
 }
 
-void write(level lvl, std::string_view component, const std::string& text) {
+bool set_format(std::string_view name) {
+  if (name != "text" && name != "json")
+    return false;
+  json_lines = name == "json";
+  return true;
+}
+
+namespace {
+
+std::string text_line(level lvl, std::string_view component, const fields& f,
+                      const std::string& text) {
   std::string line = timestamp();
   line += ' ';
   line += tag(lvl);
@@ -60,6 +82,54 @@ void write(level lvl, std::string_view component, const std::string& text) {
   line += component;
   line += ": ";
   line += text;
+  auto add = [&](const char* key, std::string_view value) {
+    if (value.empty())
+      return;
+    line += ' ';
+    line += key;
+    line += '=';
+    line += value;
+  };
+  add("socket", f.socket);
+  add("user", f.user);
+  add("remote", f.remote);
+  if (f.code >= 0)
+    add("code", std::to_string(f.code));
+  return line;
+}
+
+std::string json_line(level lvl, std::string_view component, const fields& f,
+                      const std::string& text) {
+  nlohmann::ordered_json j = {{"time", timestamp()},
+                              {"level", json_level(lvl)},
+                              {"component", component},
+                              {"message", text}};
+  if (!f.socket.empty())
+    j["socket"] = f.socket;
+  if (!f.user.empty())
+    j["user"] = f.user;
+  if (!f.remote.empty())
+    j["remote"] = f.remote;
+  if (f.code >= 0)
+    j["code"] = f.code;
+  // Bytes that are not UTF-8 (a client's name, say) are replaced: a line
+  // must stay valid JSON whatever it quotes.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace
+
+std::string format_line(level lvl, std::string_view component, const fields& f,
+                        const std::string& text) {
+  return json_lines ? json_line(lvl, component, f, text) : text_line(lvl, component, f, text);
+}
+
+void write(level lvl, std::string_view component, const std::string& text) {
+  write(lvl, component, fields{}, text);
+}
+
+void write(level lvl, std::string_view component, const fields& f, const std::string& text) {
+  auto line = format_line(lvl, component, f, text);
   line += '\n';
   // One write(2) per line keeps lines from different threads whole.
   auto rc = ::write(STDERR_FILENO, line.data(), line.size());

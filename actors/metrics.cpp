@@ -2,6 +2,9 @@
 
 #include <sstream>
 
+#include "actors/process_metrics.hpp"
+#include "config/version.hpp"
+
 namespace sb {
 
 metrics& metrics::global() {
@@ -77,14 +80,23 @@ std::string metrics::render() const {
   emit(out, "broker_stream_keys", "gauge", "Stream keys the listener reads.", stream_keys);
   emit(out, "broker_reconnects_total", "counter", "Reconnects to the broker.",
        broker_reconnects);
-  emit(out, "frames_in_total", "counter", "WebSocket messages received.", frames_in);
-  emit(out, "frames_out_total", "counter", "WebSocket messages sent.", frames_out);
-  emit(out, "bytes_in_total", "counter", "WebSocket bytes received (frame headers included).", bytes_in);
-  emit(out, "bytes_out_total", "counter", "WebSocket bytes sent (frame headers included).", bytes_out);
+  // The unit comes last, before _total (Prometheus naming); these were
+  // frames_in_total, frames_out_total, bytes_in_total and bytes_out_total.
+  emit(out, "received_frames_total", "counter", "WebSocket messages received.", frames_in);
+  emit(out, "sent_frames_total", "counter", "WebSocket messages sent.", frames_out);
+  emit(out, "received_bytes_total", "counter",
+       "WebSocket bytes received (frame headers included).", bytes_in);
+  emit(out, "sent_bytes_total", "counter", "WebSocket bytes sent (frame headers included).",
+       bytes_out);
   emit(out, "slow_consumer_closes_total", "counter", "Sockets closed with 4008.",
        slow_consumers);
   emit(out, "rate_limited_total", "counter", "Commands dropped by the rate limiter.",
        rate_limited);
+  out << "# HELP switchboard_build_info The running version; the value is always 1.\n"
+      << "# TYPE switchboard_build_info gauge\n"
+      << "switchboard_build_info{version=\"" << label(project_version()) << "\",revision=\""
+      << label(git_version()) << "\"} 1\n";
+  render_process_metrics(out);
   std::lock_guard<std::mutex> guard{mutex_};
   out << "# HELP switchboard_sockets_closed_total WebSockets closed, by close code.\n"
       << "# TYPE switchboard_sockets_closed_total counter\n";

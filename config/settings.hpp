@@ -1,6 +1,6 @@
 #pragma once
-// The validated service configuration. Filled once at start-up from CAF's
-// config system (CLI > INI > defaults) by config/switchboard_config, then
+// The validated service configuration. Filled once at start-up by
+// config/switchboard_config (flags > environment > INI > defaults), then
 // shared read-only by the listener, the connection actors and the plugins.
 
 #include <chrono>
@@ -12,16 +12,39 @@
 
 namespace sb {
 
+/// A public key from `auth.public-key`, read and checked at start-up.
+struct public_key {
+  enum class type { rsa, ec };
+  std::string file; ///< where it came from, for logs
+  std::string pem;  ///< the PEM text libjwt verifies with
+  type kind = type::rsa;
+  int bits = 0;     ///< RSA modulus or EC curve size (256 for P-256)
+};
+
+/// What a socket token must satisfy (PROTOCOL §6).
+struct auth_settings {
+  std::string secret;                  ///< HS256/384/512 key; empty = no HS tokens
+  std::vector<public_key> public_keys; ///< RS*/ES* keys; several for rotation
+  std::string issuer;                  ///< required `iss`; empty = not checked
+  std::string audience;                ///< required in `aud`; empty = not checked
+  std::chrono::seconds leeway{30};     ///< clock skew allowed on exp and nbf
+  bool enabled() const { return !secret.empty() || !public_keys.empty(); }
+};
+
 struct settings {
   // --- http ---
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   std::string ws_path = "/ws";
-  std::string web_root = "web";          ///< demo page and JavaScript client
-  std::vector<std::string> allowed_origins; ///< empty: any Origin may upgrade
+  std::string web_root;                  ///< demo page and client; empty = off
+  /// Origins besides the page's own that may upgrade; "*" = any.
+  std::vector<std::string> allowed_origins;
   // --- auth ---
-  std::string auth_secret;               ///< HS256 secret; empty = auth off
+  auth_settings auth;
   std::string api_key;                   ///< Bearer key of /api/; empty = API off
+  // --- metrics ---
+  std::string metrics_host;              ///< address of the metrics listener
+  uint16_t metrics_port = 0;             ///< 0: /metrics and /readyz on http.port
   bool demo_routes = false;              ///< POST /api/demo/notify without a key
   size_t io_threads = 1;                 ///< asio threads running sockets
   size_t max_header_bytes = 8 * 1024;    ///< HTTP request header limit
@@ -53,6 +76,10 @@ struct settings {
   std::chrono::milliseconds presence_ttl{30'000}; ///< a dead node's users leave within it
   // --- log ---
   std::string log_level = "info";
+  std::string log_format = "text";       ///< text or json
+  // --- scheduler ---
+  size_t scheduler_threads = 1;          ///< CAF workers
+  std::string scheduler_policy = "sharing";
 };
 
 } // namespace sb

@@ -1,230 +1,276 @@
 #include "config/switchboard_config.hpp"
 
-#include <caf/config_option_adder.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <caf/atom.hpp>
 #include <caf/settings.hpp>
-#include <fstream>
-#include <thread>
+#include <limits.h>
 #include <sstream>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
+#include "actors/auth_keys.hpp"
 #include "actors/log.hpp"
+#include "config/value_parser.hpp"
 
 namespace sb {
 
-switchboard_config::switchboard_config() {
-  // CAF 0.17's work-stealing workers poll, then sleep up to 10 ms before
-  // they see new work: milliseconds of latency per actor hop and a busy
-  // idle. The sharing scheduler wakes a worker at once. One thread per core.
-  set("scheduler.policy", caf::atom("sharing"));
-  set("scheduler.max-threads", std::max(1u, std::thread::hardware_concurrency()));
-  opt_group{custom_options_, "http"}
-    .add(http_host, "host", "address to listen on (0.0.0.0 for every interface)")
-    .add(http_port, "port", "TCP port, 1..65535")
-    .add(ws_path, "ws-path", "path of the WebSocket endpoint")
-    .add(web_root, "web-root", "folder with client/ and demo/, served at / and /switchboard.js")
-    .add(allowed_origins, "allowed-origins",
-         "comma-separated Origins allowed to upgrade (empty: any)")
-    .add(io_threads, "threads", "asio threads running the sockets")
-    .add(max_header_bytes, "max-header-bytes", "largest HTTP request header")
-    .add(max_body_bytes, "max-body-bytes", "largest HTTP request body")
-    .add(handshake_timeout, "handshake-timeout", "time to send a request / finish a close");
-  opt_group{custom_options_, "global"}.add(broker, "broker",
-                                          "memory (embedded, one node) or redis (cluster)");
-  opt_group{custom_options_, "redis"}
-    .add(redis_url, "url", "redis://[:password@]host:port[/db] or unix:///path; "
-                           "several, comma-separated, shard the streams")
-    .add(redis_connect_timeout, "connect-timeout", "time to connect to Redis")
-    .add(redis_command_timeout, "command-timeout", "time for one Redis command")
-    .add(redis_backoff_max, "backoff-max", "longest wait between reconnect attempts")
-    .add(redis_pool_size, "pool-size", "command connections (per Redis server)");
-  opt_group{custom_options_, "node"}.add(node_id, "id", "prefix of socket ids (random if empty)");
-  opt_group{custom_options_, "limits"}
-    .add(frame_size, "frame-size", "largest incoming frame in bytes (excess: close 1009)")
-    .add(queue_size, "queue-size", "outgoing bytes queued per socket (excess: close 4008)")
-    .add(commands_burst, "commands-burst", "commands a socket may send at once")
-    .add(commands_per_second, "commands-per-second", "sustained command rate; 0 = unlimited")
-    .add(specs_per_socket, "specs-per-socket", "plugin specs per socket")
-    .add(ping_interval, "ping-interval", "time between pings")
-    .add(pong_timeout, "pong-timeout", "time to answer a ping")
-    .add(shutdown_drain, "shutdown-drain", "time sockets get to close at shutdown");
-  opt_group{custom_options_, "chat"}
-    .add(chat_history, "history", "messages in the history event")
-    .add(chat_max_length, "max-length", "MAXLEN ~ of each <stream>:chat stream")
-    .add(chat_max_text_bytes, "max-text-bytes", "longest message text in bytes");
-  opt_group{custom_options_, "auth"}.add(
-    auth_secret, "secret", "HS256 secret for socket tokens; empty turns auth off");
-  opt_group{custom_options_, "api"}.add(
-    api_key, "key", "Bearer key for the HTTP API under /api/; empty turns the API off");
-  opt_group{custom_options_, "presence"}.add(
-    presence_ttl, "ttl", "a node that dies without cleaning up: its users leave within this");
-  opt_group{custom_options_, "demo"}.add(
-    demo_routes, "enabled", "POST /api/demo/notify publishes test notifications without a key");
-  opt_group{custom_options_, "log"}.add(log_level, "level", "debug, info, warning or error");
-}
-
 namespace {
 
-using caf::get_if;
+using std::chrono::milliseconds;
 
-/// CAF drops an INI value whose type does not match its option; find such
-/// values by reading the file again and comparing with what was kept.
-std::optional<std::string> find_ignored_ini_value(const std::string& path,
-                                                  const caf::settings& kept,
-                                                  const caf::config_option_set& opts) {
-  std::ifstream in{path};
-  if (!in)
-    return std::nullopt;
-  std::string line;
-  std::string group = "global";
-  while (std::getline(in, line)) {
-    auto start = line.find_first_not_of(" \t");
-    if (start == std::string::npos || line[start] == ';' || line[start] == '#')
-      continue;
-    line = line.substr(start);
-    if (line[0] == '[') {
-      group = line.substr(1, line.find(']') - 1);
-      continue;
-    }
-    auto eq = line.find('=');
-    if (eq == std::string::npos)
-      return "malformed line in " + path + ": " + line;
-    auto name = line.substr(0, line.find_first_of(" \t="));
-    auto key = group == "global" ? name : group + "." + name;
-    auto opt = opts.qualified_name_lookup(group, name);
-    if (opt == nullptr)
-      return "unknown option " + key + " in " + path;
-    if (caf::get_if(&kept, key) == nullptr && group != "global")
-      return "invalid value for " + key + " in " + path + ": " + line.substr(eq + 1);
+/// Typed reads of the raw values; the first problem is kept, with the
+/// origin of the value that caused it.
+class converter {
+public:
+  explicit converter(const option_values& v) : v_(v) {}
+
+  const std::optional<std::string>& error() const { return error_; }
+
+  std::string text(std::string_view key) { return v_.at(key).text; }
+
+  int64_t integer(std::string_view key, int64_t lo, int64_t hi) {
+    auto& v = v_.at(key);
+    auto n = parse_integer(v.text);
+    if (!n)
+      fail(key, "expected an integer for " + std::string{key} + ", got \"" + v.text + "\"");
+    else if (*n < lo || *n > hi)
+      fail(key, std::string{key} + " must be in " + std::to_string(lo) + ".." + std::to_string(hi)
+                  + ", got " + v.text);
+    return n && *n >= lo && *n <= hi ? *n : lo;
   }
-  return std::nullopt;
+
+  bool boolean(std::string_view key) {
+    auto b = parse_boolean(v_.at(key).text);
+    if (!b)
+      fail(key, "expected true or false for " + std::string{key} + ", got \"" + v_.at(key).text
+                  + "\"");
+    return b.value_or(false);
+  }
+
+  /// A positive duration, in milliseconds.
+  milliseconds duration(std::string_view key, bool allow_zero = false) {
+    auto d = parse_duration(v_.at(key).text);
+    auto ms = d ? std::chrono::duration_cast<milliseconds>(*d) : milliseconds{0};
+    if (!d || (ms.count() <= 0 && !(allow_zero && d->count() == 0)))
+      fail(key, std::string{key} + " must be a " + (allow_zero ? "" : "positive ")
+                  + "duration such as 10s or 500ms, got \"" + v_.at(key).text + "\"");
+    return ms;
+  }
+
+  /// `key` must be one of `choices`.
+  std::string one_of(std::string_view key, std::initializer_list<std::string_view> choices) {
+    auto& value = v_.at(key).text;
+    for (auto c : choices)
+      if (c == value)
+        return value;
+    std::string list;
+    for (auto c : choices)
+      list += (list.empty() ? "" : ", ") + std::string{c};
+    fail(key, std::string{key} + " must be one of " + list + ", got \"" + value + "\"");
+    return std::string{*choices.begin()};
+  }
+
+  void fail(std::string_view key, std::string message) {
+    if (!error_)
+      error_ = v_.at(key).origin + ": " + std::move(message);
+  }
+
+private:
+  const option_values& v_;
+  std::optional<std::string> error_;
+};
+
+bool is_directory(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-std::optional<std::string> check_range(const char* name, int64_t value, int64_t lo,
-                                       int64_t hi) {
-  if (value >= lo && value <= hi)
-    return std::nullopt;
-  std::ostringstream out;
-  out << name << " must be in " << lo << ".." << hi << ", got " << value;
-  return out.str();
+bool file_exists(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-std::chrono::milliseconds to_ms(caf::timespan t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t);
+/// The listener binds to an address, not a name: say so before starting.
+void check_address(converter& c, std::string_view key, const std::string& host) {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  if (ec)
+    c.fail(key, std::string{key} + " must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, got \""
+                  + host + "\"");
 }
 
-std::optional<std::string> check_values(const switchboard_config& c) {
+void read_http(converter& c, settings& s) {
   constexpr int64_t big = int64_t{1} << 40;
-  std::optional<std::string> err;
-  (err = check_range("http.port", c.http_port, 1, 65535))
-    || (err = check_range("http.threads", c.io_threads, 1, 64))
-    || (err = check_range("http.max-header-bytes", c.max_header_bytes, 512, 1 << 20))
-    || (err = check_range("http.max-body-bytes", c.max_body_bytes, 0, big))
-    || (err = check_range("limits.frame-size", c.frame_size, 128, big))
-    || (err = check_range("limits.queue-size", c.queue_size, 1024, big))
-    || (err = check_range("limits.commands-burst", c.commands_burst, 1, 1'000'000))
-    || (err = check_range("limits.commands-per-second", c.commands_per_second, 0, 1'000'000))
-    || (err = check_range("limits.specs-per-socket", c.specs_per_socket, 1, 1024))
-    || (err = check_range("chat.history", c.chat_history, 0, 10'000))
-    || (err = check_range("chat.max-length", c.chat_max_length, 1, big))
-    || (err = check_range("chat.max-text-bytes", c.chat_max_text_bytes, 1, 1 << 20))
-    || (err = check_range("redis.pool-size", c.redis_pool_size, 1, 64));
-  if (err)
-    return err;
-  for (auto [name, t] : {std::pair{"http.handshake-timeout", c.handshake_timeout},
-                         {"limits.ping-interval", c.ping_interval},
-                         {"limits.pong-timeout", c.pong_timeout},
-                         {"limits.shutdown-drain", c.shutdown_drain},
-                         {"redis.connect-timeout", c.redis_connect_timeout},
-                         {"redis.command-timeout", c.redis_command_timeout},
-                         {"redis.backoff-max", c.redis_backoff_max},
-                         {"presence.ttl", c.presence_ttl}})
-    if (t.count() <= 0)
-      return std::string{name} + " must be a positive duration such as 10s or 500ms";
-  if (c.broker != "memory" && c.broker != "redis")
-    return "broker must be \"memory\" or \"redis\", got \"" + c.broker + "\"";
-  if (c.broker == "redis")
-    if (auto urls = parse_redis_urls(c.redis_url); std::holds_alternative<std::string>(urls))
-      return std::get<std::string>(urls);
-  if (c.ws_path.empty() || c.ws_path[0] != '/')
-    return "http.ws-path must start with /";
-  if (c.http_host.empty())
-    return "http.host must not be empty";
-  if (!log::set_level(c.log_level))
-    return "log.level must be debug, info, warning or error, got \"" + c.log_level + "\"";
-  return std::nullopt;
+  s.http_host = c.text("http.host");
+  check_address(c, "http.host", s.http_host);
+  s.http_port = static_cast<uint16_t>(c.integer("http.port", 1, 65535));
+  s.ws_path = c.text("http.ws-path");
+  if (s.ws_path.empty() || s.ws_path[0] != '/')
+    c.fail("http.ws-path", "http.ws-path must start with /");
+  s.allowed_origins = split_list(c.text("http.allowed-origins"));
+  s.io_threads = static_cast<size_t>(c.integer("http.threads", 1, 64));
+  s.max_header_bytes = static_cast<size_t>(c.integer("http.max-header-bytes", 512, 1 << 20));
+  s.max_body_bytes = static_cast<size_t>(c.integer("http.max-body-bytes", 0, big));
+  s.handshake_timeout = c.duration("http.handshake-timeout");
+  s.metrics_port = static_cast<uint16_t>(c.integer("metrics.port", 0, 65535));
+  s.metrics_host = c.text("metrics.host");
+  if (s.metrics_host.empty())
+    s.metrics_host = s.http_host;
+  else
+    check_address(c, "metrics.host", s.metrics_host);
+  if (s.metrics_port != 0 && s.metrics_port == s.http_port && s.metrics_host == s.http_host)
+    c.fail("metrics.port", "metrics.port must differ from http.port");
 }
 
-settings to_settings(const switchboard_config& c) {
-  settings s;
-  s.http_host = c.http_host;
-  s.http_port = static_cast<uint16_t>(c.http_port);
-  s.ws_path = c.ws_path;
-  s.web_root = c.web_root;
-  s.auth_secret = c.auth_secret;
-  s.api_key = c.api_key;
-  s.demo_routes = c.demo_routes;
-  s.presence_ttl = to_ms(c.presence_ttl);
-  for (size_t pos = 0; pos < c.allowed_origins.size();) {
-    auto end = c.allowed_origins.find_first_of(", ", pos);
-    if (end == std::string::npos)
-      end = c.allowed_origins.size();
-    if (end > pos)
-      s.allowed_origins.push_back(c.allowed_origins.substr(pos, end - pos));
-    pos = end + 1;
+void read_broker(converter& c, settings& s) {
+  s.broker = c.one_of("broker", {"memory", "redis"});
+  if (s.broker == "redis") {
+    auto urls = parse_redis_urls(c.text("redis.url"));
+    if (auto err = std::get_if<std::string>(&urls))
+      c.fail("redis.url", *err);
+    else
+      s.redis_shards = std::get<std::vector<redis_endpoint>>(urls);
   }
-  s.io_threads = static_cast<size_t>(c.io_threads);
-  s.max_header_bytes = static_cast<size_t>(c.max_header_bytes);
-  s.max_body_bytes = static_cast<size_t>(c.max_body_bytes);
-  s.handshake_timeout = to_ms(c.handshake_timeout);
-  s.broker = c.broker;
-  if (c.broker == "redis")
-    s.redis_shards = std::get<std::vector<redis_endpoint>>(parse_redis_urls(c.redis_url));
-  s.redis_connect_timeout = to_ms(c.redis_connect_timeout);
-  s.redis_command_timeout = to_ms(c.redis_command_timeout);
-  s.redis_backoff_max = to_ms(c.redis_backoff_max);
-  s.redis_pool_size = static_cast<size_t>(c.redis_pool_size);
-  s.node_id = c.node_id;
-  s.max_frame_bytes = static_cast<size_t>(c.frame_size);
-  s.max_queue_bytes = static_cast<size_t>(c.queue_size);
-  s.commands_burst = static_cast<uint32_t>(c.commands_burst);
-  s.commands_per_second = static_cast<uint32_t>(c.commands_per_second);
-  s.max_specs = static_cast<uint32_t>(c.specs_per_socket);
-  s.ping_interval = to_ms(c.ping_interval);
-  s.pong_timeout = to_ms(c.pong_timeout);
-  s.shutdown_drain = to_ms(c.shutdown_drain);
-  s.chat_history = static_cast<uint32_t>(c.chat_history);
-  s.chat_max_length = static_cast<uint32_t>(c.chat_max_length);
-  s.chat_max_text_bytes = static_cast<uint32_t>(c.chat_max_text_bytes);
-  s.log_level = c.log_level;
-  return s;
+  s.redis_connect_timeout = c.duration("redis.connect-timeout");
+  s.redis_command_timeout = c.duration("redis.command-timeout");
+  s.redis_backoff_max = c.duration("redis.backoff-max");
+  s.redis_pool_size = static_cast<size_t>(c.integer("redis.pool-size", 1, 64));
+  s.node_id = c.text("node.id");
+  s.presence_ttl = c.duration("presence.ttl");
 }
 
-std::optional<std::string> config_file_arg(int argc, char** argv) {
-  static constexpr std::string_view flag = "--config-file=";
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg{argv[i]};
-    if (arg.substr(0, flag.size()) == flag)
-      return std::string{arg.substr(flag.size())};
+void read_limits(converter& c, settings& s) {
+  constexpr int64_t big = int64_t{1} << 40;
+  s.max_frame_bytes = static_cast<size_t>(c.integer("limits.frame-size", 128, big));
+  s.max_queue_bytes = static_cast<size_t>(c.integer("limits.queue-size", 1024, big));
+  s.commands_burst = static_cast<uint32_t>(c.integer("limits.commands-burst", 1, 1'000'000));
+  s.commands_per_second
+    = static_cast<uint32_t>(c.integer("limits.commands-per-second", 0, 1'000'000));
+  s.max_specs = static_cast<uint32_t>(c.integer("limits.specs-per-socket", 1, 1024));
+  s.ping_interval = c.duration("limits.ping-interval");
+  s.pong_timeout = c.duration("limits.pong-timeout");
+  s.shutdown_drain = c.duration("limits.shutdown-drain");
+  s.chat_history = static_cast<uint32_t>(c.integer("chat.history", 0, 10'000));
+  s.chat_max_length = static_cast<uint32_t>(c.integer("chat.max-length", 1, big));
+  s.chat_max_text_bytes = static_cast<uint32_t>(c.integer("chat.max-text-bytes", 1, 1 << 20));
+}
+
+void read_runtime(converter& c, settings& s) {
+  s.demo_routes = c.boolean("demo.enabled");
+  s.log_level = c.one_of("log.level", {"debug", "info", "warning", "error"});
+  s.log_format = c.one_of("log.format", {"text", "json"});
+  auto threads = c.integer("scheduler.max-threads", 0, 1024);
+  s.scheduler_threads = threads > 0 ? static_cast<size_t>(threads)
+                                    : std::max(1u, std::thread::hardware_concurrency());
+  s.scheduler_policy = c.one_of("scheduler.policy", {"sharing", "stealing"});
+}
+
+/// `value_key` from its own option or from `file_key`'s file, not both.
+std::string secret(converter& c, const option_values& v, std::string_view value_key,
+                   std::string_view file_key) {
+  auto value = c.text(value_key);
+  auto file = c.text(file_key);
+  if (file.empty())
+    return value;
+  if (!value.empty()) {
+    c.fail(file_key, "set " + std::string{value_key} + " or " + std::string{file_key}
+                       + ", not both (" + std::string{value_key} + " comes from "
+                       + v.at(value_key).origin + ")");
+    return value;
   }
-  return std::nullopt;
+  auto loaded = load_secret_file(file);
+  if (loaded.index() == 1) {
+    c.fail(file_key, std::string{file_key} + ": " + std::get<1>(loaded));
+    return {};
+  }
+  return std::get<0>(loaded);
+}
+
+void read_auth(converter& c, const option_values& v, settings& s) {
+  s.auth.secret = secret(c, v, "auth.secret", "auth.secret-file");
+  s.api_key = secret(c, v, "api.key", "api.key-file");
+  for (auto& path : split_list(c.text("auth.public-key"))) {
+    auto key = load_public_key(path);
+    if (auto err = std::get_if<std::string>(&key))
+      c.fail("auth.public-key", *err);
+    else
+      s.auth.public_keys.push_back(std::get<public_key>(std::move(key)));
+  }
+  s.auth.issuer = c.text("auth.issuer");
+  s.auth.audience = c.text("auth.audience");
+  s.auth.leeway = std::chrono::duration_cast<std::chrono::seconds>(
+    c.duration("auth.leeway", true));
+}
+
+std::string executable_dir() {
+  char buf[PATH_MAX];
+  auto n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0)
+    return ".";
+  std::string path(buf, static_cast<size_t>(n));
+  return path.substr(0, path.rfind('/'));
+}
+
+std::string canonical(const std::string& path) {
+  char buf[PATH_MAX];
+  return ::realpath(path.c_str(), buf) != nullptr ? std::string{buf} : path;
+}
+
+void read_web_root(const option_values& v, settings& s, std::vector<std::string>& warnings) {
+  auto& root = v.at("http.web-root");
+  if (!root.is_default()) {
+    s.web_root = root.text;
+    if (!s.web_root.empty() && !is_directory(s.web_root))
+      warnings.push_back("http.web-root " + s.web_root + " (from " + root.origin
+                         + ") does not exist: / and /switchboard.js will answer 404");
+    return;
+  }
+  auto candidates = default_web_roots();
+  for (auto& dir : candidates)
+    if (file_exists(dir + "/demo/index.html") || file_exists(dir + "/client/switchboard.js")) {
+      s.web_root = canonical(dir);
+      return;
+    }
+  warnings.push_back("no demo or client found next to the binary (looked in " + candidates[0]
+                     + " and " + candidates[1]
+                     + "): / and /switchboard.js will answer 404; set http.web-root");
 }
 
 } // namespace
 
-std::variant<settings, config_exit> load_config(switchboard_config& cfg, int argc,
-                                                char** argv) {
-  auto file = config_file_arg(argc, argv);
-  if (file && !std::ifstream{*file})
-    return config_exit{2, "cannot read config file " + *file};
-  if (auto err = cfg.parse(argc, argv))
-    return config_exit{2, "invalid configuration: " + caf::to_string(err)};
-  if (cfg.cli_helptext_printed)
-    return config_exit{0, {}};
-  if (file)
-    if (auto err = find_ignored_ini_value(*file, cfg.content, cfg.options()))
-      return config_exit{2, *err};
-  if (auto err = check_values(cfg))
-    return config_exit{2, *err};
-  return to_settings(cfg);
+std::vector<std::string> default_web_roots() {
+  auto dir = executable_dir();
+  return {dir + "/../share/switchboard/web", dir + "/web"};
+}
+
+std::variant<loaded_config, std::string> load_config(const command_line& cl,
+                                                     const char* const* env) {
+  auto gathered = gather_options(cl, env);
+  if (auto err = std::get_if<std::string>(&gathered))
+    return *err;
+  loaded_config out;
+  out.options = std::get<option_values>(std::move(gathered));
+  out.warnings = out.options.warnings;
+  auto& s = out.values;
+  converter c{out.options};
+  read_http(c, s);
+  read_broker(c, s);
+  read_limits(c, s);
+  read_runtime(c, s);
+  read_auth(c, out.options, s);
+  if (c.error())
+    return *c.error();
+  read_web_root(out.options, s, out.warnings);
+  return out;
+}
+
+void apply_to(const settings& s, caf::actor_system_config& cfg) {
+  // CAF 0.17's work-stealing workers poll, then sleep up to 10 ms before
+  // they see new work: milliseconds of latency per actor hop and a busy
+  // idle. The sharing scheduler wakes a worker at once.
+  cfg.set("scheduler.policy", caf::atom_from_string(s.scheduler_policy));
+  cfg.set("scheduler.max-threads", s.scheduler_threads);
 }
 
 } // namespace sb

@@ -6,6 +6,8 @@
 #include "actors/auth.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
+#include "net/origin.hpp"
+#include "net/peer.hpp"
 #include "net/query.hpp"
 #include "net/server.hpp"
 #include "net/websocket_session.hpp"
@@ -17,8 +19,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace asio = boost::asio;
 
-http_session::http_session(asio::ip::tcp::socket&& socket, server& srv)
-  : stream_(std::move(socket)), server_(srv) {
+http_session::http_session(asio::ip::tcp::socket&& socket, server& srv, bool metrics_only)
+  : stream_(std::move(socket)), server_(srv), metrics_only_(metrics_only) {
 }
 
 void http_session::run() {
@@ -71,17 +73,18 @@ void http_session::on_read(beast::error_code ec, size_t) {
   }
   auto req = parser_->release();
   auto path = target_path(req.target());
-  if (path == server_.config().ws_path && beast::websocket::is_upgrade(req))
+  if (!metrics_only_ && path == server_.config().ws_path && beast::websocket::is_upgrade(req))
     return upgrade(req);
   respond(req);
 }
 
 void http_session::upgrade(const request& req) {
-  auto& allowed = server_.config().allowed_origins;
   auto origin = req[http::field::origin];
-  if (!allowed.empty() && !origin.empty()
-      && std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) {
-    log::info("http", "refused an upgrade from origin ", origin);
+  if (!origin_allowed(origin, req[http::field::host], server_.config().allowed_origins)) {
+    boost::system::error_code ec;
+    auto remote = endpoint_text(stream_.socket().remote_endpoint(ec));
+    log::info("http", log::fields{{}, {}, remote}, "refused an upgrade from origin ", origin,
+              " for host ", req[http::field::host]);
     return send(make_response(http::status::forbidden, req.version(), false,
                               error_body("origin not allowed")));
   }
@@ -102,22 +105,40 @@ void http_session::upgrade(const request& req) {
     ->run(std::move(info), key, std::move(early));
 }
 
+/// /healthz everywhere; /metrics and /readyz on the port that has them.
+bool http_session::serve_probe(const request& req, std::string_view path) {
+  auto keep = req.keep_alive();
+  if (path == "/healthz") {
+    send(make_response(http::status::ok, req.version(), keep, "ok\n", "text/plain"));
+    return true;
+  }
+  bool here = metrics_only_ || server_.config().metrics_port == 0;
+  if (here && path == "/metrics") {
+    send(make_response(http::status::ok, req.version(), keep, metrics::global().render(),
+                       "text/plain; version=0.0.4"));
+    return true;
+  }
+  if (here && path == "/readyz") {
+    if (server_.ready())
+      send(make_response(http::status::ok, req.version(), keep, "ready\n", "text/plain"));
+    else
+      send(make_response(http::status::service_unavailable, req.version(), keep,
+                         error_body("the broker is unavailable")));
+    return true;
+  }
+  return false;
+}
+
 void http_session::respond(const request& req) {
   auto path = target_path(req.target());
   auto keep = req.keep_alive();
+  if (serve_probe(req, path))
+    return;
+  if (metrics_only_)
+    return send(make_response(http::status::not_found, req.version(), keep,
+                              error_body("not found")));
   if (path.substr(0, 5) == "/api/")
     return call_api(req);
-  if (path == "/healthz")
-    return send(make_response(http::status::ok, req.version(), keep, "ok\n", "text/plain"));
-  if (path == "/metrics")
-    return send(make_response(http::status::ok, req.version(), keep,
-                              metrics::global().render(), "text/plain; version=0.0.4"));
-  if (path == "/readyz") {
-    if (server_.ready())
-      return send(make_response(http::status::ok, req.version(), keep, "ready\n", "text/plain"));
-    return send(make_response(http::status::service_unavailable, req.version(), keep,
-                              error_body("the broker is unavailable")));
-  }
   if (path == server_.config().ws_path)
     return send(make_response(http::status::upgrade_required, req.version(), keep,
                               error_body("this path needs a WebSocket upgrade")));

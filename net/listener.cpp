@@ -11,7 +11,8 @@ namespace sb {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-listener::listener(server& srv) : server_(srv), acceptor_(srv.first_loop().context()) {
+listener::listener(server& srv, bool metrics_only)
+  : server_(srv), metrics_only_(metrics_only), acceptor_(srv.first_loop().context()) {
 }
 
 std::error_code listener::open(const tcp::endpoint& endpoint) {
@@ -56,7 +57,7 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     // earlier one is unacknowledged: ~40 ms on every ack + message pair.
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<http_session>(std::move(socket), server_)->run();
+    std::make_shared<http_session>(std::move(socket), server_, metrics_only_)->run();
   }
   do_accept();
 }

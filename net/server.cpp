@@ -56,6 +56,15 @@ std::error_code server::start() {
   listener_ = std::make_shared<listener>(*this);
   if (auto err = listener_->open({address, config_->http_port}))
     return err;
+  if (config_->metrics_port != 0) {
+    auto metrics_address = asio::ip::make_address(config_->metrics_host, ec);
+    if (ec)
+      return ec;
+    metrics_listener_ = std::make_shared<listener>(*this, true);
+    if (auto err = metrics_listener_->open({metrics_address, config_->metrics_port}))
+      return err;
+    metrics_listener_->run();
+  }
   listener_->run();
   for (auto& loop : loops_)
     loop->start();
@@ -66,6 +75,8 @@ std::error_code server::start() {
 void server::shutdown() {
   if (listener_)
     listener_->stop();
+  if (metrics_listener_)
+    metrics_listener_->stop();
   std::vector<std::shared_ptr<websocket_session>> open;
   {
     std::lock_guard<std::mutex> guard{mutex_};

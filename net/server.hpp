@@ -58,7 +58,8 @@ public:
   server(std::shared_ptr<const settings> config, connection_spawner spawner);
   ~server();
 
-  /// Binds, listens and starts the threads; an error if the port is taken.
+  /// Binds, listens (http.port, and metrics.port when set) and starts the
+  /// threads; an error if a port is taken.
   std::error_code start();
 
   /// Stops accepting, closes every socket with 1001 and waits up to the
@@ -110,6 +111,7 @@ private:
   std::vector<std::unique_ptr<io_loop>> loops_;
   std::atomic<size_t> next_loop_{0};
   std::shared_ptr<listener> listener_;
+  std::shared_ptr<listener> metrics_listener_; ///< only with metrics.port
   bool running_ = false;
 };
 

@@ -51,7 +51,7 @@ std::optional<std::string> static_files::relative_path(std::string_view path) co
 
 std::optional<static_file> static_files::find(std::string_view path) {
   auto rel = relative_path(path);
-  if (!rel)
+  if (!rel || root_.empty()) // an empty http.web-root turns static files off
     return std::nullopt;
   std::lock_guard<std::mutex> guard{mutex_};
   if (auto i = cache_.find(*rel); i != cache_.end())

@@ -9,6 +9,7 @@
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 #include "net/io_loop.hpp"
+#include "net/peer.hpp"
 #include "net/server.hpp"
 #include "net/ws_handshake.hpp"
 
@@ -41,6 +42,8 @@ websocket_session::websocket_session(asio::ip::tcp::socket&& socket, server& srv
     timer_(socket_.get_executor()),
     reader_(srv.config().max_frame_bytes),
     queue_(srv.config().max_queue_bytes) {
+  error_code ec;
+  remote_ = endpoint_text(socket_.remote_endpoint(ec));
 }
 
 // Sessions can outlive the server object (an actor may hold the sink for a
@@ -70,7 +73,7 @@ void websocket_session::on_handshake_written(error_code ec, const upgrade_info& 
   counted_ = true;
   count(metrics::global().sockets_open, 1);
   count(metrics::global().sockets_opened);
-  log::info("websocket", "socket ", id_, " opened");
+  log::info("websocket", log::fields{id_, {}, remote_}, "socket opened");
   socket_.non_blocking(true, ec);
   handler_ = server_.spawn_connection(info, shared_from_this(), id_);
   if (close_requested_) // shutdown began while the 101 was written
@@ -332,7 +335,7 @@ void websocket_session::finish(uint16_t code) {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   queue_.clear();
-  log::info("websocket", "socket ", id_, " closed ", code);
+  log::info("websocket", log::fields{id_, user(), remote_, code}, "socket closed");
   if (counted_) {
     count(metrics::global().sockets_open, -1);
     metrics::global().socket_closed(code);

@@ -104,6 +104,7 @@ private:
   boost::asio::steady_timer timer_;
   std::unique_ptr<boost::asio::steady_timer> expiry_; ///< only with a token
   std::string id_;
+  std::string remote_;    ///< the peer's address:port, for logs
   handler_ptr handler_;
   ws::reader reader_;
   send_queue queue_;

@@ -1,15 +1,30 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Switchboard needs to build, run and test,
-# skipping every package that is already installed. Safe to run often:
-# `make run` and `make test` call it first.
+# Installs the Debian packages Switchboard needs, skipping every package that
+# is already installed. Safe to run often: the Makefile calls it first.
+#   scripts/setup.sh run       build and serve (make run)
+#   scripts/setup.sh package   ... and build the .deb (make package)
+#   scripts/setup.sh test      ... and every test (make test; the default)
 set -euo pipefail
 
-packages=(
+purpose="${1:-test}"
+
+run_packages=(
   g++ cmake ninja-build ccache make pkg-config
   libcaf-dev libboost-dev libhiredis-dev nlohmann-json3-dev libssl-dev
-  libgtest-dev redis-server curl
-  chromium
+  libjwt-dev libsystemd-dev
 )
+# CPack's .deb: dpkg-shlibdeps computes Depends, `file` finds the binaries.
+package_packages=(dpkg-dev file)
+# Tests: GoogleTest, Redis for the cluster tests, curl and openssl (install
+# test, JWT keys), Chromium and Node.js for the browser tests.
+test_packages=(libgtest-dev redis-server curl openssl chromium)
+
+case "$purpose" in
+  run) packages=("${run_packages[@]}") ;;
+  package) packages=("${run_packages[@]}" "${package_packages[@]}") ;;
+  test) packages=("${run_packages[@]}" "${package_packages[@]}" "${test_packages[@]}") ;;
+  *) echo "usage: $0 [run|package|test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -18,13 +33,13 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ] && command -v node >/dev/null; then
-  exit 0
-fi
 # The web tests need Node.js >= 20 and npm. Debian's own nodejs is older;
 # use it only when the machine has no node at all.
-if ! command -v node >/dev/null; then
+if [ "$purpose" = test ] && ! command -v node >/dev/null; then
   missing+=(nodejs npm)
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
 fi
 
 echo "setup: installing ${missing[*]}"

@@ -87,7 +87,9 @@ INSTANTIATE_TEST_SUITE_P(
                     bad_value{"NegativeFrameSize", "--limits.frame-size=-1", "frame-size"},
                     bad_value{"NegativeBurst", "--limits.commands-burst=-5", "commands-burst"},
                     bad_value{"NegativeHistory", "--chat.history=-1", "history"},
-                    bad_value{"UnknownBroker", "--broker=kafka", "broker"}),
+                    bad_value{"UnknownBroker", "--broker=kafka", "broker"},
+                    bad_value{"HostNotAnAddress", "--http.host=localhost", "http.host"},
+                    bad_value{"UnknownLogFormat", "--log.format=xml", "log.format"}),
   [](const auto& info) { return std::string(info.param.label); });
 
 TEST(config_file_test, MalformedIniValueExitsTwoWithOneLineError) {
@@ -118,7 +120,7 @@ TEST(config_help_test, HelpExitsZero) {
 
 TEST(config_help_test, LongHelpListsTheServerOptions) {
   SB_SKIP_IN_REDIS_MODE();
-  // CAF 0.17's --help shows only the global group; --long-help shows all.
+  // --long-help, CAF's old spelling, is kept as --help.
   server_process server({"--long-help"}, server_process::mode::raw);
   auto status = server.wait_exit(10s);
   ASSERT_TRUE(status) << "--long-help did not exit";

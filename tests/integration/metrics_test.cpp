@@ -34,10 +34,10 @@ const std::map<std::string, std::string> expected_types{
   {"switchboard_broker_channels", "gauge"},
   {"switchboard_broker_stream_keys", "gauge"},
   {"switchboard_broker_reconnects_total", "counter"},
-  {"switchboard_frames_in_total", "counter"},
-  {"switchboard_frames_out_total", "counter"},
-  {"switchboard_bytes_in_total", "counter"},
-  {"switchboard_bytes_out_total", "counter"},
+  {"switchboard_received_frames_total", "counter"},
+  {"switchboard_sent_frames_total", "counter"},
+  {"switchboard_received_bytes_total", "counter"},
+  {"switchboard_sent_bytes_total", "counter"},
   {"switchboard_slow_consumer_closes_total", "counter"},
 };
 
@@ -61,7 +61,7 @@ TEST(metrics_test, ParsesAsPrometheusTextWithEveryMetricTyped) {
   }
   for (const auto& [series, v] : values) {
     auto name = series.substr(0, series.find('{'));
-    EXPECT_EQ(name.rfind("switchboard_", 0), 0u) << series;
+    EXPECT_TRUE(name.rfind("switchboard_", 0) == 0 || name.rfind("process_", 0) == 0) << series;
     // A histogram's samples carry suffixes; its TYPE names the base.
     for (const char* suffix : {"_bucket", "_sum", "_count"}) {
       std::string s{suffix};
@@ -100,7 +100,7 @@ TEST(metrics_test, CountersFollowSocketsAndFrames) {
   EXPECT_EQ(m1["switchboard_topics"], 1) << "one stream, one topic";
   EXPECT_EQ(m1["switchboard_broker_channels"], 2); // the stream's and the node's own
   EXPECT_EQ(m1["switchboard_broker_stream_keys"], 1) << "one streams member";
-  EXPECT_GE(m1["switchboard_frames_out_total"], 3 * 3 + 3) << "openings and joined events";
+  EXPECT_GE(m1["switchboard_sent_frames_total"], 3 * 3 + 3) << "openings and joined events";
 
   // One command in; an ack and three messages out, byte for byte.
   auto before = scrape(server.port());
@@ -119,14 +119,14 @@ TEST(metrics_test, CountersFollowSocketsAndFrames) {
     EXPECT_TRUE(is_event(json::parse(text), "message", stream)) << text;
   }
   auto after = scrape_until(server.port(), [&](const samples& m) {
-    return m.at("switchboard_frames_out_total") - before.at("switchboard_frames_out_total") >= 4;
+    return m.at("switchboard_sent_frames_total") - before.at("switchboard_sent_frames_total") >= 4;
   }, 5s);
-  EXPECT_EQ(after["switchboard_frames_in_total"] - before["switchboard_frames_in_total"], 1);
+  EXPECT_EQ(after["switchboard_received_frames_total"] - before["switchboard_received_frames_total"], 1);
   // Wire bytes: a client frame adds its header and a 4-byte mask.
-  EXPECT_EQ(after["switchboard_bytes_in_total"] - before["switchboard_bytes_in_total"],
+  EXPECT_EQ(after["switchboard_received_bytes_total"] - before["switchboard_received_bytes_total"],
             static_cast<double>(command.size() + ws::header_size(command.size()) + 4));
-  EXPECT_EQ(after["switchboard_frames_out_total"] - before["switchboard_frames_out_total"], 4);
-  EXPECT_EQ(after["switchboard_bytes_out_total"] - before["switchboard_bytes_out_total"],
+  EXPECT_EQ(after["switchboard_sent_frames_total"] - before["switchboard_sent_frames_total"], 4);
+  EXPECT_EQ(after["switchboard_sent_bytes_total"] - before["switchboard_sent_bytes_total"],
             static_cast<double>(out_bytes));
 
   // Closed (by handshake or by dropping TCP): everything goes back to zero.
@@ -143,6 +143,48 @@ TEST(metrics_test, CountersFollowSocketsAndFrames) {
   EXPECT_EQ(m2["switchboard_broker_channels"], 1);
   EXPECT_EQ(m2["switchboard_broker_stream_keys"], 0);
   EXPECT_EQ(m2["switchboard_sockets_opened_total"], m1["switchboard_sockets_opened_total"]);
+}
+
+// The standard process metrics and the build, read from /proc.
+TEST(metrics_test, ProcessMetricsAndBuildInfo) {
+  SB_SKIP_IN_REDIS_MODE();
+  server_process server;
+  auto text = http_get(server.port(), "/metrics").body;
+  auto m = parse_prometheus(text);
+  auto types = prometheus_types(text);
+  EXPECT_EQ(types["process_cpu_seconds_total"], "counter");
+  EXPECT_GT(m["process_resident_memory_bytes"], 1 << 20);
+  EXPECT_GT(m["process_open_fds"], 3);
+  EXPECT_LT(m["process_open_fds"], 200);
+  EXPECT_GE(m["process_max_fds"], m["process_open_fds"]);
+  EXPECT_GE(m["process_cpu_seconds_total"], 0);
+  auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch());
+  EXPECT_NEAR(m["process_start_time_seconds"], now.count(), 60);
+  bool build_info = false;
+  for (auto& [series, value] : m)
+    if (series.rfind("switchboard_build_info{version=\"", 0) == 0 && value == 1)
+      build_info = true;
+  EXPECT_TRUE(build_info) << text;
+  // Renamed in 0.1.0 (CHANGELOG.md): the unit goes last.
+  for (auto old : {"switchboard_bytes_in_total", "switchboard_frames_out_total"})
+    EXPECT_EQ(m.count(old), 0u) << old;
+}
+
+// metrics.port moves /metrics and /readyz off the public port.
+TEST(metrics_test, MetricsPortServesMetricsAndReadyzAlone) {
+  SB_SKIP_IN_REDIS_MODE();
+  auto metrics_port = server_process::free_port();
+  server_process server({"--metrics.port=" + std::to_string(metrics_port)});
+  EXPECT_EQ(http_get(metrics_port, "/metrics").status, 200u);
+  EXPECT_EQ(http_get(metrics_port, "/readyz").status, 200u);
+  EXPECT_EQ(http_get(metrics_port, "/healthz").status, 200u);
+  EXPECT_EQ(http_get(metrics_port, "/").status, 404u);
+  EXPECT_EQ(http_get(metrics_port, "/api/publish").status, 404u);
+  EXPECT_EQ(http_get(server.port(), "/metrics").status, 404u);
+  EXPECT_EQ(http_get(server.port(), "/readyz").status, 404u);
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200u);
+  auto ws = http_get(metrics_port, "/ws", upgrade_headers());
+  EXPECT_EQ(ws.status, 404u) << "no sockets on the metrics port";
 }
 
 TEST(metrics_test, ReadyzIs200WithTheBrokerUp) {

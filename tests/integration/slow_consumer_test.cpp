@@ -62,7 +62,10 @@ void read_all_in_order(chat_peer& reader, const json& gone, bool& gone_left) {
 }
 
 TEST(slow_consumer_test, SlowSocketIsClosedWith4008WhileOthersGetEverything) {
-  server_process server({"--limits.commands-per-second=0"});
+  // The slow socket reads its close only after the flood; the server waits
+  // limits.shutdown-drain for that before it drops the TCP connection, and
+  // under ASan on a busy machine the flood alone can take 10 s.
+  server_process server({"--limits.commands-per-second=0", "--limits.shutdown-drain=60s"});
   auto stream = test_stream();
   chat_peer reader(server.port(), stream, "streams");
   ws_options tiny;

@@ -47,13 +47,40 @@ uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-child_process::child_process(std::vector<std::string> all) {
+namespace {
+
+/// Our environment with `opts` applied, as NAME=VALUE strings.
+std::vector<std::string> child_environment(const child_options& opts) {
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry{*e};
+    bool drop = false;
+    for (auto& o : opts.env)
+      drop = drop || name_of(o) == name_of(entry);
+    for (auto& u : opts.unset)
+      drop = drop || u == name_of(entry);
+    if (!drop)
+      out.push_back(entry);
+  }
+  out.insert(out.end(), opts.env.begin(), opts.env.end());
+  return out;
+}
+
+} // namespace
+
+child_process::child_process(std::vector<std::string> all, const child_options& opts) {
   if (all.empty()) throw std::invalid_argument("child_process: empty argv");
   // Build argv before fork: the child may only make async-signal-safe calls.
   std::vector<char*> argv;
   for (auto& a : all)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  auto env = child_environment(opts);
+  std::vector<char*> envp;
+  for (auto& e : env)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
   int out[2];
   int err[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw_errno("pipe2");
@@ -70,7 +97,9 @@ child_process::child_process(std::vector<std::string> all) {
     ::dup2(devnull, 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
-    ::execv(argv[0], argv.data());
+    if (!opts.cwd.empty() && ::chdir(opts.cwd.c_str()) != 0)
+      ::_exit(126);
+    ::execve(argv[0], argv.data(), envp.data());
     const char msg[] = "execv failed\n";
     auto ignored = ::write(2, msg, sizeof msg - 1);
     (void) ignored;

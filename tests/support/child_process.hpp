@@ -16,13 +16,20 @@
 
 namespace sb::test {
 
+/// Where and with what environment a child runs.
+struct child_options {
+  std::vector<std::string> env; ///< NAME=VALUE added to (or replacing in) ours
+  std::vector<std::string> unset; ///< names removed from ours
+  std::string cwd;              ///< working directory; empty: ours
+};
+
 class child_process {
 public:
   enum class output { out, err };
 
   /// Forks and execs argv[0] with `argv` (stdin from /dev/null). The child
   /// gets SIGKILL when the test binary dies. Throws when fork/pipe fail.
-  explicit child_process(std::vector<std::string> argv);
+  explicit child_process(std::vector<std::string> argv, const child_options& opts = {});
   /// SIGKILLs the process if it still runs, then reaps it.
   ~child_process();
   child_process(const child_process&) = delete;

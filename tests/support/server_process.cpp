@@ -30,7 +30,8 @@ bool uses_redis(const std::vector<std::string>& args) {
 } // namespace
 
 server_process::server_process(std::vector<std::string> args, mode m,
-                               std::chrono::milliseconds start_timeout) {
+                               std::chrono::milliseconds start_timeout,
+                               const child_options& opts) {
   if (m != mode::raw) {
     port_ = free_port();
     args.insert(args.begin(),
@@ -45,7 +46,10 @@ server_process::server_process(std::vector<std::string> args, mode m,
   // check that a new test fails on the binary from before a fix.
   const char* bin = std::getenv("SWITCHBOARD_TEST_BIN");
   args.insert(args.begin(), bin && *bin ? bin : SWITCHBOARD_BIN);
-  child_ = std::make_unique<child_process>(std::move(args));
+  // The test run's own variable is no option: keep it out of the server's logs.
+  auto env = opts;
+  env.unset.push_back("SWITCHBOARD_TEST_BROKER");
+  child_ = std::make_unique<child_process>(std::move(args), env);
   if (m == mode::raw) return;
   auto deadline = std::chrono::steady_clock::now() + start_timeout;
   std::string missing = "report 'listening on'";

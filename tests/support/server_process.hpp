@@ -36,7 +36,8 @@ public:
   /// Starts SWITCHBOARD_BIN; unless `raw`, throws (with the logs) when the
   /// server does not report listening (and ready) within `start_timeout`.
   explicit server_process(std::vector<std::string> args = {}, mode m = mode::listening,
-                          std::chrono::milliseconds start_timeout = std::chrono::seconds(15));
+                          std::chrono::milliseconds start_timeout = std::chrono::seconds(15),
+                          const child_options& opts = {});
   /// SIGKILLs the server if it still runs, then reaps it.
   ~server_process();
   server_process(const server_process&) = delete;

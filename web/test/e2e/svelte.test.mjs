@@ -16,7 +16,14 @@ describe("svelte example", () => {
   let site;
 
   before(async () => {
-    [server, browser] = await Promise.all([startSwitchboard(), launchBrowser()]);
+    // The app is served from another origin than switchboard: it must be
+    // listed in http.allowed-origins (same-origin only by default). The
+    // site serves dist/ as the first test builds it.
+    site = await serveStatic(DIST);
+    [server, browser] = await Promise.all([
+      startSwitchboard({args: [`--http.allowed-origins=${site.base}`]}),
+      launchBrowser(),
+    ]);
   });
   after(async () => {
     await site?.close();
@@ -38,7 +45,6 @@ describe("svelte example", () => {
 
   it("the built app and the plain demo chat with each other", async () => {
     assert.ok(existsSync(path.join(DIST, "index.html")), "needs the build from the previous test");
-    site = await serveStatic(DIST);
     const stream = uniqueStream("svelte");
     const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
 

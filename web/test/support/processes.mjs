@@ -95,12 +95,12 @@ function track(child, name) {
 }
 
 let optionsCache = null;
-/** Option names the switchboard binary knows (from --long-help). */
+/** Option names the switchboard binary knows (from --help). */
 export function switchboardOptions() {
   if (optionsCache) return optionsCache;
   let text = "";
   try {
-    text = execFileSync(SWITCHBOARD_BIN, ["--long-help"], {encoding: "utf8", stdio: ["ignore", "pipe", "pipe"]});
+    text = execFileSync(SWITCHBOARD_BIN, ["--help"], {encoding: "utf8", stdio: ["ignore", "pipe", "pipe"]});
   } catch (e) {
     text = `${e.stdout ?? ""}${e.stderr ?? ""}`;
   }

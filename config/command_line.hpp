@@ -1,0 +1,33 @@
+#pragma once
+// The command line of the `switchboard` binary: an optional command
+// (check-config, print-config, token, version, help), option flags
+// (`--http.port=9000`, `--http.port 9000`, `--demo.enabled`), the config
+// file, and the `token` command's own flags. Anything else is an error: an
+// unknown option or a stray argument never passes silently.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sb {
+
+enum class command { run, check_config, print_config, token, version, help };
+
+struct option_flag {
+  std::string key;   ///< "http.port"
+  std::string value; ///< "9000"
+};
+
+struct command_line {
+  command cmd = command::run;
+  std::vector<option_flag> options;                ///< in argument order
+  std::optional<std::string> config_file;          ///< --config-file
+  std::map<std::string, std::string> token_flags;  ///< sub, name, streams, ttl
+};
+
+/// The parsed arguments, or an error message for the user.
+std::variant<command_line, std::string> parse_command_line(int argc, const char* const* argv);
+
+} // namespace sb

@@ -1,0 +1,141 @@
+#include "config/option_table.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace sb {
+
+namespace {
+
+using k = value_kind;
+
+} // namespace
+
+const std::vector<option_def>& option_table() {
+  static const std::vector<option_def> table = {
+    {"broker", k::text, "memory", "memory (embedded, one node) or redis (nodes share streams)"},
+    // --- redis ---
+    {"redis.url", k::text, "redis://127.0.0.1:6379",
+     "redis://[:pw@]host[:port][/db] or unix:///path; several (a,b) shard",
+     true},
+    {"redis.connect-timeout", k::duration, "1s", "time to connect to Redis"},
+    {"redis.command-timeout", k::duration, "2s", "time one Redis command may take"},
+    {"redis.backoff-max", k::duration, "5s", "longest wait between reconnect attempts"},
+    {"redis.pool-size", k::integer, "2", "command connections per Redis server"},
+    // --- http ---
+    {"http.host", k::text, "127.0.0.1", "address to listen on (0.0.0.0: every interface)"},
+    {"http.port", k::integer, "8080", "TCP port, 1..65535"},
+    {"http.ws-path", k::text, "/ws", "path of the WebSocket endpoint"},
+    {"http.web-root", k::text, "", "folder with demo/ and client/; empty: no static files",
+     false, "found next to the binary"},
+    {"http.allowed-origins", k::text, "",
+     "other sites' Origins allowed to upgrade (a,b); *: any; empty: none"},
+    {"http.threads", k::integer, "1", "asio threads running the sockets"},
+    {"http.max-header-bytes", k::integer, "8192", "largest HTTP request header (else 431)"},
+    {"http.max-body-bytes", k::integer, "1048576", "largest HTTP request body (else 413)"},
+    {"http.handshake-timeout", k::duration, "10s", "time to send a request or finish a close"},
+    // --- auth ---
+    {"auth.secret", k::text, "", "HS256/384/512 secret for socket tokens", true},
+    {"auth.secret-file", k::text, "", "file holding auth.secret (systemd LoadCredential=)"},
+    {"auth.public-key", k::text, "",
+     "PEM key file(s) for RS256/ES256 tokens; several (a,b) rotate"},
+    {"auth.issuer", k::text, "", "required iss claim; empty: not checked"},
+    {"auth.audience", k::text, "", "required aud claim; empty: not checked"},
+    {"auth.leeway", k::duration, "30s", "clock skew allowed on exp and nbf"},
+    // --- api ---
+    {"api.key", k::text, "", "Bearer key of the HTTP API under /api/; empty: API off", true},
+    {"api.key-file", k::text, "", "file holding api.key"},
+    // --- metrics ---
+    {"metrics.port", k::integer, "0",
+     "own port for /metrics and /readyz (off http.port); 0: none"},
+    {"metrics.host", k::text, "", "address of the metrics port", false, "http.host"},
+    // --- demo ---
+    {"demo.enabled", k::boolean, "false",
+     "POST /api/demo/notify publishes test notifications without a key"},
+    // --- presence ---
+    {"presence.ttl", k::duration, "30s", "a node that dies: its users leave within this"},
+    // --- node ---
+    {"node.id", k::text, "", "prefix of socket ids, unique per node", false, "random"},
+    // --- limits ---
+    {"limits.frame-size", k::integer, "65536", "largest incoming message in bytes (close 1009)"},
+    {"limits.queue-size", k::integer, "1048576", "outgoing bytes queued per socket (close 4008)"},
+    {"limits.commands-burst", k::integer, "50", "commands a socket may send at once"},
+    {"limits.commands-per-second", k::integer, "20", "sustained command rate; 0 = unlimited"},
+    {"limits.specs-per-socket", k::integer, "32", "plugin specs per socket"},
+    {"limits.ping-interval", k::duration, "25s", "time between pings"},
+    {"limits.pong-timeout", k::duration, "10s", "time to show a sign of life after a ping"},
+    {"limits.shutdown-drain", k::duration, "10s", "time sockets get to close at shutdown"},
+    // --- chat ---
+    {"chat.history", k::integer, "50", "messages in the history event"},
+    {"chat.max-length", k::integer, "10000", "MAXLEN ~ of each <stream>:chat stream"},
+    {"chat.max-text-bytes", k::integer, "4096", "longest message text in bytes"},
+    // --- log ---
+    {"log.level", k::text, "info", "debug, info, warning or error"},
+    {"log.format", k::text, "text", "text (one line per event) or json (one object per line)"},
+    // --- scheduler ---
+    {"scheduler.max-threads", k::integer, "0", "threads running the actors; 0: one per core",
+     false, "one per core"},
+    {"scheduler.policy", k::text, "sharing",
+     "sharing (wakes a worker at once) or stealing (CAF's default)"},
+  };
+  return table;
+}
+
+const option_def* find_option(std::string_view key) {
+  for (auto& o : option_table())
+    if (o.key == key)
+      return &o;
+  return nullptr;
+}
+
+std::string_view group_of(std::string_view key) {
+  auto dot = key.find('.');
+  return dot == std::string_view::npos ? std::string_view{} : key.substr(0, dot);
+}
+
+std::string_view name_of(std::string_view key) {
+  auto dot = key.find('.');
+  return dot == std::string_view::npos ? key : key.substr(dot + 1);
+}
+
+std::string env_name(std::string_view key) {
+  std::string out = "SWITCHBOARD_";
+  for (char c : key)
+    out += c == '.' || c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+namespace {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+} // namespace
+
+std::optional<std::string_view> closest_option(std::string_view key) {
+  std::optional<std::string_view> best;
+  size_t best_distance = 4; // further than 3 edits is no typo
+  for (auto& o : option_table()) {
+    auto d = std::min(edit_distance(key, o.key), edit_distance(key, name_of(o.key)) + 1);
+    if (d < best_distance) {
+      best_distance = d;
+      best = o.key;
+    }
+  }
+  return best;
+}
+
+} // namespace sb

@@ -1,0 +1,49 @@
+#pragma once
+// Every Switchboard option in one table: its key (`http.port`), the kind of
+// value it takes, its default and one line of help, in the order and the
+// groups of config/switchboard.ini. The INI reader, the command line, the
+// environment, --help and print-config all read this table, so an option
+// exists everywhere once it is listed here.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sb {
+
+enum class value_kind {
+  text,     ///< a string; quoted in the INI file
+  integer,  ///< a whole number
+  boolean,  ///< true or false
+  duration, ///< a number with a unit: 500ms, 10s, 1min, 1h
+};
+
+struct option_def {
+  std::string_view key;          ///< "http.port"; no dot for the global group
+  value_kind kind;
+  std::string_view fallback;     ///< the default, unquoted ("8080", "10s")
+  std::string_view help;         ///< one line
+  bool secret = false;           ///< masked wherever the value is printed
+  std::string_view shown_default = {}; ///< for --help when the default is computed
+};
+
+/// Every option, in INI order; the global group comes first.
+const std::vector<option_def>& option_table();
+
+/// The option with this key, or null.
+const option_def* find_option(std::string_view key);
+
+/// The group of a key ("http" for "http.port", "" for "broker").
+std::string_view group_of(std::string_view key);
+
+/// The name within its group ("port" for "http.port").
+std::string_view name_of(std::string_view key);
+
+/// SWITCHBOARD_ + the key in upper case, dots and dashes as underscores.
+std::string env_name(std::string_view key);
+
+/// The known option whose key is closest to `key` (for "did you mean").
+std::optional<std::string_view> closest_option(std::string_view key);
+
+} // namespace sb
