@@ -4,11 +4,12 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 CONFIG     ?= config/switchboard.ini
 JOBS       ?= $(shell nproc)
 
 .PHONY: setup setup-run setup-package configure build run test test-release test-asan \
-        test-web build-asan package install bench clean
+        test-web test-fuzz build-asan build-fuzz fuzz package install bench soak clean
 
 setup:
 	@./scripts/setup.sh test
@@ -37,8 +38,8 @@ run: setup-run configure
 ## Every test: unit, integration (memory and Redis broker), install,
 ## package and the bench smoke run in Release; the JavaScript client, demo
 ## and Svelte example in headless Chromium; then unit and integration again
-## under ASan+UBSan.
-test: test-release test-web test-asan
+## under ASan+UBSan; then every fuzz target for a few seconds.
+test: test-release test-web test-asan test-fuzz
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure
@@ -56,6 +57,27 @@ test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -E bench
 
+# The libFuzzer targets (fuzz/, docs/fuzzing.md): a clang tree of their own.
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWITCHBOARD_FUZZ=ON
+
+build-fuzz: setup $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+## Every fuzz target for FUZZ_SMOKE_SECONDS (default 5) over its seeds, so
+## that none of them rots (part of `make test`).
+FUZZ_SMOKE_SECONDS ?= 5
+test-fuzz: build-fuzz
+	./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
+
+## Every fuzz target for FUZZ_SECONDS each (default 60); FUZZ_TARGETS
+## chooses some (e.g. FUZZ_TARGETS="jwt config").
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: build-fuzz
+	./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 ## The .deb in build/package/ (see docs/operations.md).
 package: setup-package configure
 	cmake --build $(BUILD) -j $(JOBS) --target switchboard
@@ -72,5 +94,12 @@ install: setup-run configure
 bench: build
 	BUILD=$(BUILD) JOBS=$(JOBS) ./bench/run.sh
 
+## The soak (docs/soak.md): one node on Redis, 15,000 sockets over 1,500
+## rooms, chat traffic and 100 reconnects/s for SOAK_MINUTES (default 30);
+## writes bench/soak/. Not part of `make test`.
+SOAK_MINUTES ?= 30
+soak: build
+	SOAK_MINUTES=$(SOAK_MINUTES) BUILD=$(BUILD) JOBS=$(JOBS) ./bench/soak.sh
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 
+#include "actors/api_body.hpp"
 #include "actors/disconnector.hpp"
 #include "actors/envelope.hpp"
 #include "actors/log.hpp"
@@ -24,6 +25,12 @@ constexpr auto broker_timeout = std::chrono::seconds(5);
 
 std::string error_json(std::string_view message) {
   return json{{"error", message}}.dump();
+}
+
+/// When a request sent now with `timeout` stops waiting, in ms since the epoch.
+uint64_t deadline_ms(std::chrono::milliseconds timeout) {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch() + timeout).count();
 }
 
 bool same_secret(std::string_view a, std::string_view b) {
@@ -84,13 +91,18 @@ void api_handler::handle(const api_request& req, api_responder respond) {
 }
 
 void api_handler::publish(const std::string& body, api_responder respond) {
-  auto doc = parse_client_json(body).value; // discarded when invalid or too deep
-  if (!doc.is_object())
-    return respond(400, error_json("the body must be a JSON object"));
-  auto stream = doc.value("stream", std::string{});
-  auto client = doc.value("client", std::string{});
-  auto event = doc.value("event", std::string{});
-  auto strategy = doc.value("strategy", std::string{"streams"});
+  auto parsed = parse_publish_body(body);
+  if (auto* why = std::get_if<std::string>(&parsed))
+    return respond(400, error_json(*why));
+  publish_parsed(std::get<publish_body>(std::move(parsed)), std::move(respond));
+}
+
+void api_handler::publish_parsed(publish_body req, api_responder respond) {
+  auto& stream = req.stream;
+  auto& client = req.client;
+  auto& event = req.event;
+  auto& strategy = req.strategy;
+  auto& data = req.data;
   if (!valid_stream_name(stream))
     return respond(400, error_json("stream must be 1..200 characters of [A-Za-z0-9_.:-]"));
   auto plugin = node_.plugins->find(client);
@@ -101,7 +113,6 @@ void api_handler::publish(const std::string& body, api_responder respond) {
   if (strategy != "streams" && strategy != "pub-sub")
     return respond(400, error_json("strategy must be \"streams\" or \"pub-sub\""));
   auto key = make_key(stream, client);
-  auto data = doc.contains("data") ? doc["data"].dump() : std::string{"null"};
   auto broker = node_.broker;
   uint64_t maxlen = node_.config->chat_max_length;
   spawn_task(sys_, [=](caf::event_based_actor* self) {
@@ -119,7 +130,7 @@ void api_handler::publish(const std::string& body, api_responder respond) {
         .then([=](uint64_t) { answer(std::nullopt); }, failed);
     else
       self->request(broker.command, broker_timeout, post_atom::value, key, event, data, maxlen,
-                    false)
+                    false, deadline_ms(broker_timeout))
         .then([=](const std::string& id) { answer(id); }, failed);
   });
 }
@@ -127,16 +138,12 @@ void api_handler::publish(const std::string& body, api_responder respond) {
 void api_handler::demo_notify(const std::string& body, api_responder respond) {
   if (!node_.config->demo_routes)
     return respond(404, error_json("demo routes are off (demo.enabled)"));
-  auto doc = parse_client_json(body).value; // discarded when invalid or too deep
-  if (!doc.is_object())
-    return respond(400, error_json("the body must be a JSON object"));
   // The demo's "send test notification" button: a publish without the API
   // key, limited to the notifications plugin.
-  json publish_body = {{"stream", doc.value("stream", std::string{})},
-                       {"client", "notifications"},
-                       {"event", "notification"},
-                       {"data", doc.contains("data") ? doc["data"] : json::object()}};
-  publish(publish_body.dump(), std::move(respond));
+  auto parsed = parse_demo_notify_body(body);
+  if (auto* why = std::get_if<std::string>(&parsed))
+    return respond(400, error_json(*why));
+  publish_parsed(std::get<publish_body>(std::move(parsed)), std::move(respond));
 }
 
 void api_handler::history(const std::string& target, api_responder respond) {
@@ -212,11 +219,11 @@ void api_handler::presence(const std::string& target, api_responder respond) {
 }
 
 void api_handler::disconnect(const std::string& body, api_responder respond) {
-  auto doc = parse_client_json(body).value; // discarded when invalid or too deep
-  auto user = doc.is_object() ? doc.value("user", std::string{}) : std::string{};
-  auto socket = doc.is_object() ? doc.value("socket", std::string{}) : std::string{};
-  if (user.empty() == socket.empty())
-    return respond(400, error_json("give exactly one of user or socket"));
+  auto parsed = parse_disconnect_body(body);
+  if (auto* why = std::get_if<std::string>(&parsed))
+    return respond(400, error_json(*why));
+  auto& user = std::get<disconnect_body>(parsed).user;
+  auto& socket = std::get<disconnect_body>(parsed).socket;
   auto closed = server_.disconnect(user, socket);
   log::info("api", "disconnect ", user.empty() ? "socket " + socket : "user " + user,
             " closed ", closed, " sockets here");

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/api_body.hpp"
 #include "actors/connection.hpp"
 #include "net/server.hpp"
 
@@ -24,6 +25,7 @@ public:
 
 private:
   void publish(const std::string& body, api_responder respond);
+  void publish_parsed(publish_body req, api_responder respond);
   void demo_notify(const std::string& body, api_responder respond);
   void history(const std::string& target, api_responder respond);
   void presence(const std::string& target, api_responder respond);

@@ -1,6 +1,7 @@
 #include "actors/auth.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <strings.h>
 #include <jwt.h>
@@ -99,6 +100,21 @@ std::optional<json> verified_payload(const std::string& token, std::string_view 
   return std::nullopt;
 }
 
+/// A time claim in seconds, saturated at +-2^62 s (far beyond any date) so
+/// that adding or subtracting the leeway cannot overflow; nullopt when it is
+/// not a number. A float outside int64 (1e300) or an unsigned above it
+/// would otherwise convert with undefined behaviour.
+std::optional<int64_t> seconds_claim(const json& v) {
+  constexpr int64_t limit = int64_t{1} << 62;
+  if (v.is_number_unsigned())
+    return static_cast<int64_t>(std::min<uint64_t>(v.get<uint64_t>(), limit));
+  if (v.is_number_integer())
+    return std::clamp<int64_t>(v.get<int64_t>(), -limit, limit);
+  if (v.is_number_float())
+    return static_cast<int64_t>(std::clamp(v.get<double>(), -double(limit), double(limit)));
+  return std::nullopt;
+}
+
 bool audience_matches(const json& aud, const std::string& audience) {
   if (aud.is_string())
     return aud.get<std::string>() == audience;
@@ -113,9 +129,10 @@ bool audience_matches(const json& aud, const std::string& audience) {
 std::optional<std::string> check_context(const json& payload, const auth_settings& auth,
                                          int64_t now) {
   if (auto nbf = payload.find("nbf"); nbf != payload.end()) {
-    if (!nbf->is_number())
+    auto seconds = seconds_claim(*nbf);
+    if (!seconds)
       return "nbf claim is not a number";
-    if (nbf->get<int64_t>() - auth.leeway.count() > now)
+    if (*seconds - auth.leeway.count() > now)
       return "not valid yet (nbf)";
   }
   if (!auth.issuer.empty()) {
@@ -138,9 +155,10 @@ result read_claims(const json& payload, const auth_settings& auth, int64_t now) 
     return std::string{"no sub claim"};
   c.sub = sub->get<std::string>();
   auto exp = payload.find("exp");
-  if (exp == payload.end() || !exp->is_number())
+  auto exp_seconds = exp != payload.end() ? seconds_claim(*exp) : std::nullopt;
+  if (!exp_seconds)
     return std::string{"no exp claim"};
-  c.exp = exp->get<int64_t>() + auth.leeway.count();
+  c.exp = *exp_seconds + auth.leeway.count();
   if (c.exp <= now)
     return std::string{"expired"};
   if (auto why = check_context(payload, auth, now))

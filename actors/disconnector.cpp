@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/api_body.hpp"
 #include "actors/log.hpp"
 #include "net/server.hpp"
 
@@ -63,11 +64,13 @@ caf::behavior disconnector(caf::event_based_actor* self, broker_handles broker, 
       return rp;
     },
     [srv](message_atom, const std::string&, const std::string& payload) {
-      auto doc = json::parse(payload, nullptr, false);
-      if (!doc.is_object() || doc.value("origin", std::string{}) == srv->node_id())
+      // Anyone with Redis access can publish here: a request of another
+      // shape is ignored, never assumed.
+      auto parsed = parse_disconnect_body(payload);
+      auto* req = std::get_if<disconnect_body>(&parsed);
+      if (req == nullptr || req->origin == srv->node_id())
         return;
-      auto closed = srv->disconnect(doc.value("user", std::string{}),
-                                    doc.value("socket", std::string{}));
+      auto closed = srv->disconnect(req->user, req->socket);
       if (closed > 0)
         log::info("disconnector", "closed ", closed, " sockets for another node's API call");
     },

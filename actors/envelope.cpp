@@ -124,7 +124,8 @@ std::string ack_frame(const json& ref, std::string_view id) {
 
 std::string event_frame(std::string_view client, std::string_view stream, std::string_view event,
                         std::string_view id, std::string_view data_json) {
-  auto event_json = json(event).dump();
+  // Event names from the broker may hold any bytes: never throw on them.
+  auto event_json = json(event).dump(-1, ' ', false, json::error_handler_t::replace);
   std::string out;
   out.reserve(64 + client.size() + stream.size() + event_json.size() + id.size()
               + data_json.size());

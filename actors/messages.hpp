@@ -106,12 +106,15 @@ struct topic_join {
 using xadd_atom = caf::atom_constant<caf::atom("xadd")>;
 /// (publish_atom, channel, payload) -> uint64_t receivers.
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
-/// (post_atom, key, event, data_json, uint64_t maxlen, bool live_only) ->
-/// std::string id: appends the event to the stream `key` and publishes it,
-/// with its id, on the channel `key`, in one atomic step. With `live_only`
-/// it is refused (`unavailable`, nothing stored) while this node's
-/// subscriber cannot hear the channel: a pub-sub send must not be acked
-/// when this node's own sockets would never see it.
+/// (post_atom, key, event, data_json, uint64_t maxlen, bool live_only,
+/// uint64_t deadline_ms) -> std::string id: appends the event to the stream
+/// `key` and publishes it, with its id, on the channel `key`, in one atomic
+/// step. With `live_only` it is refused (`unavailable`, nothing stored)
+/// while this node's subscriber cannot hear the channel: a pub-sub send
+/// must not be acked when this node's own sockets would never see it.
+/// `deadline_ms` (ms since the epoch; 0: none) is when the requester stops
+/// waiting: a post is never stored after its requester was answered
+/// `unavailable` (see redis/redis_commands).
 using post_atom = caf::atom_constant<caf::atom("post")>;
 /// (tail_atom, key, uint64_t count) -> std::vector<stream_entry>, the last
 /// `count` entries, oldest first.

@@ -1,6 +1,7 @@
 #include "bench/options.hpp"
 
 #include <arpa/inet.h>
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -69,6 +70,10 @@ bool apply(options& o, const std::string& key, const std::string& v) {
   if (key == "no-kernel-timestamps") return o.kernel_timestamps = !is_true(v), true;
   if (key == "server-pid") return o.server_pid = int(num), numeric;
   if (key == "quiet") return o.quiet = is_true(v), true;
+  if (key == "churn-rate") return dbl(o.churn_rate);
+  if (key == "sample-interval") return dbl(o.sample_interval_s) && num > 0;
+  if (key == "warmup") return dbl(o.warmup_s);
+  if (key == "csv") return o.csv = v, !v.empty();
   return false;
 }
 
@@ -87,6 +92,11 @@ scenarios:
            the server's RSS per socket (--same-stream: all on one stream)
   churn    connect -> welcome -> close at --rate connects/s for --duration s
            (--same-stream: all on one stream, else one stream each)
+  soak     --sockets over --streams rooms with chat and presence, --rate msg/s
+           of chat and --churn-rate reconnects/s for --duration s; samples
+           the server every --sample-interval s into --csv and judges its
+           steadiness after --warmup s (needs --server-pid; docs/soak.md)
+           (--sockets=15000 --streams=1500 --rate=1000 --churn-rate=100)
 
 common options:
   --duration=S            seconds of load (default 10)
@@ -114,7 +124,7 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
     return false;
   out.scenario = argv[1];
   if (out.scenario != "fanout" && out.scenario != "rooms" && out.scenario != "idle"
-      && out.scenario != "churn") {
+      && out.scenario != "churn" && out.scenario != "soak") {
     error = "unknown scenario '" + out.scenario + "'";
     return false;
   }
@@ -133,6 +143,8 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
   if (out.stream_prefix.empty())
     out.stream_prefix = "bench:" + out.scenario + ":" + std::to_string(getpid()) + "-"
                         + std::to_string(std::time(nullptr));
+  if (out.warmup_s < 0)
+    out.warmup_s = std::min(300.0, out.duration_s / 6);
   if (out.connect_concurrency == 0)
     out.connect_concurrency = 1;
   return parse_url(out, error);

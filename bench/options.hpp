@@ -29,6 +29,11 @@ struct options {
   bool same_stream = false;     // idle, churn: every socket on one stream
   std::string stream_prefix;    // default: bench:<scenario>:<pid>-<time>
   uint64_t text_bytes = 0;      // pad message texts to this many bytes
+  // soak
+  double churn_rate = 100;      // sockets closed and connected again per second
+  double sample_interval_s = 10;
+  double warmup_s = -1;         // default: min(300, duration / 6)
+  std::string csv;              // one row per sample
   // Connection handling.
   uint64_t connect_concurrency = 200;
   double connect_timeout_s = 10;

@@ -1,5 +1,6 @@
 #include "bench/proc.hpp"
 
+#include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -22,6 +23,18 @@ int64_t rss_bytes(int pid, const char* field) {
       kib = std::atoll(line + field_size);
   std::fclose(f);
   return kib < 0 ? -1 : kib * 1024;
+}
+
+int64_t open_fds(int pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = ::opendir(path.c_str());
+  if (!dir)
+    return -1;
+  int64_t n = 0;
+  while (auto* e = ::readdir(dir))
+    n += e->d_name[0] != '.';
+  ::closedir(dir);
+  return n;
 }
 
 double cpu_seconds(int pid) {

@@ -11,6 +11,8 @@ namespace bench {
 /// line of /proc/PID/status, such as "RssAnon:" (heap and stacks, without
 /// the code and libraries mapped from files).
 int64_t rss_bytes(int pid, const char* field = "VmRSS:");
+/// Descriptors `pid` has open (entries of /proc/PID/fd), or -1.
+int64_t open_fds(int pid);
 /// User + system CPU seconds of `pid` (0 = this process), or -1.
 double cpu_seconds(int pid);
 /// Raises RLIMIT_NOFILE's soft limit to the hard limit; returns the new soft limit.

@@ -128,8 +128,18 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 std::optional<std::string_view> closest_option(std::string_view key) {
   std::optional<std::string_view> best;
   size_t best_distance = 4; // further than 3 edits is no typo
+  // Lengths that differ by the distance or more cannot be closer: a long
+  // garbage key costs nothing (fuzz/config_fuzzer found it costly).
+  auto within = [&](std::string_view other, size_t bound) {
+    return (key.size() > other.size() ? key.size() - other.size() : other.size() - key.size())
+           < bound;
+  };
   for (auto& o : option_table()) {
-    auto d = std::min(edit_distance(key, o.key), edit_distance(key, name_of(o.key)) + 1);
+    auto full = within(o.key, best_distance) ? edit_distance(key, o.key) : best_distance;
+    auto name = within(name_of(o.key), best_distance - 1)
+                  ? edit_distance(key, name_of(o.key)) + 1
+                  : best_distance;
+    auto d = std::min(full, name);
     if (d < best_distance) {
       best_distance = d;
       best = o.key;

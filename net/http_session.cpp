@@ -114,7 +114,12 @@ bool http_session::serve_probe(const request& req, std::string_view path) {
   }
   bool here = metrics_only_ || server_.config().metrics_port == 0;
   if (here && path == "/metrics") {
-    send(make_response(http::status::ok, req.version(), keep, metrics::global().render(),
+    auto text = metrics::global().render()
+                + "# HELP switchboard_send_queue_bytes Bytes queued for sockets, not yet written.\n"
+                  "# TYPE switchboard_send_queue_bytes gauge\n"
+                  "switchboard_send_queue_bytes "
+                + std::to_string(server_.queued_bytes()) + "\n";
+    send(make_response(http::status::ok, req.version(), keep, std::move(text),
                        "text/plain; version=0.0.4"));
     return true;
   }

@@ -67,6 +67,8 @@ public:
   size_t written(size_t bytes);
   /// Nothing taken is left to write.
   bool idle() const { return next_ == outbox_.size(); }
+  /// Bytes queued or being written, not yet sent (any thread; for /metrics).
+  size_t queued_bytes() const { return queued_bytes_.load(std::memory_order_relaxed); }
   /// The socket is gone: drops everything, accepts nothing more.
   void clear();
 

@@ -131,6 +131,15 @@ void server::remove(const websocket_session* session) {
     drained_.notify_all();
 }
 
+size_t server::queued_bytes() const {
+  size_t total = 0;
+  std::lock_guard<std::mutex> guard{mutex_};
+  for (auto& [ptr, weak] : sessions_)
+    if (auto s = weak.lock())
+      total += s->queued_bytes();
+  return total;
+}
+
 size_t server::disconnect(const std::string& user, const std::string& socket) {
   std::vector<std::shared_ptr<websocket_session>> matching;
   {

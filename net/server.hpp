@@ -79,6 +79,9 @@ public:
   /// with 1008 "Disconnected by the server"; returns how many.
   size_t disconnect(const std::string& user, const std::string& socket);
   bool ready() const { return !readiness_ || readiness_(); }
+  /// Outgoing bytes queued over every socket and not yet written: the
+  /// switchboard_send_queue_bytes gauge, summed when /metrics is read.
+  size_t queued_bytes() const;
   /// The demo page and the JavaScript client, from http.web-root.
   static_files& files() { return files_; }
 

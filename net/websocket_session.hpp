@@ -54,6 +54,8 @@ public:
   const std::string& id() const { return id_; }
   /// The user set by identify(), or "".
   std::string user();
+  /// Outgoing bytes not yet written (any thread).
+  size_t queued_bytes() const { return queue_.queued_bytes(); }
 
   /// After the io threads stopped: tells the handler the socket is gone if
   /// it has not heard so yet, so that no actor waits forever.

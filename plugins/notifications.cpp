@@ -104,7 +104,9 @@ void notifications_state::on_command(const std::string& event, const std::string
 }
 
 void notifications_state::mark_read(const json& ref, const json& data) {
-  auto id = data.is_object() ? data.value("id", std::string{}) : std::string{};
+  // json::value() would throw on an id that is not a string, and stop the plugin.
+  auto i = data.is_object() ? data.find("id") : data.end();
+  auto id = i != data.end() && i->is_string() ? i->get<std::string>() : std::string{};
   if (!stream_id::parse(id))
     return reply(error_frame(ec::invalid_frame, "data.id must be a notification id", ref));
   pending.begin();

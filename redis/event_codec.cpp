@@ -31,10 +31,23 @@ std::string encode_published_to(std::string_view event, std::string_view data_js
 
 namespace {
 
+/// `text` as a JSON string. Redis hands over any bytes (a backend's
+/// PUBLISH or XADD): what is not UTF-8 becomes U+FFFD instead of an
+/// exception in the topic that decodes it.
+std::string quoted(std::string_view text) {
+  return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// Valid UTF-8: bytes that are not become U+FFFD.
+std::string utf8_text(std::string_view text) {
+  auto q = quoted(text);
+  return json::parse(q).get<std::string>();
+}
+
 std::string as_json_text(std::string_view text) {
   if (json::accept(text))
     return std::string{text};
-  return json(text).dump();
+  return quoted(text);
 }
 
 } // namespace
@@ -53,7 +66,7 @@ decoded_event decode_published(std::string_view payload, std::string_view defaul
     return out;
   }
   if (doc.is_discarded())
-    return {std::string{default_event}, {}, json(payload).dump(), {}, {}};
+    return {std::string{default_event}, {}, quoted(payload), {}, {}};
   return {std::string{default_event}, {}, std::string{payload}, {}, {}};
 }
 
@@ -61,7 +74,7 @@ decoded_event decode_entry(const stream_entry& entry, std::string_view default_e
   decoded_event out{std::string{default_event}, entry.id, "null", {}, {}};
   for (size_t i = 0; i + 1 < entry.fields.size(); i += 2) {
     if (entry.fields[i] == "event")
-      out.event = entry.fields[i + 1];
+      out.event = utf8_text(entry.fields[i + 1]);
     else if (entry.fields[i] == "data")
       out.data = as_json_text(entry.fields[i + 1]);
   }

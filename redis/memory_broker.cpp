@@ -68,7 +68,7 @@ caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, int)
       return st.xadd(key, std::move(fields), maxlen);
     },
     [&st](post_atom, const std::string& key, const std::string& event, std::string& data,
-          uint64_t maxlen, bool) {
+          uint64_t maxlen, bool, uint64_t) {
       // Nothing here can be away: the channel is always heard.
       auto id = st.xadd(key, entry_fields(event, data), maxlen);
       st.publish(key, encode_published(event, id, data));

@@ -8,9 +8,16 @@
 
 namespace sb::post_lua {
 
-/// ARGV: maxlen ("0": no trimming), event, data JSON, and the published
-/// payload cut around its id (prefix, suffix) -> the new entry's id.
+/// ARGV: maxlen ("0": no trimming), event, data JSON, the published
+/// payload cut around its id (prefix, suffix), and the last moment (ms in
+/// Redis' clock) it may be stored -> the new entry's id, or an `EXPIRED`
+/// error: the node has stopped waiting and answered `unavailable` (a
+/// stalled Redis runs what it had buffered when it wakes up).
 inline constexpr const char* post = R"(
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[6]) then
+  return redis.error_reply('EXPIRED the node stopped waiting for this post')
+end
 local id
 if ARGV[1] == '0' then
   id = redis.call('XADD', KEYS[1], '*', 'event', ARGV[2], 'data', ARGV[3])

@@ -49,9 +49,9 @@ caf::behavior command_router(caf::event_based_actor* self, std::vector<caf::acto
       return self->delegate(pick(key), xadd_atom::value, key, std::move(fields), maxlen);
     },
     [self, pick](post_atom, const std::string& key, std::string& event, std::string& data,
-                 uint64_t maxlen, bool live_only) {
+                 uint64_t maxlen, bool live_only, uint64_t deadline_ms) {
       return self->delegate(pick(key), post_atom::value, key, std::move(event),
-                            std::move(data), maxlen, live_only);
+                            std::move(data), maxlen, live_only, deadline_ms);
     },
     [self, pick](publish_atom, const std::string& channel, std::string& payload) {
       return self->delegate(pick(channel), publish_atom::value, channel, std::move(payload));

@@ -95,8 +95,26 @@ bool redis_client::handshake() {
       return false;
     }
   }
+  if (!measure_clock())
+    return false;
   auto r = raw_command({"CLIENT", "SETNAME", "switchboard-" + name_});
   return r != nullptr;
+}
+
+bool redis_client::measure_clock() {
+  using namespace std::chrono;
+  auto wall_ms = [] {
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  };
+  auto before = wall_ms();
+  auto r = raw_command({"TIME"});
+  if (!r)
+    return false;
+  auto after = wall_ms();
+  if (reply::size(r.get()) == 2) // [seconds, microseconds], halfway through the round trip
+    clock_offset_ms_ = reply::integer(reply::at(r.get(), 0)) * 1000
+                       + reply::integer(reply::at(r.get(), 1)) / 1000 - (before + after) / 2;
+  return true;
 }
 
 void redis_client::disconnect(const std::string& why) {

@@ -83,8 +83,13 @@ public:
 
   const redis_endpoint& endpoint() const { return endpoint_; }
 
+  /// Redis' clock minus ours in ms, measured with TIME when the connection
+  /// was made: deadlines that Lua scripts check go in Redis' clock.
+  int64_t clock_offset_ms() const { return clock_offset_ms_; }
+
 private:
   bool handshake();
+  bool measure_clock();
   reply_ptr raw_command(const std::vector<std::string>& argv);
 
   /// Working connections of this process that broke so far. The subscriber
@@ -112,6 +117,7 @@ private:
   uint64_t losses_seen_ = 0; ///< losses() when this connection last checked
   std::atomic<uint64_t>& successes_;  ///< successes(endpoint_)
   uint64_t successes_seen_ = 0;       ///< successes_ when the last attempt failed
+  int64_t clock_offset_ms_ = 0;
 };
 
 /// Helpers to read replies without touching hiredis types elsewhere.

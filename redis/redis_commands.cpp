@@ -31,9 +31,16 @@ public:
   command_runner(const std::vector<redis_endpoint>& shards, redis_timeouts t,
                  const std::shared_ptr<broker_status>& status,
                  std::shared_ptr<const subscriber_liveness> liveness)
-    : liveness_(std::move(liveness)) {
+    : command_timeout_(t.command), liveness_(std::move(liveness)) {
     for (auto& ep : shards)
       links_.push_back(std::make_unique<shard_link>(ep, t, status));
+  }
+
+  std::chrono::milliseconds command_timeout() const { return command_timeout_; }
+
+  /// Redis' clock minus ours on the shard of `key` (see redis_client).
+  int64_t clock_offset_ms(const std::string& key) const {
+    return links_[shard_of_key(key, links_.size())]->client.clock_offset_ms();
   }
 
   /// Whether this node's subscriber hears the channel `key` right now.
@@ -62,9 +69,25 @@ public:
   }
 
 private:
+  std::chrono::milliseconds command_timeout_;
   std::vector<std::unique_ptr<shard_link>> links_;
   std::shared_ptr<const subscriber_liveness> liveness_;
 };
+
+/// The code for a command that failed: `unavailable` when Redis is away or
+/// cannot do it now (out of memory under noeviction, still loading its data
+/// after a restart, busy with a script, a post past its deadline), so the
+/// client may try again later; `internal` for anything else.
+ec failure_code(const reply_ptr& rep) {
+  if (!rep)
+    return ec::unavailable;
+  auto text = reply::str(rep.get());
+  for (auto prefix : {"OOM ", "EXPIRED ", "LOADING ", "BUSY ", "MASTERDOWN ", "READONLY ",
+                      "TRYAGAIN "})
+    if (text.rfind(prefix, 0) == 0)
+      return ec::unavailable;
+  return ec::internal;
+}
 
 caf::result<std::string> xadd(command_runner& r, const std::string& key,
                               const std::vector<std::string>& fields, uint64_t maxlen) {
@@ -74,10 +97,8 @@ caf::result<std::string> xadd(command_runner& r, const std::string& key,
   argv.push_back("*");
   argv.insert(argv.end(), fields.begin(), fields.end());
   auto rep = r.run(key, argv);
-  if (!rep)
-    return make_error(ec::unavailable);
-  if (reply::is_error(rep.get()))
-    return make_error(ec::internal);
+  if (!rep || reply::is_error(rep.get()))
+    return make_error(failure_code(rep));
   return reply::str(rep.get());
 }
 
@@ -178,29 +199,48 @@ reply_ptr eval(command_runner& r, const std::string& key, const script& s,
   return eval_script(r, key, s, {key, key + ":expiry", key + ":users"}, args);
 }
 
+uint64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// The last moment (ms since the epoch, our clock) Redis may still store a
+/// post, or 0 when that is already past. A stalled Redis (SIGSTOP, DEBUG
+/// SLEEP, a slow disk) runs what it had buffered when it wakes up, long
+/// after this node gave up on the reply and answered `unavailable`: stored
+/// then, the message would exist though the client was told it does not,
+/// and sent again, it would exist twice. So the script stores only within
+/// half the command timeout (the reply has the other half to come back),
+/// and not within a margin of the requester's own deadline.
+uint64_t store_deadline(const command_runner& r, uint64_t requester_deadline) {
+  constexpr uint64_t reply_margin = 250;
+  auto now = now_ms();
+  auto latest = now + static_cast<uint64_t>(r.command_timeout().count()) / 2;
+  if (requester_deadline != 0)
+    latest = std::min(latest, requester_deadline - std::min(requester_deadline, reply_margin));
+  return latest > now ? latest : 0;
+}
+
 caf::result<std::string> post(command_runner& r, const std::string& key,
                               const std::string& event, const std::string& data,
-                              uint64_t maxlen, bool live_only) {
+                              uint64_t maxlen, bool live_only, uint64_t deadline_ms) {
   if (live_only && !r.heard(key))
     return make_error(ec::unavailable);
+  auto latest = store_deadline(r, deadline_ms);
+  if (latest == 0)
+    return make_error(ec::unavailable); // its requester is (nearly) gone
   static const script s{post_lua::post};
   // The payload as encode_published writes it, cut where the id goes.
   static const std::string marker = "\x01id\x01";
   auto payload = encode_published(event, marker, data);
   auto at = payload.find(marker);
+  auto redis_deadline = static_cast<int64_t>(latest) + r.clock_offset_ms(key);
   auto rep = eval_script(r, key, s, {key},
                          {std::to_string(maxlen), event, data, payload.substr(0, at),
-                          payload.substr(at + marker.size())});
-  if (!rep)
-    return make_error(ec::unavailable);
-  if (reply::is_error(rep.get()))
-    return make_error(ec::internal);
+                          payload.substr(at + marker.size()), std::to_string(redis_deadline)});
+  if (!rep || reply::is_error(rep.get()))
+    return make_error(failure_code(rep));
   return reply::str(rep.get());
-}
-
-uint64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 /// Keys outlive the last heartbeat by a few TTLs, then Redis drops them.
@@ -211,7 +251,7 @@ std::string key_ttl(uint64_t expires) {
 
 template <class T>
 caf::result<T> failed(const reply_ptr& rep) {
-  return make_error(rep ? ec::internal : ec::unavailable);
+  return make_error(failure_code(rep));
 }
 
 caf::result<bool> presence_add(command_runner& r, const std::string& key,
@@ -294,8 +334,8 @@ void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> 
     [&](xadd_atom, const std::string& key, const std::vector<std::string>& fields,
         uint64_t maxlen) { return xadd(runner, key, fields, maxlen); },
     [&](post_atom, const std::string& key, const std::string& event, const std::string& data,
-        uint64_t maxlen, bool live_only) {
-      return post(runner, key, event, data, maxlen, live_only);
+        uint64_t maxlen, bool live_only, uint64_t deadline_ms) {
+      return post(runner, key, event, data, maxlen, live_only, deadline_ms);
     },
     [&](publish_atom, const std::string& channel, const std::string& payload) {
       return publish(runner, channel, payload);

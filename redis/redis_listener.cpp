@@ -17,6 +17,23 @@ constexpr std::chrono::milliseconds poll_interval{5};
 constexpr const char* block_ms = "2000";
 constexpr const char* batch = "512";
 
+/// KEYS[1] a stream, ARGV[1] the last id this node delivered from it, which
+/// the stream no longer reaches: Redis lost data (restarted empty, or from
+/// an older snapshot). Marks every entry up to that id as possibly deleted
+/// (max-deleted-entry-id, which a `since` resume checks) and moves the
+/// stream's last id up to it, so new ids go on above every id delivered.
+/// A missing stream is made with one entry, deleted at once, in one step.
+/// Another node that delivered more may have marked it higher: fine.
+constexpr const char* mark_lost_lua = R"(
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('XADD', KEYS[1], ARGV[1], 'lost', '1')
+  redis.call('XDEL', KEYS[1], ARGV[1])
+  return 1
+end
+local ok = pcall(redis.call, 'XSETID', KEYS[1], ARGV[1], 'MAXDELETEDID', ARGV[1])
+return ok and 1 or 0
+)";
+
 class listener {
 public:
   listener(caf::blocking_actor* self, const redis_endpoint& ep, redis_timeouts t,
@@ -104,8 +121,30 @@ private:
     if (!id)
       return false;
     client_id_ = std::to_string(reply::integer(id.get()));
+    if (!mark_losses())
+      return false;
     health_.set(true);
     reading_ = false;
+    return true;
+  }
+
+  /// After a reconnect: a stream that no longer reaches the last id
+  /// delivered from it lost entries (see mark_lost_lua). Resuming after that
+  /// id then needs nothing else: new entries come above it.
+  bool mark_losses() {
+    for (auto& [key, st] : keys_) {
+      if (st.last.zero())
+        continue;
+      auto info = main_.command({"XINFO", "STREAM", key});
+      if (!info)
+        return false;
+      if (!reply::is_error(info.get()) && last_generated_id(info.get()) >= st.last)
+        continue;
+      log::warning("redis", "stream ", key, " lost entries up to ", st.last.str(),
+                   " (Redis restarted without them): marked");
+      if (!main_.command({"EVAL", mark_lost_lua, "1", key, st.last.str()}))
+        return false;
+    }
     return true;
   }
 

@@ -16,8 +16,9 @@ run_packages=(
 # CPack's .deb: dpkg-shlibdeps computes Depends, `file` finds the binaries.
 package_packages=(dpkg-dev file)
 # Tests: GoogleTest, Redis for the cluster tests, curl and openssl (install
-# test, JWT keys), Chromium and Node.js for the browser tests.
-test_packages=(libgtest-dev redis-server curl openssl chromium)
+# test, JWT keys), Chromium and Node.js for the browser tests, clang and its
+# sanitizer and libFuzzer runtimes for the fuzz targets (fuzz/).
+test_packages=(libgtest-dev redis-server curl openssl chromium clang libclang-rt-14-dev)
 
 case "$purpose" in
   run) packages=("${run_packages[@]}") ;;

@@ -1,6 +1,7 @@
 // The server HTTP API (PROTOCOL §5): every route with and without the key,
 // 400s with a JSON error for bad bodies, and its effects on sockets.
 
+#include "actors/disconnector.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/http_client.hpp"
@@ -129,6 +130,15 @@ TEST_F(api_test, BadBodiesAndParametersGet400WithAJsonError) {
                              + std::string(100, '[') + std::string(100, ']') + "}");
   bad_post("/api/disconnect", "{}");
   bad_post("/api/disconnect", R"({"user":"a","socket":"b"})");
+  // Fields of the wrong type: each once ended the server (an exception on
+  // its event loop), found while fuzzing the API bodies.
+  bad_post("/api/publish", R"({"stream":5,"client":"chat"})");
+  bad_post("/api/publish", R"({"stream":"s:1","client":["chat"]})");
+  bad_post("/api/publish", R"({"stream":"s:1","client":"chat","event":7})");
+  bad_post("/api/publish", R"({"stream":"s:1","client":"chat","strategy":true})");
+  bad_post("/api/disconnect", R"({"user":5})");
+  bad_post("/api/disconnect", R"({"socket":{"id":"x"}})");
+  EXPECT_EQ(get(port(), "/healthz", "").status, 200u) << "the server did not survive";
   for (auto* target : {"/api/history", "/api/history?stream=s:1&limit=0",
                        "/api/history?stream=s:1&limit=x", "/api/history?stream=s:1&since=yesterday",
                        "/api/history?stream=s:1&client=nope"}) {
@@ -177,6 +187,11 @@ TEST(api_cluster_test, DisconnectReachesSocketsOnOtherNodes) {
   SB_REDIS_ONLY();
   server_process node1({std::string{"--api.key="} + api_key});
   server_process node2({std::string{"--api.key="} + api_key});
+  // Anyone with Redis access can publish on the channel: requests of the
+  // wrong shape are ignored (one with a number for `user` once stopped
+  // node2's disconnector), and the real one below still works.
+  for (auto* bad : {R"({"user":5,"origin":"x"})", R"({"socket":[1],"origin":"x"})", "[]", "\xff"})
+    shared_redis().command({"PUBLISH", disconnect_channel, bad});
   auto stream = test_stream();
   ws_client far(node2.port(), ws_client::target(json::array({chat_spec(stream)})));
   auto user = far.read_json()["user"]["id"].get<std::string>();
@@ -205,6 +220,10 @@ TEST(api_demo_test, DemoNotifyWorksOnlyWhenEnabled) {
   }).back();
   EXPECT_EQ(n["data"]["title"], "test");
   EXPECT_EQ(n["id"], json::parse(res.body)["id"]);
+  // Needs no key: a stream that is not a string once ended the server.
+  auto bad = post(on.port(), "/api/demo/notify", R"({"stream":5})", "");
+  EXPECT_EQ(bad.status, 400u) << bad.body;
+  EXPECT_EQ(http_get(on.port(), "/healthz").status, 200u) << on.logs_tail();
 }
 
 TEST(api_off_test, WithoutAKeyTheApiIsOff) {

@@ -27,6 +27,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
+/// Reads chat messages until `text` arrives.
+void read_messages_until(chat_peer& p, const std::string& text) {
+  p.ws.read_until([&](const json& f) {
+    return is_event(f, "message", p.stream) && f["data"]["text"] == text;
+  }, 100'000);
+}
+
 const std::map<std::string, std::string> expected_types{
   {"switchboard_sockets_open", "gauge"},
   {"switchboard_sockets_opened_total", "counter"},
@@ -39,6 +46,7 @@ const std::map<std::string, std::string> expected_types{
   {"switchboard_received_bytes_total", "counter"},
   {"switchboard_sent_bytes_total", "counter"},
   {"switchboard_slow_consumer_closes_total", "counter"},
+  {"switchboard_send_queue_bytes", "gauge"},
 };
 
 TEST(metrics_test, ParsesAsPrometheusTextWithEveryMetricTyped) {
@@ -143,6 +151,31 @@ TEST(metrics_test, CountersFollowSocketsAndFrames) {
   EXPECT_EQ(m2["switchboard_broker_channels"], 1);
   EXPECT_EQ(m2["switchboard_broker_stream_keys"], 0);
   EXPECT_EQ(m2["switchboard_sockets_opened_total"], m1["switchboard_sockets_opened_total"]);
+}
+
+// switchboard_send_queue_bytes (summed when /metrics is read) holds what
+// sockets have not taken yet, and is back to 0 once they read it.
+TEST(metrics_test, SendQueueBytesHoldWhatAReaderHasNotTakenYet) {
+  server_process server({"--limits.commands-per-second=0", "--limits.queue-size=67108864"});
+  auto stream = test_stream();
+  ws_options tiny;
+  tiny.receive_buffer = 4096;
+  chat_peer slow(server.port(), stream, "pub-sub", {}, tiny);
+  chat_peer writer(server.port(), stream, "pub-sub");
+  const std::string text(4000, 'q');
+  // 10 MB: more than the kernel's socket buffers (4 MiB at most) take.
+  for (int i = 0; i < 2500; ++i)
+    writer.ws.send_json(send_command(stream, text + std::to_string(i)));
+  auto full = scrape_until(server.port(), [](const samples& m) {
+    return m.at("switchboard_send_queue_bytes") >= 2'000'000;
+  }, 20s);
+  EXPECT_GE(full["switchboard_send_queue_bytes"], 2'000'000) << "10 MB unread";
+  for (auto* p : {&slow, &writer})
+    read_messages_until(*p, text + "2499");
+  auto drained = scrape_until(server.port(), [](const samples& m) {
+    return m.at("switchboard_send_queue_bytes") == 0;
+  }, 10s);
+  EXPECT_EQ(drained["switchboard_send_queue_bytes"], 0);
 }
 
 // The standard process metrics and the build, read from /proc.

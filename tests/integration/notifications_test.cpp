@@ -146,6 +146,20 @@ TEST_F(notifications_test, BadReadGetsInvalidFrame) {
   EXPECT_EQ(err["code"], "invalid_frame");
 }
 
+TEST_F(notifications_test, ReadWithAnIdThatIsNotAStringGetsInvalidFrameAndThePluginLives) {
+  inbox tab(port(), fresh_user());
+  for (auto id : {json(5), json::array({"1-0"}), json::object(), json(true)}) {
+    tab.ws.send_json({{"client", "notifications"}, {"stream", tab.stream}, {"event", "read"},
+                      {"ref", "bad"}, {"data", {{"id", id}}}});
+    auto err = tab.ws.read_until([](const json& f) { return is_error(f, "bad"); }).back();
+    EXPECT_EQ(err["code"], "invalid_frame") << id;
+  }
+  tab.ws.send_json({{"client", "notifications"}, {"stream", tab.stream}, {"event", "read"},
+                    {"ref", "good"}, {"data", {{"id", "1-0"}}}});
+  auto ack = tab.ws.read_until([](const json& f) { return is_ack(f, "good") || is_error(f, "good"); });
+  EXPECT_TRUE(is_ack(ack.back(), "good")) << ack.back();
+}
+
 TEST_F(notifications_test, OtherUsersInboxesAreForbidden) {
   ws_client ws(port(), ws_client::target(json::array({{{"name", "notifications"},
                                                        {"stream", "user:someone-else"}}}),
@@ -164,6 +178,25 @@ TEST_F(notifications_test, XaddStraightToRedisArrives) {
   EXPECT_EQ(n["data"]["title"], "from redis-cli");
   shared_redis().command({"PUBLISH", tab.stream + ":notifications", R"({"title":"ephemeral"})"});
   EXPECT_EQ(tab.next("notification")["data"]["title"], "ephemeral");
+}
+
+// Found by fuzz/redis_reply_fuzzer: a backend's bytes that are not UTF-8
+// (in data or in the event name) stopped the stream's topic, and with it
+// every later notification. They arrive with U+FFFD instead.
+TEST_F(notifications_test, BytesThatAreNotUtf8FromRedisArriveReplacedAndLaterOnesToo) {
+  SB_REDIS_ONLY();
+  inbox tab(port(), fresh_user());
+  auto key = tab.stream + ":notifications";
+  shared_redis().command({"XADD", key, "*", "event", "notification", "data", "caf\xe9"});
+  EXPECT_EQ(tab.next("notification")["data"], "caf\xef\xbf\xbd");
+  shared_redis().command({"XADD", key, "*", "event", "n\xff", "data", "{}"});
+  EXPECT_EQ(tab.next("n\xef\xbf\xbd")["data"], json::object());
+  shared_redis().command({"PUBLISH", key, "\xc3("});
+  EXPECT_EQ(tab.next("notification")["data"], "\xef\xbf\xbd(");
+  auto id = shared_redis().command({"XADD", key, "*", "data", R"({"title":"still here"})"});
+  auto n = tab.next("notification");
+  EXPECT_EQ(n["id"], id);
+  EXPECT_EQ(n["data"]["title"], "still here");
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include "tests/support/chat_peer.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/metrics.hpp"
+#include "tests/support/redis_node.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp"
@@ -30,16 +31,6 @@ namespace sb::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::vector<std::string> fault_args(const redis_server& redis, const std::string& node) {
-  return {"--broker=redis",
-          "--redis.url=" + redis.url(),
-          "--redis.backoff-max=200ms",
-          "--redis.connect-timeout=500ms",
-          "--redis.command-timeout=1s",
-          "--node.id=" + node,
-          "--limits.commands-per-second=0"};
-}
 
 // What a command got: "ack" or the error code.
 struct outcome {
@@ -117,8 +108,8 @@ void expect_unavailable_socket(uint16_t port, const json& spec) {
 TEST(redis_fault_test, SigkillAndRestartLosesNoStoredEntryAndEveryNodeRecovers) {
   SB_REDIS_ONLY();
   redis_server redis(redis_options{/*persistent=*/true, {}});
-  server_process n1(fault_args(redis, "n1"));
-  server_process n2(fault_args(redis, "n2"));
+  server_process n1(redis_node_args(redis, "n1"));
+  server_process n2(redis_node_args(redis, "n2"));
   std::vector<server_process*> nodes{&n1, &n2};
   for (auto* n : nodes)
     ASSERT_EQ(wait_for_status(n->port(), "/readyz", 200, 5s), 200u);

@@ -11,6 +11,7 @@
 #include "tests/support/chat_peer.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/metrics.hpp"
+#include "tests/support/redis_node.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -27,50 +28,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<std::string> node_args(const redis_server& redis, const std::string& node,
-                                   const std::string& backoff_max) {
-  return {"--broker=redis",
-          "--redis.url=" + redis.url(),
-          "--redis.backoff-max=" + backoff_max,
-          "--redis.connect-timeout=500ms",
-          "--redis.command-timeout=1s",
-          "--node.id=" + node,
-          "--limits.commands-per-second=0"};
-}
-
-/// Sends `text` and returns "ack" or the error code of the reply.
-std::string send_once(chat_peer& peer, const std::string& text, const std::string& ref) {
-  peer.ws.send_json(send_command(peer.stream, text, ref));
-  auto reply = peer.ws.read_until([&](const json& f) {
-    return is_ack(f, ref) || is_error(f, ref);
-  }).back();
-  return is_ack(reply, ref) ? "ack" : reply.value("code", "?");
-}
-
-/// Reads `peer`'s chat messages until `text` arrives; fails the test when
-/// it does not (the socket's read timeout) and returns the texts seen.
-std::vector<std::string> read_messages_until(chat_peer& peer, const std::string& text,
-                                             const std::string& who) {
-  std::vector<std::string> seen;
-  try {
-    peer.ws.read_until([&](const json& f) {
-      if (!is_event(f, "message", peer.stream)) return false;
-      seen.push_back(f["data"]["text"].get<std::string>());
-      return seen.back() == text;
-    });
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << who << " never got \"" << text << "\": " << e.what() << "; seen "
-                  << json(seen);
-  }
-  return seen;
-}
-
 /// Two ready nodes on one Redis and a pub-sub chat stream: a writer and a
 /// listener on n1 (the sender's node), a listener on n2.
 struct two_node_room {
   two_node_room(const redis_server& redis, const std::string& backoff_max)
-    : n1(node_args(redis, "n1", backoff_max)),
-      n2(node_args(redis, "n2", backoff_max)),
+    : n1(redis_node_args(redis, "n1", backoff_max)),
+      n2(redis_node_args(redis, "n2", backoff_max)),
       ready(wait_for_status(n1.port(), "/readyz", 200, 5s) == 200
             && wait_for_status(n2.port(), "/readyz", 200, 5s) == 200),
       stream(test_stream()),
@@ -132,18 +95,7 @@ TEST(redis_restart_test, AckedPubSubSendsReachTheirNodeAfterARestartAndQuietNode
   redis.restart();
 
   // Send until three are acked: the sender's node must deliver each one.
-  std::vector<std::string> acked;
-  auto deadline = std::chrono::steady_clock::now() + 15s;
-  for (int i = 0; acked.size() < 3 && std::chrono::steady_clock::now() < deadline; ++i) {
-    auto text = "r" + std::to_string(i);
-    auto outcome = send_once(writer, text, text);
-    if (outcome == "ack")
-      acked.push_back(text);
-    else
-      EXPECT_EQ(outcome, "unavailable") << text;
-    if (outcome != "ack")
-      std::this_thread::sleep_for(20ms); // a paced retry, as a client would
-  }
+  auto acked = send_until_acked(writer, "r", 3, 15s);
   ASSERT_EQ(acked.size(), 3u) << "sends were refused for 15 s after the restart:\n"
                               << n1.logs_tail();
   auto seen1 = read_messages_until(p1, acked.back(), "p1 on n1");

@@ -85,3 +85,27 @@ TEST(auth, finds_a_cookie) {
   EXPECT_FALSE(cookie_value("other=1", "switchboard_token"));
   EXPECT_FALSE(cookie_value("", "switchboard_token"));
 }
+
+// Found by fuzz/jwt_fuzzer: numeric claims outside int64 (a float such as
+// 1e300) were converted with undefined behaviour, and
+// `exp + leeway` / `nbf - leeway` could overflow. A far-future exp is
+// simply valid, a far-past nbf too; the socket's expiry is capped anyway.
+TEST(auth, claims_beyond_64_bits_are_read_without_overflow) {
+  auto leeway = hs();
+  leeway.leeway = std::chrono::seconds{30};
+  auto check = [&](const std::string& payload) {
+    return verify_token(sign_token(payload, "s3cret"), leeway, now);
+  };
+  for (auto exp : {"1e300", "9.3e18", "9223372036854775807"}) {
+    auto v = check(std::string{R"({"sub":"u","exp":)"} + exp + "}");
+    ASSERT_TRUE(std::holds_alternative<token_claims>(v)) << exp << ": " << error_of(v);
+    EXPECT_GT(std::get<token_claims>(v).exp, now) << exp;
+  }
+  for (auto nbf : {"-1e300", "-9.3e18", "-9223372036854775808"}) {
+    auto v = check(std::string{R"({"sub":"u","exp":1900000000,"nbf":)"} + nbf + "}");
+    EXPECT_TRUE(std::holds_alternative<token_claims>(v)) << nbf << ": " << error_of(v);
+  }
+  EXPECT_EQ(error_of(check(R"({"sub":"u","exp":1900000000,"nbf":1e300})")), "not valid yet (nbf)");
+  EXPECT_EQ(error_of(check(R"({"sub":"u","exp":-1e300})")), "expired");
+  EXPECT_EQ(error_of(check(R"({"sub":"u","exp":-9223372036854775808})")), "expired");
+}

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "net/query.hpp"
+#include "actors/envelope.hpp"
 #include "redis/event_codec.hpp"
 
 using namespace sb;
@@ -31,6 +32,22 @@ TEST(event_codec, decodes_stream_entries) {
   auto foreign = decode_entry(stream_entry{"9-1", {"data", "not json"}}, "notification");
   EXPECT_EQ(foreign.event, "notification");
   EXPECT_EQ(json::parse(foreign.data), "not json");
+}
+
+// Found by fuzz/redis_reply_fuzzer: anyone who can write to Redis can put
+// bytes that are not UTF-8 in a published payload, an entry's data or its
+// event name; serializing them threw, and the topic actor with it. They now
+// become U+FFFD, and every frame built from them is valid JSON.
+TEST(event_codec, bytes_that_are_not_utf8_become_replacement_characters) {
+  auto entry = decode_entry(stream_entry{"9-2", {"event", "n\xff", "data", "caf\xe9"}}, "x");
+  EXPECT_EQ(json::parse(entry.data), "caf\xef\xbf\xbd");
+  auto frame = event_frame("notifications", "user:u42", entry.event, entry.id, entry.data);
+  EXPECT_EQ(json::parse(frame)["event"], "n\xef\xbf\xbd");
+  auto published = decode_published("\xc3(", "notification");
+  EXPECT_EQ(json::parse(published.data), "\xef\xbf\xbd(");
+  auto foreign_event = decode_published(R"({"event":"x","data":1})", "notification");
+  EXPECT_EQ(json::parse(event_frame("chat", "s", "\xc3", "", foreign_event.data))["event"],
+            "\xef\xbf\xbd");
 }
 
 TEST(query, splits_path_and_decodes_parameters) {

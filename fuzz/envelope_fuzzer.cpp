@@ -1,0 +1,70 @@
+// Fuzzes the command envelope (actors/envelope, PROTOCOL §3): a client's
+// text frame parsed by parse_command with its depth guard, then every
+// frame the server builds from what it read. Checked beyond "no crash, no
+// leak": a parsed command has an object `data` and a string or number (or
+// no) `ref`; the error, ack and event frames built from it are valid JSON
+// and echo the `ref` as given; a command written back out parses to the
+// same command.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+
+#include "fuzz/check.hpp"
+#include "actors/envelope.hpp"
+#include "plugins/spec.hpp"
+
+using sb::fuzz::check;
+
+namespace {
+
+using namespace sb;
+using nlohmann::json;
+
+json parsed_frame(const std::string& frame) {
+  auto doc = json::parse(frame, nullptr, false);
+  check(doc.is_object());
+  return doc;
+}
+
+void check_command(const command& cmd) {
+  check(cmd.data.is_object());
+  check(cmd.ref.is_null() || cmd.ref.is_string() || cmd.ref.is_number());
+  auto err = parsed_frame(error_frame(ec::unknown_client, "no client " + cmd.client, cmd.ref));
+  check(cmd.ref.is_null() ? !err.contains("ref") : err["ref"] == cmd.ref);
+  auto ack = parsed_frame(ack_frame(cmd.ref, "1718000000000-0"));
+  check(ack["ref"] == cmd.ref);
+  // What a plugin sends back when the command names a real stream.
+  if (valid_stream_name(cmd.stream)) {
+    auto ev = parsed_frame(event_frame("chat", cmd.stream, cmd.event, "1-0", cmd.data.dump()));
+    check(ev["event"] == cmd.event && ev["data"] == cmd.data);
+  }
+  // The connection hands ref and data on to the plugin as JSON text.
+  json again = {{"client", cmd.client}, {"stream", cmd.stream}, {"event", cmd.event},
+                {"data", json::parse(cmd.data.dump())}};
+  if (!cmd.ref.is_null())
+    again["ref"] = json::parse(cmd.ref.dump());
+  auto round = parse_command(again.dump());
+  auto* back = std::get_if<command>(&round);
+  check(back && back->client == cmd.client && back->stream == cmd.stream
+        && back->event == cmd.event && back->ref == cmd.ref && back->data == cmd.data);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text{reinterpret_cast<const char*>(data), size};
+  auto parsed = parse_command(text);
+  if (auto* cmd = std::get_if<command>(&parsed)) {
+    check_command(*cmd);
+    return 0;
+  }
+  auto& err = std::get<command_error>(parsed);
+  check(!err.message.empty());
+  auto frame = parsed_frame(error_frame(err.code, err.message, err.ref));
+  check(frame["code"] == std::string{to_string(err.code)});
+  return 0;
+}
