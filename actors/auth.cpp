@@ -1,7 +1,6 @@
 #include "actors/auth.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <strings.h>
 #include <jwt.h>

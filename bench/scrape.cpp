@@ -35,7 +35,8 @@ std::string http_get(uint32_t addr, uint16_t port, const std::string& path, int 
   dst.sin_port = htons(port);
   std::string out;
   std::string request = "GET " + path + " HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n";
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) == 0 || errno == EINPROGRESS;
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) == 0
+            || errno == EINPROGRESS;
   ok = ok && wait_fd(fd, POLLOUT, deadline)
        && ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size());
   char buf[65536];

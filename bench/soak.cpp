@@ -14,9 +14,10 @@
 //   - p99 over the last three samples is at most 20% above p99 over the
 //     first three after warm-up;
 //   - no socket is closed by the server or fails, and no `error` frame comes;
-// and, at the end, with the churn stopped and every socket connected again,
-// the server's descriptors are its count before the run plus the sockets,
-// and back to that count once every socket closed.
+// and, at the end, with the churn stopped: the server's descriptors with
+// every socket connected again are exactly the sockets more than once every
+// socket closed (and that count is within a few of its count before the
+// run: the broker opens some connections only once they are needed).
 
 #include <algorithm>
 #include <cstdio>
@@ -37,6 +38,9 @@ namespace {
 constexpr double rss_tolerance = 0.05;
 constexpr double p99_tolerance = 0.20;
 constexpr size_t compared_samples = 3;
+/// Descriptors the server may open during the run and keep: broker
+/// connections made once needed (the stream listener's second one).
+constexpr int64_t max_lazy_fds = 4;
 
 struct sample {
   double t_s = 0;
@@ -76,7 +80,8 @@ private:
   std::vector<uint8_t> ready_;
   uint64_t ready_count_ = 0;
   bool running_ = false, reconnecting_ = true;
-  uint64_t start_ns_ = 0, sent_ = 0, churned_ = 0, send_cursor_ = 0, churn_cursor_ = 0;
+  uint64_t start_ns_ = 0, scheduled_ = 0, sent_ = 0, churned_ = 0;
+  uint64_t send_cursor_ = 0, churn_cursor_ = 0;
   uint64_t delivered_ = 0, foreign_ = 0, bad_closes_ = 0, seq_ = 0;
   histogram window_, total_;
   std::vector<histogram> windows_;   ///< one per sample, for the p99 comparison
@@ -84,7 +89,6 @@ private:
   uint64_t last_sample_ns_ = 0;
   double last_cpu_ = 0;
   int64_t fds_before_ = -1;
-  bool fds_open_ok_ = false, fds_closed_ok_ = false;
   int64_t fds_open_ = -1, fds_closed_ = -1;
   FILE* csv_ = nullptr;
   std::string frame_ = std::string(256, '\0');
@@ -146,9 +150,8 @@ void soak_run::tick(uint64_t now) {
     return;
   double elapsed = double(now - start_ns_) / 1e9;
   uint64_t due = uint64_t(elapsed * opts_.rate);
-  for (size_t k = 0; sent_ < due && k < 1000; ++k)
-    send_one(now);
-  sent_ = std::max(sent_, due); // a message with no ready socket is skipped
+  for (; scheduled_ < due; ++scheduled_)
+    send_one(now); // skipped when no socket is caught up
   uint64_t churn_due = uint64_t(elapsed * opts_.churn_rate);
   while (churned_ < churn_due)
     churn_one(now);
@@ -256,13 +259,15 @@ void soak_run::take_sample(uint64_t now) {
   window_ = histogram{};
   samples_.push_back(s);
   if (csv_) {
-    std::fprintf(csv_, "%.1f,%llu,%.0f,%.2f,%.2f,%lld,%.0f,%.3f,%.3f,%.3f,%llu,%llu,%llu,%llu,%llu,%.1f\n",
+    std::fprintf(csv_,
+                 "%.1f,%llu,%.0f,%.2f,%.2f,%lld,%.0f,%.3f,%.3f,%.3f,%llu,%llu,%llu,%llu,%llu,"
+                 "%.1f,%d\n",
                  s.t_s, (unsigned long long)s.sockets, s.server_sockets,
                  double(s.rss) / 1048576, double(s.rss_anon) / 1048576, (long long)s.fds,
                  s.queue_bytes, double(s.p50) / 1e6, double(s.p99) / 1e6, double(s.max) / 1e6,
                  (unsigned long long)s.sent, (unsigned long long)s.delivered,
                  (unsigned long long)s.churned, (unsigned long long)s.errors,
-                 (unsigned long long)s.bad_closes, s.server_cpu_pct);
+                 (unsigned long long)s.bad_closes, s.server_cpu_pct, s.warm ? 1 : 0);
     std::fflush(csv_);
   }
   progress(opts_, "%.0fs: %llu sockets, rss %.1f MiB, fds %lld, queued %.0f B, p99 %s",
@@ -311,13 +316,15 @@ bool soak_run::verdicts(report& r) {
   bool rss_ok = enough && ref > 0 && double(hi) <= double(ref) * (1 + rss_tolerance)
                 && double(lo) >= double(ref) * (1 - rss_tolerance);
   uint64_t p99_start = merged_p99(windows_, first_warm, first_warm + compared_samples);
-  uint64_t p99_end = merged_p99(windows_, windows_.size() - std::min(windows_.size(), compared_samples),
-                                windows_.size());
+  size_t last = windows_.size() - std::min(windows_.size(), compared_samples);
+  uint64_t p99_end = merged_p99(windows_, last, windows_.size());
   bool p99_ok = enough && double(p99_end) <= double(p99_start) * (1 + p99_tolerance);
   bool closes_ok = bad_closes_ == 0 && stats_.total_errors() == 0
                    && stats_.total_failures() == 0 && stats_.total_server_closes() == 0;
   r.count("samples", samples_.size());
-  r.count("samples_after_warmup", enough ? samples_.size() - first_warm : 0);
+  r.count("samples_after_warmup", samples_.size() - std::min(first_warm, samples_.size()));
+  if (!enough)
+    r.text("too_short", "fewer than 6 samples after the warm-up: no RSS or p99 verdict");
   r.number("rss_after_warmup_mib", double(ref) / 1048576, "MiB", 2);
   r.number("rss_min_mib", double(lo) / 1048576, "MiB", 2);
   r.number("rss_max_mib", double(hi) / 1048576, "MiB", 2);
@@ -326,13 +333,14 @@ bool soak_run::verdicts(report& r) {
   r.number("p99_start_ms", double(p99_start) / 1e6, "ms", 2);
   r.number("p99_end_ms", double(p99_end) / 1e6, "ms", 2);
   r.text("p99_within_20pct", p99_ok ? "yes" : "NO");
+  bool fds_ok = fds_open_ >= 0 && fds_open_ - fds_closed_ == int64_t(opts_.sockets)
+                && fds_closed_ - fds_before_ <= max_lazy_fds;
   r.count("fds_before", uint64_t(std::max<int64_t>(fds_before_, 0)));
-  r.count("fds_all_connected", uint64_t(std::max<int64_t>(fds_open_, 0)),
-          fds_open_ok_ ? "(= before + sockets)" : "(NOT before + sockets)");
+  r.count("fds_all_connected", uint64_t(std::max<int64_t>(fds_open_, 0)));
   r.count("fds_all_closed", uint64_t(std::max<int64_t>(fds_closed_, 0)),
-          fds_closed_ok_ ? "(= before)" : "(NOT before)");
+          fds_ok ? "(all connected = all closed + sockets)" : "(NOT all closed + sockets)");
   r.count("unexpected_closes", bad_closes_);
-  bool ok = rss_ok && p99_ok && closes_ok && fds_open_ok_ && fds_closed_ok_;
+  bool ok = rss_ok && p99_ok && closes_ok && fds_ok;
   r.text("verdict", ok ? "PASS" : "FAIL");
   return ok;
 }
@@ -342,7 +350,7 @@ int soak_run::run(report& r) {
     csv_ = std::fopen(opts_.csv.c_str(), "w");
     if (csv_)
       std::fputs("t_s,sockets,server_sockets,rss_mib,rss_anon_mib,fds,queue_bytes,p50_ms,p99_ms,"
-                 "max_ms,sent,delivered,churned,errors,unexpected_closes,server_cpu_pct\n",
+                 "max_ms,sent,delivered,churned,errors,unexpected_closes,server_cpu_pct,warm\n",
                  csv_);
   }
   fds_before_ = opts_.server_pid ? open_fds(opts_.server_pid) : -1;
@@ -354,7 +362,7 @@ int soak_run::run(report& r) {
   while (ready_count_ < opts_.sockets && now < end)
     now = fleet_.turn(10 * ms_ns);
   if (opts_.server_pid) {
-    fds_open_ok_ = wait_for_fds(fds_before_ + int64_t(opts_.sockets), 10);
+    wait_for_fds(fds_before_ + int64_t(opts_.sockets), 10);
     fds_open_ = open_fds(opts_.server_pid);
   }
   r.count("messages_sent", sent_);
@@ -364,7 +372,7 @@ int soak_run::run(report& r) {
   reconnecting_ = false;
   fleet_.close_all(10 * s_ns);
   if (opts_.server_pid) {
-    fds_closed_ok_ = wait_for_fds(fds_before_, 10);
+    wait_for_fds(fds_open_ - int64_t(opts_.sockets), 10);
     fds_closed_ = open_fds(opts_.server_pid);
   }
   if (csv_)

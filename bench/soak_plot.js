@@ -2,7 +2,8 @@
 // Plots a soak's samples (bench/soak.sh, docs/soak.md) as one SVG: four
 // panels over time, one above the other: the server's RSS, its open
 // descriptors with our sockets, the bytes queued for sockets, and p99 and
-// p50 latency per 10-s sample. Node.js standard library only.
+// p50 latency per 10-s sample; a dashed line marks the end of the warm-up.
+// Node.js standard library only.
 // usage: node soak_plot.js soak.csv soak.svg
 
 'use strict';
@@ -57,6 +58,10 @@ panels.forEach((panel, i) => {
     out.push(`<text x="${sx(m * 60)}" y="${top + PANEL + 14}" text-anchor="middle" fill="#555">${m} min</text>`);
   }
   out.push(`<rect x="${L}" y="${top}" width="${pw}" height="${PANEL}" fill="none" stroke="#333"/>`);
+  const warm = rows.find((r) => r.warm === 1);
+  if (warm)
+    out.push(`<line x1="${sx(warm.t_s)}" y1="${top}" x2="${sx(warm.t_s)}" y2="${top + PANEL}" stroke="#999" stroke-dasharray="4,3"/>`,
+      `<text x="${sx(warm.t_s) + 4}" y="${top + 12}" fill="#777" font-size="10">warm</text>`);
   panel.series.forEach(([key, color, label], j) => {
     const pts = rows.filter((r) => r[key] >= 0).map((r) => `${sx(r.t_s).toFixed(1)},${sy(r[key]).toFixed(1)}`);
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${pts.join(' ')}"/>`,

@@ -5,7 +5,7 @@
 //   - every socket stays open;
 //   - each chat send during the stall is answered `unavailable` within 5 s
 //     (the chat plugin's broker request timeout), the first within twice
-//     redis.command-timeout plus half a second;
+//     redis.command-timeout (plus a second for a busy machine);
 //   - a send answered `unavailable` is never stored, although Redis runs
 //     what it had buffered when it wakes up: the client may send it again;
 //   - /readyz says 503 during the stall and 200 again after it;
@@ -96,7 +96,7 @@ TEST_P(redis_stall_test, SendsAreRefusedInBoundedTimeNeverStoredAndDeliveryResum
     EXPECT_EQ(got.kind, "unavailable") << text << " during the stall";
     EXPECT_LE(got.took, send_bound) << text;
     if (i == 0) {
-      EXPECT_LE(got.took, 2 * command_timeout + 500ms) << "the first send's reply";
+      EXPECT_LE(got.took, 2 * command_timeout + 1s) << "the first send's reply";
     }
     refused.push_back(text);
   }
