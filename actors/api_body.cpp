@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "actors/envelope.hpp"
+#include "core/envelope.hpp"
 
 namespace sb {
 

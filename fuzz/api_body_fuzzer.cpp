@@ -14,7 +14,7 @@
 
 #include "fuzz/check.hpp"
 #include "actors/api_body.hpp"
-#include "redis/event_codec.hpp"
+#include "core/event_codec.hpp"
 
 using sb::fuzz::check;
 

@@ -17,8 +17,8 @@
 #include <variant>
 
 #include "fuzz/check.hpp"
-#include "actors/auth.hpp"
-#include "actors/envelope.hpp"
+#include "net/auth.hpp"
+#include "core/envelope.hpp"
 #include "net/query.hpp"
 #include "plugins/spec.hpp"
 

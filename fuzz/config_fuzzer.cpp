@@ -25,7 +25,7 @@
 #include "config/ini_reader.hpp"
 #include "config/switchboard_config.hpp"
 #include "config/value_parser.hpp"
-#include "redis/redis_url.hpp"
+#include "config/redis_url.hpp"
 
 using sb::fuzz::check;
 

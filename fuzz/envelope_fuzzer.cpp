@@ -14,7 +14,7 @@
 #include <variant>
 
 #include "fuzz/check.hpp"
-#include "actors/envelope.hpp"
+#include "core/envelope.hpp"
 #include "plugins/spec.hpp"
 
 using sb::fuzz::check;

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "fuzz/check.hpp"
-#include "actors/auth.hpp"
+#include "net/auth.hpp"
 #include "net/origin.hpp"
 #include "net/query.hpp"
 #include "net/ws_handshake.hpp"

@@ -16,7 +16,7 @@
 #include <variant>
 
 #include "fuzz/check.hpp"
-#include "actors/auth.hpp"
+#include "net/auth.hpp"
 #include "fuzz/jwt_test_keys.hpp"
 
 using sb::fuzz::check;

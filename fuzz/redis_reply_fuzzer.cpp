@@ -26,12 +26,12 @@
 #include <string>
 
 #include "fuzz/check.hpp"
-#include "actors/envelope.hpp"
-#include "redis/event_codec.hpp"
+#include "core/envelope.hpp"
+#include "core/event_codec.hpp"
 #include "redis/presence_store.hpp"
 #include "redis/redis_client.hpp"
 #include "redis/redis_entries.hpp"
-#include "redis/stream_id.hpp"
+#include "core/stream_id.hpp"
 
 using sb::fuzz::check;
 

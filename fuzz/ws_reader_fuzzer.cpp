@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "fuzz/check.hpp"
-#include "net/utf8.hpp"
+#include "core/utf8.hpp"
 #include "net/ws_reader.hpp"
 
 using sb::fuzz::check;

@@ -4,21 +4,16 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "actors/envelope.hpp"
+#include "core/envelope.hpp"
 #include "plugins/plugin_actor.hpp"
-#include "actors/log.hpp"
-#include "redis/event_codec.hpp"
+#include "core/log.hpp"
+#include "core/event_codec.hpp"
 
 namespace sb {
 
 using nlohmann::json;
 
 namespace {
-
-constexpr auto request_timeout = std::chrono::seconds(5);
-
-/// The heartbeat that keeps presence connections alive.
-using beat_atom = caf::atom_constant<caf::atom("beat")>;
 
 uint64_t now_ms() {
   using namespace std::chrono;
@@ -42,27 +37,18 @@ std::string presence_users_json(const std::vector<presence_user>& users) {
 uint64_t presence_state::expiry() const {
   // Refreshed every ttl/3 and swept every ttl/3 by every instance: a dead
   // node's connections are gone at most ttl after their last refresh.
-  return now_ms() + static_cast<uint64_t>(ctx.config->presence_ttl.count()) * 2 / 3;
+  return now_ms() + static_cast<uint64_t>(ctx.settings.presence_ttl.count()) * 2 / 3;
 }
 
 caf::result<open_result> presence_state::open() {
-  auto rp = self->make_response_promise();
+  auto rp = self->make_response_promise<open_result>();
   // Presence events are never stored: the member always listens on the
   // channel, whatever strategy the client asked for.
-  topic_join j{ctx.key, ctx.spec.stream, "presence", "join",
-               topic_member{caf::actor_cast<caf::actor>(self), ctx.sink, strategy::pub_sub,
-                            false, ctx.user.id, ctx.socket_id}};
-  self->request(ctx.topics, request_timeout, join_atom::value, std::move(j))
-    .then(
-      [this, rp](caf::actor& t) mutable {
-        topic = std::move(t);
-        register_connection(std::move(rp));
-      },
-      [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+  join(strategy::pub_sub, "join", rp, [this, rp] { register_connection(rp); });
   return rp;
 }
 
-void presence_state::register_connection(caf::response_promise rp) {
+void presence_state::register_connection(open_promise rp) {
   self->request(ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key, conn,
                 expiry())
     .then(
@@ -73,7 +59,7 @@ void presence_state::register_connection(caf::response_promise rp) {
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
 }
 
-void presence_state::read_state(caf::response_promise rp) {
+void presence_state::read_state(open_promise rp) {
   auto key = ctx.key;
   self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, key, now_ms())
     .then(
@@ -82,8 +68,8 @@ void presence_state::read_state(caf::response_promise rp) {
         self->request(ctx.broker.command, request_timeout, pres_list_atom::value, key)
           .then(
             [this, rp](std::vector<presence_user>& users) mutable {
-              state_frame = make_frame(event_frame("presence", ctx.spec.stream, "state", {},
-                                                   presence_users_json(users)));
+              catch_up = {event_frame("presence", ctx.spec.stream, "state", {},
+                                      presence_users_json(users))};
               rp.deliver(open_result{});
             },
             [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
@@ -91,13 +77,12 @@ void presence_state::read_state(caf::response_promise rp) {
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
 }
 
-void presence_state::start() {
-  started = true;
-  ctx.sink->send(std::move(state_frame));
-  self->send(topic, activate_atom::value, caf::actor_cast<caf::actor>(self), std::string{});
+caf::result<ok_atom> presence_state::start() {
+  auto live = go_live();
   if (first)
     publish("join", conn.user_json);
-  self->delayed_send(self, ctx.config->presence_ttl / 3, beat_atom::value);
+  self->delayed_send(self, ctx.settings.presence_ttl / 3, tick_atom::value);
+  return live;
 }
 
 void presence_state::heartbeat() {
@@ -117,7 +102,7 @@ void presence_state::heartbeat() {
   self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key, now_ms())
     .then([this](std::vector<std::string>& left) { publish_leaves(left); },
           [](caf::error&) {});
-  self->delayed_send(self, ctx.config->presence_ttl / 3, beat_atom::value);
+  self->delayed_send(self, ctx.settings.presence_ttl / 3, tick_atom::value);
 }
 
 void presence_state::publish_leaves(const std::vector<std::string>& users) {
@@ -126,24 +111,21 @@ void presence_state::publish_leaves(const std::vector<std::string>& users) {
 }
 
 void presence_state::publish(std::string_view event, const std::string& user_json) {
-  self->request(ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
-                encode_published(event, {}, R"({"user":)" + user_json + "}"))
-    .then([](uint64_t) {}, [](caf::error&) {});
+  caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key,
+                 encode_published(event, {}, R"({"user":)" + user_json + "}"));
 }
 
 void presence_state::close() {
   if (closed)
     return;
   closed = true;
-  if (topic)
-    self->send(topic, leave_atom::value, caf::actor_cast<caf::actor>(self));
+  leave_topic();
   // Wait for the removal: `leave` must go out before this actor is gone.
   self->request(ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key, conn.conn)
     .then(
       [this](const std::string& last) {
         if (!last.empty())
-          self->send(ctx.broker.command, publish_atom::value, ctx.key,
-                     encode_published("leave", {}, R"({"user":)" + last + "}"));
+          publish("leave", last);
         self->quit();
       },
       [this](caf::error&) { self->quit(); }); // expiry will remove it
@@ -152,20 +134,20 @@ void presence_state::close() {
 void presence_state::on_command(const std::string& event, const std::string& ref_json,
                                 const std::string&) {
   auto ref = json::parse(ref_json, nullptr, false);
-  ctx.sink->send(make_frame(error_frame(ec::invalid_frame,
-                                        "presence has no command \"" + event + "\"",
-                                        ref.is_discarded() ? json() : ref)));
+  reply(error_frame(ec::invalid_frame, "presence has no command \"" + event + "\"",
+                    ref.is_discarded() ? json() : ref));
 }
 
-caf::behavior presence(caf::stateful_actor<presence_state>* self, plugin_context ctx) {
-  self->set_default_handler(caf::drop); // replies to fire-and-forget publishes
+presence_actor::behavior_type presence(presence_actor::stateful_pointer<presence_state> self,
+                                      plugin_context ctx) {
   auto& st = self->state;
-  auto behavior = plugin_behavior(self, std::move(ctx), [&st](beat_atom) { st.heartbeat(); });
+  auto behavior = plugin_behavior<presence_actor>(self, std::move(ctx),
+                                                  [&st](tick_atom) { st.heartbeat(); });
   st.conn = presence_conn{st.ctx.socket_id, st.ctx.user.id, st.ctx.user.json()};
   return behavior;
 }
 
-caf::actor spawn_presence(caf::actor_system& sys, plugin_context ctx) {
+plugin_actor spawn_presence(caf::actor_system& sys, plugin_context ctx) {
   return sys.spawn(presence, std::move(ctx));
 }
 

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "core/messages.hpp"
 
 namespace sb {
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "net/query.hpp"
-#include "actors/envelope.hpp"
-#include "redis/event_codec.hpp"
+#include "core/envelope.hpp"
+#include "core/event_codec.hpp"
 
 using namespace sb;
 using nlohmann::json;
