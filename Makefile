@@ -37,8 +37,10 @@ run: setup-run configure
 
 ## Every test: unit, integration (memory and Redis broker), install,
 ## package and the bench smoke run in Release; the JavaScript client, demo
-## and Svelte example in headless Chromium; then unit and integration again
-## under ASan+UBSan; then every fuzz target for a few seconds.
+## and Svelte example in headless Chromium; then the unit, actor and
+## integration tests again under ASan+UBSan (install, package and layers
+## check files, nothing a sanitizer would see); then every fuzz target for
+## a few seconds.
 test: test-release test-web test-asan test-fuzz
 
 test-release: build
@@ -55,7 +57,7 @@ build-asan: setup $(ASAN_BUILD)/build.ninja
 
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -E bench
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -E 'bench|install|package|layers'
 
 # The libFuzzer targets (fuzz/, docs/fuzzing.md): a clang tree of their own.
 $(FUZZ_BUILD)/build.ninja:
