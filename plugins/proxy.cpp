@@ -54,7 +54,8 @@ void proxy_state::next() {
                 ctx.spec.name, c->body)
     .then([this, c](backend_response& res) { answered(*c, res); },
           [this, c](caf::error& err) {
-            backend_response res{0, {}, "the backend client failed: " + std::string{to_string(to_ec(err))}};
+            auto why = "the backend client failed: " + std::string{to_string(to_ec(err))};
+            backend_response res{0, {}, std::move(why)};
             answered(*c, res);
           });
 }
