@@ -1,13 +1,16 @@
 // The proxy plugin (plugins/proxy) against a fake backend actor, one
 // message at a time: a socket's hooks reach the backend one at a time and
-// in order, close last; a hook the backend leaves unanswered fails the
-// commands queued behind it at once; a refused open posts no close; a
-// socket that closes while the backend decides still balances its open.
+// in order, close last; the open hook goes out once the socket joined the
+// stream, so nothing is lost between the backend's state and live events;
+// a hook the backend leaves unanswered fails the commands queued behind it
+// at once; a refused open posts no close; a socket that closes while the
+// backend decides still balances its open; the queue has a limit.
 #define CAF_SUITE proxy
 #include "tests/actors/fixture.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include "core/event_codec.hpp"
 #include "plugins/proxy.hpp"
 
 using namespace sb;
@@ -135,6 +138,21 @@ CAF_TEST(hooks reach the backend one at a time in order and close comes last) {
   CAF_CHECK_EQUAL(acks[1], (json{{"type", "ack"}, {"ref", "2"}}));
   CAF_REQUIRE(sink->closed);
   CAF_CHECK_EQUAL(sink->closed->first, 1000u);
+}
+
+CAF_TEST(the open hook goes out once joined so nothing falls between the state and live) {
+  open_socket();
+  CAF_REQUIRE_EQUAL(hook_names(), (std::vector<std::string>{"open"}));
+  // Another socket's broadcast while the backend decides: held, not lost.
+  caf::anon_send(broker, publish_atom::value, std::string{"s:1:votes"},
+                 encode_published("tally", {}, R"({"n":1})"));
+  sched.run();
+  answer(0, 200, R"({"reply":[{"event":"tally","data":{"n":0}}]})");
+  auto frames = frames_from(0);
+  CAF_REQUIRE_EQUAL(frames.size(), 3u);
+  CAF_CHECK_EQUAL(frames[0].value("type", ""), "welcome");
+  CAF_CHECK_EQUAL(frames[1]["data"], (json{{"n", 0}})); // the backend's state
+  CAF_CHECK_EQUAL(frames[2]["data"], (json{{"n", 1}})); // then what came meanwhile
 }
 
 CAF_TEST(a hook left unanswered fails the commands behind it at once but close still goes) {
