@@ -10,6 +10,7 @@
 #include <switchboard/plugin.hpp>
 
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -22,8 +23,8 @@ constexpr milliseconds min_gap{1000};
 
 /// When each user last had an event sent out on each stream. Shared by
 /// every instance (one per socket, on many threads): a user with two tabs
-/// gets one budget. Entries are small and few; a long-lived server with
-/// many users could sweep old ones.
+/// gets one budget. Entries older than the gap mean nothing any more and
+/// are swept once there are many.
 class user_budget {
 public:
   /// How long until `user` may send on `stream`; zero means now, and the
@@ -31,6 +32,8 @@ public:
   milliseconds claim(const std::string& stream, const std::string& user) {
     std::lock_guard<std::mutex> lock{mutex_};
     auto now = clock_type::now();
+    if (last_.size() >= sweep_at)
+      sweep(now);
     auto& last = last_[{stream, user}];
     if (last.time_since_epoch().count() != 0 && now - last < min_gap)
       return std::chrono::duration_cast<milliseconds>(min_gap - (now - last)) + milliseconds{1};
@@ -39,6 +42,13 @@ public:
   }
 
 private:
+  static constexpr size_t sweep_at = 4096;
+
+  void sweep(clock_type::time_point now) {
+    for (auto i = last_.begin(); i != last_.end();)
+      i = now - i->second >= min_gap ? last_.erase(i) : std::next(i);
+  }
+
   std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, clock_type::time_point> last_;
 };
