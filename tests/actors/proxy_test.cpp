@@ -19,17 +19,20 @@ using nlohmann::json;
 
 namespace {
 
-/// A backend that records each hook and answers when the test says so
-/// (answered_atom with the hook's index).
+/// A backend for the plugin `route` that records each hook and answers
+/// when the test says so (answered_atom with the hook's index).
 struct fake_backend_state {
   std::vector<json> hooks;
   std::vector<caf::typed_response_promise<backend_response>> waiting;
 };
 
-backend_actor::behavior_type fake_backend(backend_actor::stateful_pointer<fake_backend_state> self) {
+backend_actor::behavior_type fake_backend(backend_actor::stateful_pointer<fake_backend_state> self,
+                                          std::string route) {
   return {
-    [self](backend_atom, const std::string&, const std::string& body)
+    [self, route](backend_atom, const std::string& plugin, const std::string& body)
       -> caf::result<backend_response> {
+      if (plugin != route) // as the real one: a plugin it has no route for
+        return backend_response{0, {}, "no backend is configured for plugin " + plugin};
       self->state.hooks.push_back(json::parse(body));
       auto rp = self->make_response_promise<backend_response>();
       self->state.waiting.push_back(rp);
@@ -48,7 +51,7 @@ struct proxy_fixture : actor_fixture {
     plugins->add({"votes", "vote",
                   proxy_factory(proxy_config{{"vote"}, std::chrono::seconds(5), 100})});
     node.plugins = plugins;
-    backend = sys.spawn(fake_backend);
+    backend = sys.spawn(fake_backend, std::string{"votes"});
     node.backend = backend;
     spawned.push_back(caf::actor_cast<caf::actor>(backend));
   }
@@ -177,7 +180,8 @@ CAF_TEST(a hook left unanswered fails the commands behind it at once but close s
   CAF_CHECK_EQUAL(hooks().size(), 2u); // 2 and 3 never went
   caf::anon_send(conn, closing_atom::value, uint16_t{1000});
   sched.run();
-  CAF_CHECK_EQUAL(hook_names().back(), "close");
+  auto names = hook_names(); // CAF_CHECK_EQUAL keeps references past the statement
+  CAF_CHECK_EQUAL(names.back(), "close");
 }
 
 CAF_TEST(a refused open is forbidden and posts no close) {
