@@ -27,12 +27,13 @@ configure:
 build: setup configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-## Builds the server alone in Release and runs it on http://localhost:8080
-## with the embedded in-memory broker and the demo's notification route.
-## Stop it with Ctrl-C.
+## Builds the server (and the example typing plugin) in Release and runs it
+## on http://localhost:8080 with the embedded in-memory broker, the demo's
+## notification route and the typing plugin loaded. Stop it with Ctrl-C.
 run: setup-run configure
-	cmake --build $(BUILD) -j $(JOBS) --target switchboard
-	./$(BUILD)/switchboard --config-file=$(CONFIG) --demo.enabled
+	cmake --build $(BUILD) -j $(JOBS) --target switchboard typing
+	./$(BUILD)/switchboard --config-file=$(CONFIG) --demo.enabled \
+	  --plugins.load=$(BUILD)/examples/plugins/typing/libtyping.so
 
 ## Every test: unit, integration (memory and Redis broker), install,
 ## package and the bench smoke run in Release; the JavaScript client, demo

@@ -118,7 +118,8 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
                        make_key(spec.stream, spec.name),
                        caf::actor_cast<connection_actor>(self),
                        node.broker,
-                       node.plugin_config};
+                       node.plugin_config,
+                       node.backend};
     auto plugin = info->spawn(self->system(), std::move(ctx));
     self->monitor(plugin);
     ++live_plugins;
@@ -133,9 +134,12 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
         [this, index](caf::error& err) {
           auto& s = slots[index];
           auto code = to_ec(err);
-          s.failed = spec_error{s.spec.name, s.spec.stream, code,
-                                code == ec::unavailable ? "the broker is unavailable"
-                                                        : "the plugin failed to start"};
+          // A plugin may say why (a backend refused the spec); else the code does.
+          auto why = error_message(err);
+          if (why.empty())
+            why = code == ec::unavailable ? "the broker is unavailable"
+                                          : "the plugin failed to start";
+          s.failed = spec_error{s.spec.name, s.spec.stream, code, std::move(why)};
           self->send(s.plugin, close_atom::value);
           if (--opening == 0)
             on_open_done();

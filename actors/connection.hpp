@@ -39,6 +39,7 @@ struct node_context {
   topic_registry_actor topics;
   broker_handles broker;
   plugin_settings plugin_config; ///< from config, for every plugin's context
+  backend_actor backend;         ///< proxy plugins' HTTP client; null without proxies
 };
 
 /// What the listener knows about one upgraded socket.

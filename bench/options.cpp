@@ -67,6 +67,7 @@ bool apply(options& o, const std::string& key, const std::string& v) {
   if (key == "settle") return dbl(o.settle_s);
   if (key == "no-spread") return o.spread_sources = !is_true(v), true;
   if (key == "no-kernel-timestamps") return o.kernel_timestamps = !is_true(v), true;
+  if (key == "backend-port") return o.backend_port = uint16_t(num), numeric && num < 65536;
   if (key == "server-pid") return o.server_pid = int(num), numeric;
   if (key == "quiet") return o.quiet = is_true(v), true;
   return false;
@@ -87,6 +88,9 @@ scenarios:
            the server's RSS per socket (--same-stream: all on one stream)
   churn    connect -> welcome -> close at --rate connects/s for --duration s
            (--same-stream: all on one stream, else one stream each)
+  hooks    --sockets sockets, each pinging a relay and a proxy plugin in turn,
+           one command at a time, against an HTTP backend the bench serves on
+           --backend-port: what a backend hook adds to a command's ack
 
 common options:
   --duration=S            seconds of load (default 10)
@@ -114,7 +118,7 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
     return false;
   out.scenario = argv[1];
   if (out.scenario != "fanout" && out.scenario != "rooms" && out.scenario != "idle"
-      && out.scenario != "churn") {
+      && out.scenario != "churn" && out.scenario != "hooks") {
     error = "unknown scenario '" + out.scenario + "'";
     return false;
   }

@@ -37,6 +37,7 @@ struct options {
   double settle_s = 0.3;        // quiet time after the join storm
   bool spread_sources = true;   // bind 127.0.0.1..254 before connect
   bool kernel_timestamps = true; // frame arrival = the kernel's receive time
+  uint16_t backend_port = 0;    // hooks: where its HTTP backend listens
   // Server observation.
   int server_pid = 0;
   bool quiet = false;           // no progress lines on stderr

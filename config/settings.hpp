@@ -31,6 +31,23 @@ struct auth_settings {
   bool enabled() const { return !secret.empty() || !public_keys.empty(); }
 };
 
+/// A plugin defined in the configuration (`[plugins.<name>]`): a relay of
+/// client events, or a proxy to the application's backend.
+enum class custom_kind { relay, proxy };
+
+struct custom_plugin_settings {
+  std::string name;
+  custom_kind kind = custom_kind::relay;
+  std::vector<std::string> events;      ///< client events accepted (proxy: empty = all)
+  std::string proxy_url;                ///< as configured, for logs
+  std::string proxy_host;               ///< from proxy_url
+  uint16_t proxy_port = 80;
+  std::string proxy_target;             ///< path and query
+  std::chrono::milliseconds timeout{5000};
+  uint64_t max_length = 1000;           ///< XADD MAXLEN ~ on `streams`
+  std::string origin;                   ///< where it was defined, for errors
+};
+
 struct settings {
   // --- http ---
   std::string http_host = "127.0.0.1";
@@ -74,6 +91,9 @@ struct settings {
   uint32_t chat_max_text_bytes = 4096;   ///< longest `send` text
   // --- presence ---
   std::chrono::milliseconds presence_ttl{30'000}; ///< a dead node's users leave within it
+  // --- plugins ---
+  std::vector<std::string> plugin_libraries;          ///< plugins.load
+  std::vector<custom_plugin_settings> custom_plugins; ///< by name
   // --- log ---
   std::string log_level = "info";
   std::string log_format = "text";       ///< text or json

@@ -12,6 +12,7 @@
 //   topic --subscribe/listen--> broker subscriber / stream listener
 //   subscriber --message--> topic;  stream listener --entry--> topic
 //   topic --frame_ptr--> the sinks of its members (local shared buffers)
+//   proxy plugin --backend(hook)--> backend (HTTP to the application's server)
 //
 // Everything a plugin sends or receives is serializable (core/messages.hpp),
 // so a plugin may run on another node; only the topic touches sockets, and
@@ -31,6 +32,8 @@ namespace sb {
 // --- atoms ---------------------------------------------------------------------
 
 using activate_atom = caf::atom_constant<caf::atom("activate")>;
+using answered_atom = caf::atom_constant<caf::atom("answered")>;
+using backend_atom = caf::atom_constant<caf::atom("backend")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using closing_atom = caf::atom_constant<caf::atom("closing")>;
@@ -213,6 +216,27 @@ using plugin_actor = handle<
   /// received (their broker requests, bounded by their timeouts), clean up
   /// and quit. The connection learns it from the plugin's down message.
   reacts<close_atom>>;
+
+/// A presence instance: a plugin with its own heartbeat.
+using presence_actor = plugin_actor::extend<
+  /// (): its own periodic tick: refresh its connection, sweep dead nodes' users.
+  reacts<tick_atom>>;
+
+/// An instance of a plugin from a shared library (plugins/hosted_plugin).
+using hosted_plugin_actor = plugin_actor::extend<
+  /// (timer id): its own timer (the library's context::after) or a
+  /// callback it deferred, due now.
+  reacts<tick_atom, uint64_t>>;
+
+/// One per node with proxy plugins (plugins/backend): POSTs their hooks to
+/// the application's backend over pooled keep-alive HTTP connections, on
+/// an io thread of its own, so no actor ever waits on a socket.
+using backend_actor = handle<
+  /// (plugin, hook JSON) -> the backend's answer, whatever its status;
+  /// status 0 with the reason when none came within the plugin's timeout.
+  replies<backend_atom, std::string, std::string>::with<backend_response>,
+  /// (call id, answer): from its own io thread, for the request waiting on it.
+  reacts<answered_atom, uint64_t, backend_response>>;
 
 // --- node services ------------------------------------------------------------------
 

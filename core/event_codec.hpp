@@ -28,7 +28,8 @@ std::vector<std::string> entry_fields(std::string_view event, std::string data_j
 std::string encode_published(std::string_view event, std::string_view id,
                              std::string_view data_json);
 
-/// A published ephemeral event for one user's sockets but one.
+/// A published ephemeral event for one user's sockets (every user's when
+/// `to_user` is empty) but one socket (none when `except_socket` is empty).
 std::string encode_published_to(std::string_view event, std::string_view data_json,
                                 std::string_view to_user, std::string_view except_socket);
 

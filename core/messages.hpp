@@ -124,6 +124,20 @@ typename Inspector::result_type inspect(Inspector& f, presence_user& x) {
   return f(caf::meta::type_name("presence_user"), x.user_json, x.connections);
 }
 
+// --- proxy plugin -> backend (the application's HTTP server) -----------------------
+
+/// The backend's answer to one hook a proxy plugin POSTed.
+struct backend_response {
+  uint16_t status = 0; ///< the HTTP status; 0 when no answer came
+  std::string body;
+  std::string error;   ///< why no answer came (status 0): down, too slow, ...
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, backend_response& x) {
+  return f(caf::meta::type_name("backend_response"), x.status, x.body, x.error);
+}
+
 /// Registers every type above that may cross to another node, and the
 /// containers of them that replies carry. Without it CAF delivers them
 /// locally but drops them on the way to another node.

@@ -13,9 +13,6 @@
 
 namespace sb {
 
-/// A presence instance: a plugin with its own heartbeat tick.
-using presence_actor = plugin_actor::extend<caf::reacts_to<tick_atom>>;
-
 struct presence_state : plugin_base<presence_actor::stateful_pointer<presence_state>> {
   static inline const char* name = "presence";
 

@@ -176,6 +176,31 @@ export declare class Notifications extends Plugin<NotificationsState> {
   markAllRead(): Promise<AckFrame | null>;
 }
 
+export interface TypingState {
+  /** The other users typing now, longest first. */
+  users: User[];
+}
+export interface TypingOptions extends PluginOptions {
+  /** The server plugin's name (default "typing"). */
+  name?: string;
+  /** Least time between two `typing` commands, in ms (default 2000). */
+  throttle?: number;
+  /** An indicator not refreshed within this many ms goes away (default 5000). */
+  expire?: number;
+  setTimeout?: (fn: () => void, ms: number) => unknown;
+  clearTimeout?: (id: unknown) => void;
+  now?: () => number;
+}
+/** The typing indicator: "Ada is typing…" (a `typing` plugin on the server). */
+export declare class Typing extends Plugin<TypingState> {
+  constructor(options: TypingOptions);
+  readonly users: User[];
+  /** The user typed: tells the others, at most every `throttle` ms; null when nothing was sent. */
+  start(): Promise<AckFrame | null>;
+  /** The user stopped typing; null when nothing was sent. */
+  stop(): Promise<AckFrame | null>;
+}
+
 export interface DefinePluginOptions<S extends object> {
   name: string;
   strategy?: Strategy;

@@ -1,6 +1,6 @@
 // Switchboard browser/Node client: one WebSocket, many plugins.
 //
-//   import {connect, Chat, Presence, Notifications} from "/switchboard.js";
+//   import {connect, Chat, Presence, Notifications, Typing} from "/switchboard.js";
 //   const chat = new Chat({stream: "stream:123", strategy: "streams"});
 //   const presence = new Presence({stream: "stream:123"});
 //   const connection = connect({clients: [chat, presence], name: "Ada"});
@@ -455,6 +455,84 @@ export class Presence extends Plugin {
     const user = data.user;
     if (!user) return;
     this.update({users: this.users.filter((u) => u.id !== user.id)});
+  }
+}
+
+/**
+ * The typing indicator: "Ada is typing…". Needs a `typing` plugin on the
+ * server: the example C++ plugin (examples/plugins/typing) or a relay
+ * (`--plugins.typing.relay --plugins.typing.events=typing,stopped`).
+ * State `{users, error}`: the other users typing now, `[{id, name}]`,
+ * longest first. Call `start()` on every keystroke (sent at most every
+ * `throttle` ms, default 2000) and `stop()` when the user sends or clears
+ * the input. An indicator that is not refreshed within `expire` ms
+ * (default 5000) goes away by itself: a peer that vanished shows no
+ * typing forever. Best effort: nothing is sent while not connected, and
+ * failures are ignored.
+ */
+export class Typing extends Plugin {
+  constructor(options = {}) {
+    super({...options, name: options.name ?? "typing"}, {users: []});
+    this.throttle = options.throttle ?? 2000;
+    this.expire = options.expire ?? 5000;
+    this._setTimeout = options.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms));
+    this._clearTimeout = options.clearTimeout ?? ((id) => globalThis.clearTimeout(id));
+    this._now = options.now ?? (() => Date.now());
+    this._lastSent = -Infinity;
+    this._announced = false; // the others were told we type
+    this._expiry = new Map(); // user id -> timer
+  }
+  get users() {
+    return this.state.users;
+  }
+
+  /** The user typed. Resolves with the ack, or null when nothing was sent. */
+  start() {
+    const now = this._now();
+    if (!this.started || (this._announced && now - this._lastSent < this.throttle)) return Promise.resolve(null);
+    this._lastSent = now;
+    this._announced = true;
+    return this.command("typing", {}).catch(() => null);
+  }
+
+  /** The user stopped typing (sent, cleared the input, left the field). */
+  stop() {
+    if (!this._announced) return Promise.resolve(null);
+    this._announced = false;
+    if (!this.started) return Promise.resolve(null);
+    return this.command("stopped", {}).catch(() => null);
+  }
+
+  onTyping(data) {
+    const user = data.user;
+    // Our own user (another tab, or a relay on `streams`) is not "someone".
+    if (!user || user.id == null || user.id === this.connection?.user?.id) return;
+    this._clearExpiry(user.id);
+    this._expiry.set(user.id, this._setTimeout(() => this._remove(user.id), this.expire));
+    if (!this.users.some((u) => u.id === user.id)) this.update({users: [...this.users, {id: user.id, name: user.name}]});
+  }
+
+  onStopped(data) {
+    if (data.user?.id != null) this._remove(data.user.id);
+  }
+
+  _remove(id) {
+    this._clearExpiry(id);
+    if (this.users.some((u) => u.id === id)) this.update({users: this.users.filter((u) => u.id !== id)});
+  }
+
+  _clearExpiry(id) {
+    const timer = this._expiry.get(id);
+    if (timer != null) this._clearTimeout(timer);
+    this._expiry.delete(id);
+  }
+
+  _socketClosed() {
+    super._socketClosed();
+    // What we saw belongs to the socket that is gone.
+    for (const id of [...this._expiry.keys()]) this._clearExpiry(id);
+    this._announced = false;
+    if (this.users.length) this.update({users: []});
   }
 }
 
