@@ -69,7 +69,8 @@ using join_atom = caf::atom_constant<caf::atom("join")>;
 /// held back for the member (only ids after `after_id`, if not empty), then
 /// everything live.
 using activate_atom = caf::atom_constant<caf::atom("activate")>;
-/// (leave_atom, caf::actor member).
+/// (leave_atom, caf::actor member) -> ok_atom, once the topic wrote its last
+/// frame for the member (an unsubscribe's reply waits for it).
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
 /// (empty_atom, key, uint64_t joins_seen): topic -> registry, "I am empty".
 using empty_atom = caf::atom_constant<caf::atom("empty")>;
@@ -118,6 +119,10 @@ using post_atom = caf::atom_constant<caf::atom("post")>;
 using tail_atom = caf::atom_constant<caf::atom("tail")>;
 /// (replay_atom, key, std::string after_id, uint64_t count) -> stream_replay.
 using replay_atom = caf::atom_constant<caf::atom("replay")>;
+/// (before_atom, key, std::string before_id, uint64_t count) ->
+/// std::vector<stream_entry>: the last `count` entries older than
+/// `before_id`, oldest first (history paging).
+using before_atom = caf::atom_constant<caf::atom("before")>;
 
 struct stream_entry {
   std::string id;
@@ -157,6 +162,8 @@ using pres_rm_atom = caf::atom_constant<caf::atom("pres_rm")>;
 using pres_sweep_atom = caf::atom_constant<caf::atom("pres_sweep")>;
 /// (pres_list_atom, key) -> std::vector<presence_user>.
 using pres_list_atom = caf::atom_constant<caf::atom("pres_list")>;
+/// (pres_count_atom, key) -> uint64_t: users online (not connections).
+using pres_count_atom = caf::atom_constant<caf::atom("pres_count")>;
 
 struct presence_conn {
   std::string conn;      ///< the socket id, unique across nodes

@@ -49,8 +49,9 @@ std::error_code node::start() {
     auto token = query_param(up.target, "token");
     if (!token && !up.token_cookie.empty())
       token = up.token_cookie;
-    connection_args args{std::move(id), std::move(sink), query_param(up.target, "clients"),
-                         query_param(up.target, "name"), std::move(token)};
+    connection_args args{std::move(id),         std::move(sink),
+                         query_param(up.target, "clients"), query_param(up.target, "name"),
+                         std::move(token),      query_param(up.target, "v")};
     return make_connection(sys_, ctx_, std::move(args));
   };
   server_ = std::make_unique<server>(ctx_.config, spawner);

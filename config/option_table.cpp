@@ -54,6 +54,8 @@ const std::vector<option_def>& option_table() {
      "POST /api/demo/notify publishes test notifications without a key"},
     // --- presence ---
     {"presence.ttl", k::duration, "30s", "a node that dies: its users leave within this"},
+    {"presence.max-list", k::integer, "1000",
+     "bigger rooms get a user count instead of the list; 0: always the list"},
     // --- node ---
     {"node.id", k::text, "", "prefix of socket ids, unique per node", false, "random"},
     // --- limits ---
@@ -69,6 +71,8 @@ const std::vector<option_def>& option_table() {
     {"chat.history", k::integer, "50", "messages in the history event"},
     {"chat.max-length", k::integer, "10000", "MAXLEN ~ of each <stream>:chat stream"},
     {"chat.max-text-bytes", k::integer, "4096", "longest message text in bytes"},
+    {"chat.max-join-leave", k::integer, "1000",
+     "joined/left not sent to a stream with more members on a node; 0: always"},
     // --- log ---
     {"log.level", k::text, "info", "debug, info, warning or error"},
     {"log.format", k::text, "text", "text (one line per event) or json (one object per line)"},

@@ -1,7 +1,8 @@
 #pragma once
 // The chat plugin (PROTOCOL §4): history on start (or a `since` replay),
 // `send` -> XADD to `<stream>:chat` + PUBLISH -> `message` everywhere, and
-// ephemeral `joined`/`left`. One actor per (socket, stream); it talks to its
+// ephemeral `joined`/`left` (not for crowds); `history {before, limit}` pages
+// back through the stored messages. One actor per (socket, stream); it talks to its
 // connection (hooks), the topic registry and topic (membership), and the
 // broker command actor (storage).
 
@@ -26,6 +27,7 @@ struct chat_state {
   void on_command(const std::string& event, const std::string& ref_json,
                   const std::string& data_json);
   void send_message(const nlohmann::json& ref, const nlohmann::json& data);
+  void load_older(const nlohmann::json& ref, const nlohmann::json& data);
   void close();
   void leave();
 
@@ -34,6 +36,9 @@ struct chat_state {
   void publish(std::string_view event, const std::string& data_json);
   std::string message_data(const std::string& text) const;
   std::string history_frame(const std::vector<stream_entry>& entries) const;
+  std::string messages_json(const std::vector<stream_entry>& entries) const;
+  std::string history_reply(const nlohmann::json& ref, const std::vector<stream_entry>& entries,
+                            bool more) const;
 
   caf::stateful_actor<chat_state>* self = nullptr;
   plugin_context ctx;

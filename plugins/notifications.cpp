@@ -142,9 +142,7 @@ void notifications_state::close() {
 }
 
 void notifications_state::leave() {
-  if (topic)
-    self->send(topic, leave_atom::value, caf::actor_cast<caf::actor>(self));
-  self->quit();
+  leave_topic(self, topic, [this] { self->quit(); });
 }
 
 caf::behavior notifications(caf::stateful_actor<notifications_state>* self,

@@ -38,6 +38,17 @@ caf::behavior plugin_behavior(caf::stateful_actor<State>* self, plugin_context c
   };
 }
 
+/// Leaves `topic` (when joined) and runs `then` once the topic let go: from
+/// then on the topic writes nothing more to this plugin's socket, so the
+/// connection may answer an unsubscribe when the plugin is down.
+template <class State, class F>
+void leave_topic(caf::stateful_actor<State>* self, const caf::actor& topic, F then) {
+  if (!topic)
+    return then();
+  self->request(topic, std::chrono::seconds(5), leave_atom::value, caf::actor_cast<caf::actor>(self))
+    .then([then](ok_atom) mutable { then(); }, [then](caf::error&) mutable { then(); });
+}
+
 /// Catch-up for a recovered `since`: one event frame per replayed entry,
 /// and the id after which live delivery continues.
 struct replay_catch_up {

@@ -73,6 +73,11 @@ std::vector<presence_user> count_connections(const std::vector<std::string>& use
   return out;
 }
 
+uint64_t presence_store::count(const std::string& key) const {
+  auto i = streams_.find(key);
+  return i == streams_.end() ? 0 : i->second.users.size();
+}
+
 std::vector<presence_user> presence_store::list(const std::string& key) const {
   std::vector<std::string> users;
   if (auto s = streams_.find(key); s != streams_.end())

@@ -34,6 +34,9 @@ public:
   /// Removes every connection expired at `now_ms`; the users that left.
   std::vector<std::string> sweep(const std::string& key, uint64_t now_ms);
 
+  /// How many users are online (not connections).
+  uint64_t count(const std::string& key) const;
+
   /// Users online, with their connection counts.
   std::vector<presence_user> list(const std::string& key) const;
 

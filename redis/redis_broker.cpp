@@ -62,6 +62,9 @@ caf::behavior command_router(caf::event_based_actor* self, std::vector<caf::acto
     [self, pick](replay_atom, const std::string& key, const std::string& after, uint64_t n) {
       return self->delegate(pick(key), replay_atom::value, key, after, n);
     },
+    [self, pick](before_atom, const std::string& key, const std::string& id, uint64_t n) {
+      return self->delegate(pick(key), before_atom::value, key, id, n);
+    },
     [self, pick](pres_add_atom, const std::string& key, const presence_conn& c, uint64_t t) {
       return self->delegate(pick(key), pres_add_atom::value, key, c, t);
     },
@@ -76,6 +79,9 @@ caf::behavior command_router(caf::event_based_actor* self, std::vector<caf::acto
     },
     [self, pick](pres_list_atom, const std::string& key) {
       return self->delegate(pick(key), pres_list_atom::value, key);
+    },
+    [self, pick](pres_count_atom, const std::string& key) {
+      return self->delegate(pick(key), pres_count_atom::value, key);
     },
     [self, pick](mark_get_atom, const std::string& key, const std::string& user) {
       return self->delegate(pick(key), mark_get_atom::value, key, user);
