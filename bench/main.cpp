@@ -34,5 +34,7 @@ int main(int argc, char** argv) {
     return bench::run_rooms(opts);
   if (opts.scenario == "idle")
     return bench::run_idle(opts);
+  if (opts.scenario == "crowd")
+    return bench::run_crowd(opts);
   return bench::run_churn(opts);
 }

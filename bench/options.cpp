@@ -87,6 +87,9 @@ scenarios:
            the server's RSS per socket (--same-stream: all on one stream)
   churn    connect -> welcome -> close at --rate connects/s for --duration s
            (--same-stream: all on one stream, else one stream each)
+  crowd    --sockets join one room (chat + presence on one stream): the time
+           until all are in, the frames they got meanwhile, and whether every
+           presence count ends at the room's size (--sockets=10000))
 
 common options:
   --duration=S            seconds of load (default 10)
@@ -114,7 +117,7 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
     return false;
   out.scenario = argv[1];
   if (out.scenario != "fanout" && out.scenario != "rooms" && out.scenario != "idle"
-      && out.scenario != "churn") {
+      && out.scenario != "churn" && out.scenario != "crowd") {
     error = "unknown scenario '" + out.scenario + "'";
     return false;
   }

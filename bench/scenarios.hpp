@@ -1,5 +1,5 @@
 #pragma once
-// The four scenarios and what they share. Each returns the process exit
+// The five scenarios and what they share. Each returns the process exit
 // status: 0 when every expected message arrived with no error, else 1.
 
 #include <cstdint>
@@ -13,9 +13,12 @@ int run_fanout(const options& opts);
 int run_rooms(const options& opts);
 int run_idle(const options& opts);
 int run_churn(const options& opts);
+int run_crowd(const options& opts);
 
 /// Path and query of an upgrade attaching one chat plugin to `stream`.
 std::string chat_target(const options& opts, const std::string& stream);
+/// Path and query of an upgrade with `specs` (a JSON array) as `clients`.
+std::string clients_target(const options& opts, const std::string& specs);
 
 /// A progress line on stderr ("[fanout] ..."), unless --quiet.
 void progress(const options& opts, const char* fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke run of switchboard-bench, a few seconds with small numbers, so the
 # load generator cannot rot: start a fresh switchboard on a free port, run
-# fanout, churn and idle, and fail unless each one delivered every expected
+# fanout, churn, idle and crowd, and fail unless each one delivered every expected
 # message with no error, failure or unexpected close (the bench's exit status).
 #
 # usage: bench/smoke.sh [path/to/switchboard] [path/to/switchboard-bench]
@@ -69,6 +69,7 @@ run() {
 run fanout --subscribers=20 --rate=50 --duration=2
 run churn --rate=50 --duration=1
 run idle --sockets=50 --duration=1
+run crowd --sockets=30
 
 if ! kill -0 "$pid" 2>/dev/null; then
   echo "smoke: switchboard died during the run; its log:" >&2
