@@ -35,9 +35,9 @@ run: setup-run configure
 	./$(BUILD)/switchboard --config-file=$(CONFIG) --demo.enabled
 
 ## Every test: unit, integration (memory and Redis broker), install,
-## package and the bench smoke run in Release; the JavaScript client, demo
-## and Svelte example in headless Chromium; then unit and integration again
-## under ASan+UBSan.
+## package and the bench smoke run in Release; the JavaScript client, the
+## Vite plugin, the demo and the SvelteKit example (built, and under vite dev)
+## in headless Chromium; then unit and integration again under ASan+UBSan.
 test: test-release test-web test-asan
 
 test-release: build
