@@ -8,11 +8,12 @@
 // port, or starts one from `binary` with the config file and `args`, prints
 // its log lines with a prefix, restarts it when the config file changes, and
 // proxies `http.ws-path` (and `proxy` paths) to it, so pages connect to their
-// own origin as they will behind a reverse proxy. Browser sockets survive
-// HMR (the server is another process; the client's stores keep their socket
-// through a component's re-creation) and reconnect by themselves, with
-// `since`, when a config change restarts the server. `vite build` and
-// `vite preview` get nothing from it. No dependencies beyond Node and Vite.
+// own origin as they will behind a reverse proxy. HMR leaves the server
+// alone (another process): a hot-updated component's stores open a new
+// socket and the old one closes after the client's grace period, with no
+// page reload; a config change restarts the server and pages reconnect by
+// themselves, with `since`. `vite build` and `vite preview` get nothing from
+// it. No dependencies beyond Node and Vite.
 
 import {spawn} from "node:child_process";
 import {existsSync, readFileSync} from "node:fs";
@@ -118,8 +119,10 @@ class Runner {
 
   async start() {
     const {binary, argv, target} = this.where;
-    this.log.info(`starting ${binary} ${argv.join(" ")}`);
-    const child = spawn(binary, argv, {stdio: ["ignore", "pipe", "pipe"], env: process.env});
+    this.log.info(`starting ${[binary, ...argv].join(" ")}`);
+    // SWITCHBOARD_BIN is the plugin's, not an option: the server would warn.
+    const {SWITCHBOARD_BIN: _, ...env} = process.env;
+    const child = spawn(binary, argv, {stdio: ["ignore", "pipe", "pipe"], env});
     this.child = child;
     lines(child.stdout, (l) => this.log.info(l));
     lines(child.stderr, (l) => this.log.info(l));

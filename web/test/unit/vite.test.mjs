@@ -96,7 +96,10 @@ test("it starts the binary, prefixes its lines, restarts it on a config change a
   const plugin = switchboard({binary: process.execPath, args: [FAKE], config: "switchboard.ini"});
   plugin.config({root}, {command: "serve"});
   const server = fakeServer();
+  process.env.SWITCHBOARD_BIN = "/the/plugin/s/own";
   await plugin.configureServer(server);
+  delete process.env.SWITCHBOARD_BIN;
+  assert.ok(server.lines.includes("[switchboard] SWITCHBOARD_BIN=(unset)"), "not an option of the server: not passed on");
   assert.ok(await up(port), "started and waited for /healthz");
   assert.ok(server.lines.some((l) => /^\[switchboard\] fake switchboard listening on 127\.0\.0\.1:\d+ pid \d+$/.test(l)), server.lines.join("\n"));
   assert.ok(server.lines.some((l) => l.startsWith("[switchboard] ready on http://127.0.0.1:")));
@@ -106,10 +109,10 @@ test("it starts the binary, prefixes its lines, restarts it on a config change a
   assert.equal(plugin.handleHotUpdate({file: path.join(root, "src/App.svelte")}), undefined);
 
   const pid = (line) => Number(/pid (\d+)/.exec(line)?.[1]);
-  const first = pid(server.lines.find((l) => l.includes("pid")));
+  const first = pid(server.lines.find((l) => l.includes(" pid ")));
   server.watcher.emit("change", config);
-  await until("a second process", () => server.lines.filter((l) => l.includes("pid")).length === 2);
-  const second = pid(server.lines.filter((l) => l.includes("pid"))[1]);
+  await until("a second process", () => server.lines.filter((l) => l.includes(" pid ")).length === 2);
+  const second = pid(server.lines.filter((l) => l.includes(" pid "))[1]);
   assert.notEqual(first, second);
   assert.throws(() => process.kill(first, 0), "the first one is gone");
   assert.ok(await up(port));
