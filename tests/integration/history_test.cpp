@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,14 +28,18 @@ protected:
   }
   static void TearDownTestSuite() { stop_server(); }
 
-  /// A stream holding m1..m<n>; returns their ids in order.
+  /// A stream holding m1..m<n>; returns their ids in order. The writer
+  /// stays (a reader's chat_peer wants its own `joined` next, not the
+  /// writer's `left`).
   std::vector<std::string> fill(const std::string& stream, int n) {
-    chat_peer writer(port(), stream, GetParam());
+    writer = std::make_unique<chat_peer>(port(), stream, GetParam());
     std::vector<std::string> ids;
     for (int i = 1; i <= n; ++i)
-      ids.push_back(writer.say("m" + std::to_string(i)));
+      ids.push_back(writer->say("m" + std::to_string(i)));
     return ids;
   }
+
+  std::unique_ptr<chat_peer> writer;
 
   json history(ws_client& ws, const std::string& stream, const json& data, const std::string& ref) {
     ws.send_json({{"client", "chat"}, {"stream", stream}, {"event", "history"}, {"ref", ref},
