@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +50,10 @@ private:
   struct stream {
     std::unordered_map<std::string, entry> conns;
     std::map<std::string, uint32_t> users; ///< user id -> connections
+    /// (expiry, connection), as Redis' sorted set: a sweep reads only what
+    /// expired instead of every connection (each heartbeat sweeps, so a
+    /// scan would cost a 10,000-member room 10^8 steps a ttl).
+    std::set<std::pair<uint64_t, std::string>> by_expiry;
   };
 
   std::unordered_map<std::string, stream> streams_;
