@@ -8,12 +8,12 @@
 #include <openssl/crypto.h>
 
 #include "actors/disconnector.hpp"
-#include "actors/envelope.hpp"
-#include "actors/log.hpp"
+#include "core/envelope.hpp"
+#include "core/log.hpp"
 #include "net/query.hpp"
 #include "plugins/presence.hpp"
 #include "net/server.hpp"
-#include "redis/event_codec.hpp"
+#include "core/event_codec.hpp"
 
 namespace sb {
 

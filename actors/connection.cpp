@@ -4,10 +4,10 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "actors/auth.hpp"
-#include "actors/envelope.hpp"
-#include "actors/log.hpp"
-#include "actors/metrics.hpp"
+#include "net/auth.hpp"
+#include "core/envelope.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
 
 namespace sb {
 
@@ -125,9 +125,13 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
   for (auto& spec : specs) {
     auto index = slots.size();
     auto info = node.plugins->find(spec.name);
-    plugin_context ctx{socket_id,   user,       spec, make_key(spec.stream, spec.name),
-                       caf::actor_cast<caf::actor>(self), sink, node.topics, node.broker,
-                       node.config};
+    plugin_context ctx{socket_id,
+                       user,
+                       spec,
+                       make_key(spec.stream, spec.name),
+                       caf::actor_cast<connection_actor>(self),
+                       node.broker,
+                       node.plugin_config};
     auto plugin = info->spawn(self->system(), std::move(ctx));
     self->monitor(plugin);
     alive.emplace(plugin.address(), plugin);
@@ -272,6 +276,14 @@ void connection_state::reply(std::string frame) {
   sink->send(make_frame(std::move(frame)));
 }
 
+// The socket's sink joins the topic with the plugin: the topic writes
+// every event straight to it, and the plugin holds nothing local.
+caf::result<membership_actor> connection_state::join_topic(topic_request request) {
+  topic_member member{self->current_sender(), sink, request.strategy, user.id, socket_id};
+  return self->delegate(node.topics, join_atom::value,
+                        topic_join{std::move(request), std::move(member)});
+}
+
 void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::error& reason) {
   alive.erase(who);
   if (plugins_closing) {
@@ -329,8 +341,9 @@ void connection_state::finish_closing() {
   self->quit();
 }
 
-caf::behavior connection(caf::stateful_actor<connection_state>* self, node_context node,
-                         connection_args args) {
+connection_actor::behavior_type
+connection(connection_actor::stateful_pointer<connection_state> self, node_context node,
+           connection_args args) {
   auto& st = self->state;
   st.self = self;
   st.node = std::move(node);
@@ -341,6 +354,8 @@ caf::behavior connection(caf::stateful_actor<connection_state>* self, node_conte
     [&st](frame_atom, std::string& text, bool binary) { st.on_frame(std::move(text), binary); },
     [&st](closing_atom, uint16_t code) { st.on_peer_closing(code); },
     [&st](closed_atom, uint16_t) { st.on_closed(); },
+    [&st](write_atom, std::string& text) { st.reply(std::move(text)); },
+    [&st](join_atom, topic_request& request) { return st.join_topic(std::move(request)); },
   };
 }
 
@@ -350,7 +365,7 @@ namespace {
 /// anon_send from the loop thread never blocks, and keeps the calls' order.
 class connection_handler final : public message_handler {
 public:
-  explicit connection_handler(caf::actor conn) : conn_(std::move(conn)) {}
+  explicit connection_handler(connection_actor conn) : conn_(std::move(conn)) {}
 
   void on_message(std::string payload, bool binary) override {
     caf::anon_send(conn_, frame_atom::value, std::move(payload), binary);
@@ -363,7 +378,7 @@ public:
   }
 
 private:
-  caf::actor conn_;
+  connection_actor conn_;
 };
 
 } // namespace

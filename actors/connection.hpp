@@ -3,8 +3,11 @@
 // parses `clients`, spawns and opens a plugin actor per valid spec, sends
 // `welcome` and the spec errors, then routes each client command by
 // (client, stream) under a rate limit. Talks to its socket through the sink
-// and to its plugins through the hooks of actors/messages.hpp; the socket
-// talks to it through the message_handler that make_connection() returns.
+// and to its plugins through the hooks of connection_actor and plugin_actor
+// (core/actors.hpp); the socket talks to it through the message_handler
+// that make_connection() returns. Plugins write to the socket and join
+// their topics through it: the sink never leaves this actor and the topics,
+// so a plugin may live on another node.
 //
 // Closing loses nothing: when the peer closes (or breaks the protocol) the
 // connection first handles every command it received, holding the close
@@ -26,19 +29,22 @@
 #include <vector>
 
 #include "actors/rate_limiter.hpp"
+#include "config/settings.hpp"
+#include "core/actors.hpp"
 #include "net/message_handler.hpp"
 #include "plugins/plugin.hpp"
 
 namespace sb {
 
-struct control_command; // actors/envelope.hpp
+struct control_command; // core/envelope.hpp
 
 /// What every connection on a node shares.
 struct node_context {
   std::shared_ptr<const settings> config;
   std::shared_ptr<const plugin_registry> plugins;
-  caf::actor topics;
+  topic_registry_actor topics;
   broker_handles broker;
+  plugin_settings plugin_config; ///< from config, for every plugin's context
 };
 
 /// What the listener knows about one upgraded socket.
@@ -57,7 +63,7 @@ struct connection_state {
   /// One spec on its way through open.
   struct slot {
     plugin_spec spec;
-    caf::actor plugin;
+    plugin_actor plugin;
     std::optional<open_result> opened;
     std::optional<spec_error> failed;
   };
@@ -104,8 +110,9 @@ struct connection_state {
   void close_plugins();
   void finish_closing();
   void reply(std::string frame);
+  caf::result<membership_actor> join_topic(topic_request request);
 
-  caf::stateful_actor<connection_state>* self = nullptr;
+  connection_actor::stateful_pointer<connection_state> self = nullptr;
   node_context node;
   std::string socket_id;
   sink_ptr sink;
@@ -121,16 +128,17 @@ struct connection_state {
   bool replaying = false;         ///< resume() is running the frames that waited
   bool gave_up = false;           ///< closed the socket itself before ready
   std::vector<std::pair<std::string, bool>> early; ///< frames before ready or during control
-  std::map<std::pair<std::string, std::string>, caf::actor> routes;
-  std::map<caf::actor_addr, caf::actor> alive; ///< plugins spawned and not down yet
+  std::map<std::pair<std::string, std::string>, plugin_actor> routes;
+  std::map<caf::actor_addr, plugin_actor> alive; ///< plugins spawned and not down yet
   // --- closing ---
   std::optional<uint16_t> closing; ///< the peer closed: the code to answer with
   bool socket_gone = false;        ///< the session ended: nothing to answer
   bool plugins_closing = false;    ///< close_atom went to every plugin
 };
 
-caf::behavior connection(caf::stateful_actor<connection_state>* self, node_context node,
-                         connection_args args);
+connection_actor::behavior_type
+connection(connection_actor::stateful_pointer<connection_state> self, node_context node,
+           connection_args args);
 
 /// Spawns the connection actor of one socket; the returned handler turns
 /// the session's calls into its messages (frame, closing, closed).

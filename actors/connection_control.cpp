@@ -9,8 +9,8 @@
 #include <caf/all.hpp>
 
 #include "actors/connection.hpp"
-#include "actors/envelope.hpp"
-#include "actors/metrics.hpp"
+#include "core/envelope.hpp"
+#include "core/metrics.hpp"
 
 namespace sb {
 

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <string>
 
-#include "actors/messages.hpp"
+#include "core/actors.hpp"
 
 namespace sb {
 
@@ -22,11 +22,9 @@ inline constexpr const char* disconnect_channel = "switchboard/disconnect";
 std::string disconnect_payload(const std::string& user, const std::string& socket,
                                const std::string& origin);
 
-caf::behavior disconnector(caf::event_based_actor* self, broker_handles broker, server* srv);
-
 /// Spawns the disconnector and waits (up to `timeout`) until it is
 /// subscribed, so a node that says it listens also hears disconnects.
-caf::actor spawn_disconnector(caf::actor_system& sys, broker_handles broker, server* srv,
-                              std::chrono::milliseconds timeout);
+disconnector_actor spawn_disconnector(caf::actor_system& sys, broker_handles broker,
+                                      server* srv, std::chrono::milliseconds timeout);
 
 } // namespace sb

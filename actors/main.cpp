@@ -12,12 +12,14 @@
 #include <systemd/sd-daemon.h>
 #endif
 
-#include "actors/log.hpp"
+#include "core/log.hpp"
 #include "actors/node.hpp"
 #include "actors/token_command.hpp"
 #include "config/config_printer.hpp"
 #include "config/switchboard_config.hpp"
 #include "config/version.hpp"
+#include "core/messages.hpp"
+#include "core/metrics.hpp"
 
 extern char** environ;
 
@@ -89,8 +91,10 @@ int serve(const sb::loaded_config& loaded) {
     sb::log::warning("main", w);
   log_effective_config(*settings);
   log_security(*settings);
+  sb::metrics::global().set_build_info(sb::project_version(), sb::git_version());
   caf::actor_system_config cfg;
   sb::apply_to(*settings, cfg);
+  sb::register_message_types(cfg);
   caf::actor_system sys{cfg};
   sb::node node{sys, settings};
   if (auto err = node.start()) {

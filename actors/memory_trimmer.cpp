@@ -8,9 +8,9 @@
 #include <malloc.h>
 #endif
 
-#include "actors/log.hpp"
-#include "actors/messages.hpp"
-#include "actors/metrics.hpp"
+#include "core/log.hpp"
+#include "core/actors.hpp"
+#include "core/metrics.hpp"
 
 namespace sb {
 
@@ -38,13 +38,14 @@ void trim() {
 #endif
 }
 
-caf::behavior memory_trimmer(caf::stateful_actor<trimmer_state>* self,
-                             std::chrono::milliseconds interval) {
+memory_trimmer_actor::behavior_type
+memory_trimmer(memory_trimmer_actor::stateful_pointer<trimmer_state> self,
+               std::chrono::milliseconds interval) {
   self->state.interval = interval;
   self->state.closed_at_last_trim = sockets_closed();
-  self->delayed_send(self, interval, trim_atom::value);
+  self->delayed_send(self, interval, tick_atom::value);
   return {
-    [=](trim_atom) {
+    [=](tick_atom) {
       // The two gauges behind sockets_closed() are read apart, so the count
       // may dip by a socket that was opening: never let it wrap around.
       auto closed = std::max(sockets_closed(), self->state.closed_at_last_trim);
@@ -53,7 +54,7 @@ caf::behavior memory_trimmer(caf::stateful_actor<trimmer_state>* self,
         trim();
         self->state.closed_at_last_trim = closed;
       }
-      self->delayed_send(self, self->state.interval, trim_atom::value);
+      self->delayed_send(self, self->state.interval, tick_atom::value);
     },
   };
 }
@@ -66,7 +67,7 @@ bool trim_is_due(uint64_t closed, int64_t open) {
   return closed >= std::max<uint64_t>(1000, static_cast<uint64_t>(std::max<int64_t>(open, 0)) / 4);
 }
 
-caf::actor spawn_memory_trimmer(caf::actor_system& sys, std::chrono::milliseconds interval) {
+memory_trimmer_actor spawn_memory_trimmer(caf::actor_system& sys, std::chrono::milliseconds interval) {
   // Detached: malloc_trim walks and locks each arena, which on a big heap
   // takes milliseconds that must not stall a scheduler thread.
   return sys.spawn<caf::detached>(memory_trimmer, interval);

@@ -13,9 +13,12 @@
 #include <chrono>
 #include <cstdint>
 
+#include "core/actors.hpp"
+
 namespace sb {
 
-caf::actor spawn_memory_trimmer(caf::actor_system& sys, std::chrono::milliseconds interval);
+memory_trimmer_actor spawn_memory_trimmer(caf::actor_system& sys,
+                                          std::chrono::milliseconds interval);
 
 /// The trimmer's rule: `closed` sockets since the last trim, `open` now.
 bool trim_is_due(uint64_t closed, int64_t open);

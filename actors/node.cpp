@@ -4,7 +4,7 @@
 
 #include "actors/api.hpp"
 #include "actors/disconnector.hpp"
-#include "actors/log.hpp"
+#include "core/log.hpp"
 #include "actors/memory_trimmer.hpp"
 #include "actors/topic_registry.hpp"
 #include "net/query.hpp"
@@ -18,6 +18,10 @@ node::node(caf::actor_system& sys, std::shared_ptr<const settings> config) : sys
   auto plugins = std::make_shared<plugin_registry>();
   register_builtin_plugins(*plugins);
   ctx_.plugins = std::move(plugins);
+  auto& cfg = *ctx_.config;
+  ctx_.plugin_config
+    = plugin_settings{cfg.chat_history,        cfg.chat_max_length, cfg.chat_max_text_bytes,
+                      cfg.chat_max_join_leave, cfg.presence_ttl,    cfg.presence_max_list};
 }
 
 node::~node() {

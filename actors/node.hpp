@@ -36,8 +36,8 @@ private:
   node_context ctx_;
   std::unique_ptr<server> server_;
   std::unique_ptr<api_handler> api_;
-  caf::actor disconnector_;
-  caf::actor trimmer_;
+  disconnector_actor disconnector_;
+  memory_trimmer_actor trimmer_;
 };
 
 } // namespace sb

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "actors/auth.hpp"
+#include "net/auth.hpp"
 #include "config/value_parser.hpp"
 
 namespace sb {

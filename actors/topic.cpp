@@ -3,17 +3,15 @@
 #include <algorithm>
 #include <caf/all.hpp>
 
-#include "actors/envelope.hpp"
-#include "actors/log.hpp"
+#include "core/envelope.hpp"
+#include "core/frame.hpp"
+#include "core/log.hpp"
 
 namespace sb {
 
 namespace {
 
 constexpr auto broker_timeout = std::chrono::seconds(5);
-
-/// (flush_atom): the topic's own timer for coalesced events.
-using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 } // namespace
 
@@ -54,7 +52,7 @@ void topic_state::coalesce(frame_ptr frame) {
   if (now >= next)
     return flush_coalesced();
   flush_due = true;
-  self->delayed_send(self, next - now, flush_atom::value);
+  self->delayed_send(self, next - now, tick_atom::value);
 }
 
 void topic_state::flush_coalesced() {
@@ -92,8 +90,6 @@ void topic_state::deliver(member& m, const std::optional<stream_id>& id,
       m.held.erase(m.held.begin());
     }
     m.held.push_back({id, frame});
-  } else if (m.info.wants_events) {
-    self->send(m.info.plugin, event_atom::value, frame, id ? id->str() : std::string{});
   } else {
     m.info.sink->send(frame);
   }
@@ -106,21 +102,21 @@ bool topic_state::ready_for(const member& m) const {
          && (m.info.strategy != strategy::streams || listening == link::ready);
 }
 
-caf::result<caf::actor> topic_state::join(topic_member info) {
+caf::result<membership_actor> topic_state::join(topic_member info) {
   ++joins;
-  auto plugin_actor = info.plugin;
-  auto& m = members[plugin_actor.address()];
+  auto addr = caf::actor_cast<caf::actor_addr>(info.plugin);
+  auto& m = members[addr];
   if (!m.info.plugin) {
-    self->monitor(plugin_actor);
+    self->monitor(info.plugin);
     if (info.strategy == strategy::streams)
       ++streams_members;
   }
   m.info = std::move(info);
   ensure_links();
   if (ready_for(m))
-    return caf::actor_cast<caf::actor>(self);
-  auto rp = self->make_response_promise();
-  waiting.push_back({rp, plugin_actor});
+    return caf::actor_cast<membership_actor>(self);
+  auto rp = self->make_response_promise<membership_actor>();
+  waiting.push_back({rp, addr});
   return rp;
 }
 
@@ -128,7 +124,7 @@ void topic_state::ensure_links() {
   if (subscribed == link::none) {
     subscribed = link::pending;
     self->request(broker.subscriber, broker_timeout, subscribe_atom::value, key,
-                  caf::actor_cast<caf::actor>(self))
+                  caf::actor_cast<channel_actor>(self))
       .then([this](ok_atom) { on_link_ready(subscribed); },
             [this](caf::error& err) { on_link_failed(err); });
   }
@@ -138,7 +134,7 @@ void topic_state::ensure_links() {
     // newer listen as ready: compare generations.
     auto gen = ++listen_generation;
     self->request(broker.listener, broker_timeout, listen_atom::value, key,
-                  caf::actor_cast<caf::actor>(self))
+                  caf::actor_cast<stream_actor>(self))
       .then(
         [this, gen](const std::string&) {
           if (gen == listen_generation)
@@ -157,13 +153,13 @@ void topic_state::on_link_ready(link& which) {
 }
 
 void topic_state::answer_waiting() {
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<membership_actor>(self);
   auto i = std::partition(waiting.begin(), waiting.end(), [&](waiting_join& w) {
-    auto m = members.find(w.plugin.address());
+    auto m = members.find(w.plugin);
     return m != members.end() && !ready_for(m->second);
   });
   for (auto j = i; j != waiting.end(); ++j)
-    if (members.count(j->plugin.address()))
+    if (members.count(j->plugin))
       j->promise.deliver(me);
   waiting.erase(i, waiting.end());
 }
@@ -179,11 +175,14 @@ void topic_state::on_link_failed(const caf::error& err) {
   waiting.clear();
 }
 
-void topic_state::activate(const caf::actor& plugin_actor, const std::string& after) {
-  auto i = members.find(plugin_actor.address());
+void topic_state::activate(const caf::actor_addr& plugin_addr,
+                           const std::vector<std::string>& catch_up, const std::string& after) {
+  auto i = members.find(plugin_addr);
   if (i == members.end())
     return;
   auto& m = i->second;
+  for (auto& text : catch_up)
+    m.info.sink->send(make_frame(text));
   m.active = true;
   m.floor = stream_id::parse(after).value_or(stream_id{});
   auto held = std::move(m.held);
@@ -197,7 +196,7 @@ void topic_state::leave(const caf::actor_addr& addr) {
     return;
   if (i->second.info.strategy == strategy::streams && --streams_members == 0
       && listening != link::none) {
-    self->send(broker.listener, unlisten_atom::value, key, caf::actor_cast<caf::actor>(self));
+    self->send(broker.listener, unlisten_atom::value, key, caf::actor_cast<stream_actor>(self));
     listening = link::none;
     ++listen_generation;
   }
@@ -209,8 +208,9 @@ void topic_state::leave(const caf::actor_addr& addr) {
 
 // --- behavior --------------------------------------------------------------------
 
-caf::behavior topic(caf::stateful_actor<topic_state>* self, topic_join first,
-                    broker_handles broker, caf::actor registry) {
+topic_actor::behavior_type topic(topic_actor::stateful_pointer<topic_state> self,
+                                 topic_request first, broker_handles broker,
+                                 topic_registry_actor registry) {
   auto& st = self->state;
   st.self = self;
   st.key = std::move(first.key);
@@ -220,36 +220,40 @@ caf::behavior topic(caf::stateful_actor<topic_state>* self, topic_join first,
   st.broker = std::move(broker);
   st.registry = std::move(registry);
   self->set_down_handler([&st](caf::down_msg& dm) { st.leave(dm.source); });
+  auto sender = [self] { return caf::actor_cast<caf::actor_addr>(self->current_sender()); };
   return {
     // --- membership ---
     [&st](join_atom, topic_join& j) { return st.join(std::move(j.member)); },
-    [&st](activate_atom, const caf::actor& plugin, const std::string& after) {
-      st.activate(plugin, after);
-    },
-    [&st](leave_atom, const caf::actor& plugin) {
-      // Answered after every event before it went out: once the plugin has
-      // this reply, nothing of this topic reaches its socket any more.
-      st.leave(plugin.address());
+    [&st, sender](activate_atom, const std::string& after,
+                  const std::vector<std::string>& catch_up) {
+      st.activate(sender(), catch_up, after);
       return ok_atom::value;
     },
-    [self, &st](stop_atom) {
-      // Pending links are undone too: the broker sees our subscribe before
-      // this unsubscribe (messages between two actors stay in order).
-      if (st.subscribed != topic_state::link::none)
-        self->send(st.broker.subscriber, unsubscribe_atom::value, st.key,
-                   caf::actor_cast<caf::actor>(self));
-      if (st.listening != topic_state::link::none)
-        self->send(st.broker.listener, unlisten_atom::value, st.key,
-                   caf::actor_cast<caf::actor>(self));
-      self->quit();
+    [&st, sender](leave_atom) {
+      // Answered after every event before it went out: once the plugin has
+      // this reply, nothing of this topic reaches its socket any more.
+      st.leave(sender());
+      return ok_atom::value;
     },
+    [&st](stop_atom) { st.stop(); },
     // --- broker events ---
     [&st](message_atom, const std::string&, const std::string& payload) {
       st.on_published(payload);
     },
     [&st](entry_atom, const std::string&, const stream_entry& entry) { st.on_entry(entry); },
-    [&st](flush_atom) { st.flush_coalesced(); },
+    [&st](tick_atom) { st.flush_coalesced(); },
   };
+}
+
+void topic_state::stop() {
+  // Pending links are undone too: the broker sees our subscribe before
+  // this unsubscribe (messages between two actors stay in order).
+  if (subscribed != link::none)
+    self->send(broker.subscriber, unsubscribe_atom::value, key,
+               caf::actor_cast<channel_actor>(self));
+  if (listening != link::none)
+    self->send(broker.listener, unlisten_atom::value, key, caf::actor_cast<stream_actor>(self));
+  self->quit();
 }
 
 } // namespace sb

@@ -3,21 +3,23 @@
 // the plugin actors attached to the key, subscribes to the broker on their
 // behalf (pub-sub channel always, stream listener while a `streams` member
 // exists), serializes each event once and hands the same frame to every
-// member's sink. Spawned by the topic registry on the first join; asks the
-// registry to stop it when the last member leaves.
+// member's sink. Members activate with their catch-up frames, which the
+// topic writes before anything live, so the socket sees them in order.
+// Spawned by the topic registry on the first join; asks the registry to
+// stop it when the last member leaves. Its interface: topic_actor.
 
 #include <caf/fwd.hpp>
-#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "redis/event_codec.hpp"
-#include "redis/stream_id.hpp"
+#include "core/actors.hpp"
+#include "core/event_codec.hpp"
+#include "core/stream_id.hpp"
 
 namespace sb {
 
@@ -38,8 +40,8 @@ struct topic_state {
   };
 
   struct waiting_join {
-    caf::response_promise promise;
-    caf::actor plugin;
+    caf::typed_response_promise<membership_actor> promise;
+    caf::actor_addr plugin;
   };
 
   /// At most this many frames are held for a member that has not activated;
@@ -59,22 +61,24 @@ struct topic_state {
   void deliver(member& m, const std::optional<stream_id>& id, const frame_ptr& frame);
 
   // --- membership ---
-  caf::result<caf::actor> join(topic_member info);
-  void activate(const caf::actor& plugin, const std::string& after);
+  caf::result<membership_actor> join(topic_member info);
+  void activate(const caf::actor_addr& plugin, const std::vector<std::string>& catch_up,
+                const std::string& after);
   void leave(const caf::actor_addr& plugin);
+  void stop();
   void ensure_links();
   void on_link_ready(link& which);
   void on_link_failed(const caf::error& err);
   void answer_waiting();
   bool ready_for(const member& m) const;
 
-  caf::stateful_actor<topic_state>* self = nullptr;
+  topic_actor::stateful_pointer<topic_state> self = nullptr;
   std::string key;
   std::string stream;
   std::string plugin;
   std::string default_event;
   broker_handles broker;
-  caf::actor registry;
+  topic_registry_actor registry;
   std::unordered_map<caf::actor_addr, member> members;
   size_t streams_members = 0;
   uint64_t joins = 0;
@@ -88,7 +92,8 @@ struct topic_state {
   std::chrono::steady_clock::time_point last_flush{};
 };
 
-caf::behavior topic(caf::stateful_actor<topic_state>* self, topic_join first,
-                    broker_handles broker, caf::actor registry);
+topic_actor::behavior_type topic(topic_actor::stateful_pointer<topic_state> self,
+                                 topic_request first, broker_handles broker,
+                                 topic_registry_actor registry);
 
 } // namespace sb

@@ -2,17 +2,17 @@
 
 #include <caf/all.hpp>
 
-#include "actors/metrics.hpp"
+#include "core/metrics.hpp"
 #include "actors/topic.hpp"
 
 namespace sb {
 
-caf::actor topic_registry_state::topic_for(const topic_join& j) {
-  auto& e = topics[j.key];
+topic_actor topic_registry_state::topic_for(const topic_join& j) {
+  auto& e = topics[j.request.key];
   if (!e.topic) {
     // Linked: when the registry goes at shutdown, every topic goes with it.
-    e.topic = self->spawn<caf::linked>(sb::topic, j, broker,
-                                       caf::actor_cast<caf::actor>(self));
+    e.topic = self->spawn<caf::linked>(sb::topic, j.request, broker,
+                                       caf::actor_cast<topic_registry_actor>(self));
     self->monitor(e.topic);
     count(metrics::global().topics, 1);
   }
@@ -27,7 +27,7 @@ void topic_registry_state::on_empty(const std::string& key, uint64_t joins_seen,
     return;
   if (i->second.forwarded != joins_seen)
     return; // a join is in flight; the topic will not stay empty
-  self->demonitor(i->second.topic);
+  self->demonitor(i->second.topic.address());
   self->unlink_from(i->second.topic);
   self->send(i->second.topic, stop_atom::value);
   topics.erase(i);
@@ -44,8 +44,9 @@ bool topic_registry_state::forget(const caf::actor_addr& topic) {
   return false;
 }
 
-caf::behavior topic_registry(caf::stateful_actor<topic_registry_state>* self,
-                             broker_handles broker) {
+topic_registry_actor::behavior_type
+topic_registry(topic_registry_actor::stateful_pointer<topic_registry_state> self,
+               broker_handles broker) {
   auto& st = self->state;
   st.self = self;
   st.broker = std::move(broker);

@@ -9,7 +9,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "actors/messages.hpp"
+#include "core/actors.hpp"
 
 namespace sb {
 
@@ -17,21 +17,22 @@ struct topic_registry_state {
   static inline const char* name = "topic_registry";
 
   struct entry {
-    caf::actor topic;
+    topic_actor topic;
     uint64_t forwarded = 0; ///< joins delegated to this topic
   };
 
-  caf::actor topic_for(const topic_join& j);
+  topic_actor topic_for(const topic_join& j);
   void on_empty(const std::string& key, uint64_t joins_seen, const caf::actor_addr& from);
   /// Drops a topic that died on its own; false if it is not one of ours.
   bool forget(const caf::actor_addr& topic);
 
-  caf::stateful_actor<topic_registry_state>* self = nullptr;
+  topic_registry_actor::stateful_pointer<topic_registry_state> self = nullptr;
   broker_handles broker;
   std::unordered_map<std::string, entry> topics;
 };
 
-caf::behavior topic_registry(caf::stateful_actor<topic_registry_state>* self,
-                             broker_handles broker);
+topic_registry_actor::behavior_type
+topic_registry(topic_registry_actor::stateful_pointer<topic_registry_state> self,
+               broker_handles broker);
 
 } // namespace sb

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "redis/redis_url.hpp"
+#include "config/redis_url.hpp"
 
 namespace sb {
 

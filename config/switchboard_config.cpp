@@ -9,8 +9,8 @@
 #include <thread>
 #include <unistd.h>
 
-#include "actors/auth_keys.hpp"
-#include "actors/log.hpp"
+#include "config/auth_keys.hpp"
+#include "core/log.hpp"
 #include "config/value_parser.hpp"
 
 namespace sb {

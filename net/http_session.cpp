@@ -3,9 +3,9 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "actors/auth.hpp"
-#include "actors/log.hpp"
-#include "actors/metrics.hpp"
+#include "net/auth.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "net/origin.hpp"
 #include "net/peer.hpp"
 #include "net/query.hpp"

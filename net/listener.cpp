@@ -2,7 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "actors/log.hpp"
+#include "core/log.hpp"
 #include "net/http_session.hpp"
 #include "net/server.hpp"
 

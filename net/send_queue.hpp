@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "net/frame.hpp"
+#include "core/frame.hpp"
 
 namespace sb {
 

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <random>
 
-#include "actors/log.hpp"
+#include "core/log.hpp"
 #include "net/listener.hpp"
 #include "net/websocket_session.hpp"
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "config/settings.hpp"
-#include "net/frame.hpp"
+#include "core/frame.hpp"
 #include "net/message_handler.hpp"
 #include "net/io_loop.hpp"
 #include "net/static_files.hpp"

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "actors/log.hpp"
-#include "actors/metrics.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "net/io_loop.hpp"
 #include "net/peer.hpp"
 #include "net/server.hpp"

@@ -21,7 +21,7 @@
 #include <memory>
 #include <string>
 
-#include "net/frame.hpp"
+#include "core/frame.hpp"
 #include "net/message_handler.hpp"
 #include "net/send_queue.hpp"
 #include "net/server.hpp"

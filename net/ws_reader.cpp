@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "net/ws_codec.hpp"
+#include "core/ws_codec.hpp"
 
 namespace sb::ws {
 

@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace sb::ws {
 

@@ -3,10 +3,10 @@
 #include <caf/all.hpp>
 #include <chrono>
 
-#include "actors/envelope.hpp"
+#include "core/envelope.hpp"
 #include "plugins/plugin_actor.hpp"
-#include "actors/log.hpp"
-#include "redis/event_codec.hpp"
+#include "core/log.hpp"
+#include "core/event_codec.hpp"
 
 namespace sb {
 
@@ -14,7 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr auto request_timeout = std::chrono::seconds(5);
 /// The largest page of a `history` command.
 constexpr uint64_t max_page = 1000;
 
@@ -28,40 +27,32 @@ uint64_t now_ms() {
 // --- open: join the topic, then read what the client must see first -------------
 
 caf::result<open_result> chat_state::open() {
-  auto rp = self->make_response_promise();
-  topic_join j{ctx.key, ctx.spec.stream, "chat", "message",
-               topic_member{caf::actor_cast<caf::actor>(self), ctx.sink, ctx.spec.strategy,
-                            false, ctx.user.id, ctx.socket_id}};
-  self->request(ctx.topics, request_timeout, join_atom::value, std::move(j))
-    .then([this, rp](caf::actor& t) mutable { on_joined(std::move(t), std::move(rp)); },
-          [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+  auto rp = self->make_response_promise<open_result>();
+  join(ctx.spec.strategy, "message", rp, [this, rp] {
+    if (ctx.spec.since)
+      read_replay(rp);
+    else
+      read_history(rp, open_result{});
+  });
   return rp;
 }
 
-void chat_state::on_joined(caf::actor t, caf::response_promise rp) {
-  topic = std::move(t);
-  if (ctx.spec.since)
-    read_replay(std::move(rp));
-  else
-    read_history(std::move(rp), open_result{});
-}
-
-void chat_state::read_history(caf::response_promise rp, open_result result) {
+void chat_state::read_history(open_promise rp, open_result result) {
   self->request(ctx.broker.command, request_timeout, tail_atom::value, ctx.key,
-                uint64_t{ctx.config->chat_history})
+                uint64_t{ctx.settings.chat_history})
     .then(
       [this, rp, result](std::vector<stream_entry>& entries) mutable {
-        catch_up = {make_frame(history_frame(entries))};
+        catch_up = {history_frame(entries)};
         after_id = entries.empty() ? std::string{} : entries.back().id;
         rp.deliver(result);
       },
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
 }
 
-void chat_state::read_replay(caf::response_promise rp) {
+void chat_state::read_replay(open_promise rp) {
   auto since = ctx.spec.since->str();
   self->request(ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since,
-                uint64_t{ctx.config->chat_max_length})
+                uint64_t{ctx.settings.chat_max_length})
     .then(
       [this, rp, since](stream_replay& r) mutable {
         if (!r.recovered) {
@@ -103,13 +94,11 @@ std::string chat_state::messages_json(const std::vector<stream_entry>& entries) 
 
 // --- start: catch-up first, then live ---------------------------------------------
 
-void chat_state::start() {
-  started = true;
-  for (auto& f : catch_up)
-    ctx.sink->send(std::move(f));
-  catch_up.clear();
-  self->send(topic, activate_atom::value, caf::actor_cast<caf::actor>(self), after_id);
+caf::result<ok_atom> chat_state::start() {
+  auto live = go_live();
+  // After the activation: the topic sees it before this `joined` comes back.
   publish("joined", R"({"user":)" + ctx.user.json() + "}");
+  return live;
 }
 
 // --- commands ------------------------------------------------------------------------
@@ -130,7 +119,7 @@ void chat_state::on_command(const std::string& event, const std::string& ref_jso
 // --- history paging: the page before an id, answered with a `history` reply -----------
 
 void chat_state::load_older(const json& ref, const json& data) {
-  uint64_t limit = ctx.config->chat_history > 0 ? ctx.config->chat_history : 50;
+  uint64_t limit = ctx.settings.chat_history > 0 ? ctx.settings.chat_history : 50;
   if (auto l = data.find("limit"); l != data.end() && !l->is_null()) {
     if (!l->is_number_unsigned() || l->get<uint64_t>() < 1 || l->get<uint64_t>() > max_page)
       return reply(error_frame(ec::invalid_frame,
@@ -186,10 +175,10 @@ void chat_state::send_message(const json& ref, const json& data) {
     reply(error_frame(ec::invalid_frame, "data.text must not be empty", ref));
     return;
   }
-  if (str.size() > ctx.config->chat_max_text_bytes) {
+  if (str.size() > ctx.settings.chat_max_text_bytes) {
     reply(error_frame(ec::too_large,
                       "data.text is longer than "
-                        + std::to_string(ctx.config->chat_max_text_bytes) + " bytes",
+                        + std::to_string(ctx.settings.chat_max_text_bytes) + " bytes",
                       ref));
     return;
   }
@@ -199,7 +188,7 @@ void chat_state::send_message(const json& ref, const json& data) {
   bool live_only = ctx.spec.strategy == strategy::pub_sub;
   pending.begin();
   self->request(ctx.broker.command, request_timeout, post_atom::value, ctx.key,
-                std::string{"message"}, message_data(str), uint64_t{ctx.config->chat_max_length},
+                std::string{"message"}, message_data(str), uint64_t{ctx.settings.chat_max_length},
                 live_only)
     .then(
       [this, ref](const std::string& id) {
@@ -226,17 +215,12 @@ std::string chat_state::message_data(const std::string& text) const {
   return out;
 }
 
-void chat_state::reply(std::string frame) {
-  ctx.sink->send(make_frame(std::move(frame)));
-}
-
 void chat_state::publish(std::string_view event, const std::string& data_json) {
-  // A crowd gets no joined/left (chat.max-join-leave; topics count members).
-  publish_options opts{false, ctx.config->chat_max_join_leave};
-  self->request(ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
-                encode_published(event, {}, data_json, opts))
-    .then([](uint64_t) {},
-          [key = ctx.key](caf::error&) { log::warning("chat", "publish to ", key, " failed"); });
+  // Fire and forget: an ephemeral event lost with the broker is no loss. A
+  // crowd gets no joined/left (chat.max-join-leave; topics count members).
+  publish_options opts{false, ctx.settings.chat_max_join_leave};
+  caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key,
+                 encode_published(event, {}, data_json, opts));
 }
 
 // --- close ---------------------------------------------------------------------------
@@ -252,14 +236,15 @@ void chat_state::close() {
 void chat_state::leave() {
   if (started)
     publish("left", R"({"user":)" + ctx.user.json() + "}");
-  leave_topic(self, topic, [this] { self->quit(); });
+  leave_topic([this] { self->quit(); });
 }
 
-caf::behavior chat(caf::stateful_actor<chat_state>* self, plugin_context ctx) {
-  return plugin_behavior(self, std::move(ctx));
+plugin_actor::behavior_type chat(plugin_actor::stateful_pointer<chat_state> self,
+                                 plugin_context ctx) {
+  return plugin_behavior<plugin_actor>(self, std::move(ctx));
 }
 
-caf::actor spawn_chat(caf::actor_system& sys, plugin_context ctx) {
+plugin_actor spawn_chat(caf::actor_system& sys, plugin_context ctx) {
   return sys.spawn(chat, std::move(ctx));
 }
 

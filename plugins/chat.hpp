@@ -1,29 +1,27 @@
 #pragma once
 // The chat plugin (PROTOCOL §4): history on start (or a `since` replay),
-// `send` -> XADD to `<stream>:chat` + PUBLISH -> `message` everywhere, and
-// ephemeral `joined`/`left` (not for crowds); `history {before, limit}` pages
-// back through the stored messages. One actor per (socket, stream); it talks to its
-// connection (hooks), the topic registry and topic (membership), and the
-// broker command actor (storage).
+// `send` -> XADD to `<stream>:chat` and PUBLISH (one broker `post`) ->
+// `message` everywhere, ephemeral `joined`/`left` (not for crowds), and
+// `history {before, limit}` paging back through the stored messages. One
+// actor per (socket, stream); it talks to its connection (hooks, replies,
+// joining the topic), its topic (going live), and the broker command actor.
 
 #include <caf/fwd.hpp>
 #include <caf/stateful_actor.hpp>
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "plugins/plugin.hpp"
-#include "plugins/pending_commands.hpp"
+#include "plugins/plugin_actor.hpp"
 
 namespace sb {
 
-struct chat_state {
+struct chat_state : plugin_base<plugin_actor::stateful_pointer<chat_state>> {
   static inline const char* name = "chat";
 
   caf::result<open_result> open();
-  void on_joined(caf::actor topic, caf::response_promise rp);
-  void read_history(caf::response_promise rp, open_result result);
-  void read_replay(caf::response_promise rp);
-  void start();
+  void read_history(open_promise rp, open_result result);
+  void read_replay(open_promise rp);
+  caf::result<ok_atom> start();
   void on_command(const std::string& event, const std::string& ref_json,
                   const std::string& data_json);
   void send_message(const nlohmann::json& ref, const nlohmann::json& data);
@@ -31,7 +29,6 @@ struct chat_state {
   void close();
   void leave();
 
-  void reply(std::string frame);
   /// Publishes an ephemeral event (joined, left) to the stream.
   void publish(std::string_view event, const std::string& data_json);
   std::string message_data(const std::string& text) const;
@@ -39,19 +36,10 @@ struct chat_state {
   std::string messages_json(const std::vector<stream_entry>& entries) const;
   std::string history_reply(const nlohmann::json& ref, const std::vector<stream_entry>& entries,
                             bool more) const;
-
-  caf::stateful_actor<chat_state>* self = nullptr;
-  plugin_context ctx;
-  caf::actor topic;
-  std::vector<frame_ptr> catch_up; ///< sent at start, before going live
-  std::string after_id;            ///< newest id in catch_up
-  pending_commands pending;        ///< sends awaiting their XADD
-  bool started = false;
-  bool closed = false;
 };
 
-caf::behavior chat(caf::stateful_actor<chat_state>* self, plugin_context ctx);
-
-caf::actor spawn_chat(caf::actor_system& sys, plugin_context ctx);
+plugin_actor::behavior_type chat(plugin_actor::stateful_pointer<chat_state> self,
+                                 plugin_context ctx);
+plugin_actor spawn_chat(caf::actor_system& sys, plugin_context ctx);
 
 } // namespace sb

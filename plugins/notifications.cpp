@@ -2,10 +2,10 @@
 
 #include <caf/all.hpp>
 
-#include "actors/envelope.hpp"
+#include "core/envelope.hpp"
 #include "plugins/plugin_actor.hpp"
-#include "actors/log.hpp"
-#include "redis/event_codec.hpp"
+#include "core/log.hpp"
+#include "core/event_codec.hpp"
 
 namespace sb {
 
@@ -13,7 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr auto request_timeout = std::chrono::seconds(5);
 constexpr uint64_t max_unread = 100;
 
 json entry_json(const stream_entry& entry) {
@@ -24,26 +23,19 @@ json entry_json(const stream_entry& entry) {
 } // namespace
 
 caf::result<open_result> notifications_state::open() {
-  auto rp = self->make_response_promise();
-  topic_join j{ctx.key, ctx.spec.stream, "notifications", "notification",
-               topic_member{caf::actor_cast<caf::actor>(self), ctx.sink, ctx.spec.strategy,
-                            false, ctx.user.id, ctx.socket_id}};
-  self->request(ctx.topics, request_timeout, join_atom::value, std::move(j))
-    .then(
-      [this, rp](caf::actor& t) mutable {
-        topic = std::move(t);
-        if (ctx.spec.strategy != strategy::streams)
-          rp.deliver(open_result{}); // pub-sub: live only, nothing stored to read
-        else if (ctx.spec.since)
-          read_replay(std::move(rp));
-        else
-          read_unread(std::move(rp), open_result{});
-      },
-      [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+  auto rp = self->make_response_promise<open_result>();
+  join(ctx.spec.strategy, "notification", rp, [this, rp]() mutable {
+    if (ctx.spec.strategy != strategy::streams)
+      rp.deliver(open_result{}); // pub-sub: live only, nothing stored to read
+    else if (ctx.spec.since)
+      read_replay(rp);
+    else
+      read_unread(rp, open_result{});
+  });
   return rp;
 }
 
-void notifications_state::read_unread(caf::response_promise rp, open_result result) {
+void notifications_state::read_unread(open_promise rp, open_result result) {
   auto failed = [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); };
   self->request(ctx.broker.command, request_timeout, mark_get_atom::value, ctx.key, ctx.user.id)
     .then(
@@ -57,10 +49,10 @@ void notifications_state::read_unread(caf::response_promise rp, open_result resu
               for (auto& e : r.entries)
                 items.push_back(entry_json(e));
               after_id = r.entries.empty() ? std::string{} : r.entries.back().id;
-              catch_up = {make_frame(event_frame(
+              catch_up = {event_frame(
                 "notifications", ctx.spec.stream, "history", {},
                 json{{"notifications", std::move(items)}}.dump(
-                  -1, ' ', false, json::error_handler_t::replace)))};
+                  -1, ' ', false, json::error_handler_t::replace))};
               rp.deliver(result);
             },
             failed);
@@ -68,10 +60,10 @@ void notifications_state::read_unread(caf::response_promise rp, open_result resu
       failed);
 }
 
-void notifications_state::read_replay(caf::response_promise rp) {
+void notifications_state::read_replay(open_promise rp) {
   auto since = ctx.spec.since->str();
   self->request(ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since,
-                uint64_t{ctx.config->chat_max_length})
+                uint64_t{ctx.settings.chat_max_length})
     .then(
       [this, rp, since](stream_replay& r) mutable {
         if (!r.recovered)
@@ -85,11 +77,8 @@ void notifications_state::read_replay(caf::response_promise rp) {
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
 }
 
-void notifications_state::start() {
-  for (auto& f : catch_up)
-    ctx.sink->send(std::move(f));
-  catch_up.clear();
-  self->send(topic, activate_atom::value, caf::actor_cast<caf::actor>(self), after_id);
+caf::result<ok_atom> notifications_state::start() {
+  return go_live();
 }
 
 void notifications_state::on_command(const std::string& event, const std::string& ref_json,
@@ -114,10 +103,9 @@ void notifications_state::mark_read(const json& ref, const json& data) {
       [this, ref](const std::string& mark) {
         reply(ack_frame(ref, mark));
         // The user's other sockets, on every node, learn the new mark.
-        self->request(ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
-                      encode_published_to("read", json{{"id", mark}}.dump(), ctx.user.id,
-                                          ctx.socket_id))
-          .then([](uint64_t) {}, [](caf::error&) {});
+        caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key,
+                       encode_published_to("read", json{{"id", mark}}.dump(), ctx.user.id,
+                                           ctx.socket_id));
         pending.end();
       },
       [this, ref](caf::error& err) {
@@ -129,10 +117,6 @@ void notifications_state::mark_read(const json& ref, const json& data) {
       });
 }
 
-void notifications_state::reply(std::string frame) {
-  ctx.sink->send(make_frame(std::move(frame)));
-}
-
 void notifications_state::close() {
   if (closed)
     return;
@@ -142,15 +126,15 @@ void notifications_state::close() {
 }
 
 void notifications_state::leave() {
-  leave_topic(self, topic, [this] { self->quit(); });
+  leave_topic([this] { self->quit(); });
 }
 
-caf::behavior notifications(caf::stateful_actor<notifications_state>* self,
-                            plugin_context ctx) {
-  return plugin_behavior(self, std::move(ctx));
+plugin_actor::behavior_type
+notifications(plugin_actor::stateful_pointer<notifications_state> self, plugin_context ctx) {
+  return plugin_behavior<plugin_actor>(self, std::move(ctx));
 }
 
-caf::actor spawn_notifications(caf::actor_system& sys, plugin_context ctx) {
+plugin_actor spawn_notifications(caf::actor_system& sys, plugin_context ctx) {
   return sys.spawn(notifications, std::move(ctx));
 }
 

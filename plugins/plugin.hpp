@@ -1,18 +1,21 @@
 #pragma once
 // The plugin contract. A plugin is a factory registered under a name; for
 // each spec on a socket the connection actor spawns one plugin actor with a
-// plugin_context. The actor receives the hooks as messages (see
-// actors/messages.hpp): open -> open_result, start, command, close.
-// Adding a plugin = one file pair plus one line in register_builtin_plugins.
+// plugin_context. The actor is a plugin_actor (core/actors.hpp): it gets
+// the seed's hooks as messages (open -> open_result, start, command,
+// close), writes to its socket through its connection and joins its key's
+// topic through it too. Its context holds nothing local to this process,
+// so a plugin can run on another node. Adding a plugin = one file pair
+// plus one line in register_builtin_plugins.
 
 #include <caf/fwd.hpp>
+#include <caf/meta/type_name.hpp>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "actors/messages.hpp"
-#include "config/settings.hpp"
+#include "core/actors.hpp"
 #include "plugins/spec.hpp"
 
 namespace sb {
@@ -26,19 +29,28 @@ struct user_info {
   std::string json() const;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_info& x) {
+  return f(caf::meta::type_name("user_info"), x.id, x.name);
+}
+
 struct plugin_context {
   std::string socket_id;
   user_info user;
   plugin_spec spec;
-  std::string key;           ///< `<stream>:<plugin>`
-  caf::actor connection;     ///< monitored: the plugin quits when it goes
-  sink_ptr sink;             ///< the socket: acks, errors, catch-up frames
-  caf::actor topics;         ///< the topic registry
+  std::string key;               ///< `<stream>:<plugin>`
+  connection_actor connection;   ///< monitored: the plugin quits when it goes
   broker_handles broker;
-  std::shared_ptr<const settings> config;
+  plugin_settings settings;
 };
 
-using plugin_factory = caf::actor (*)(caf::actor_system& sys, plugin_context ctx);
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_context& x) {
+  return f(caf::meta::type_name("plugin_context"), x.socket_id, x.user, x.spec, x.key,
+           x.connection, x.broker, x.settings);
+}
+
+using plugin_factory = plugin_actor (*)(caf::actor_system& sys, plugin_context ctx);
 
 struct plugin_info {
   std::string name;

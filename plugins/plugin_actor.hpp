@@ -1,25 +1,94 @@
 #pragma once
-// Pieces every built-in plugin actor shares: binding the contract's hooks
-// (open, start, command, close) to a state's methods, and turning a `since`
+// Pieces every built-in plugin actor shares: the state every plugin holds
+// (its context, its topic, its catch-up, its pending commands), joining
+// the topic and going live through it, binding the contract's hooks (open,
+// start, command, close) to a state's methods, and turning a `since`
 // replay into catch-up frames. Included by plugin .cpp files only.
 
 #include <caf/all.hpp>
+#include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
-#include "actors/envelope.hpp"
+#include "core/envelope.hpp"
+#include "core/event_codec.hpp"
+#include "plugins/pending_commands.hpp"
 #include "plugins/plugin.hpp"
-#include "redis/event_codec.hpp"
 
 namespace sb {
 
-/// The behavior of a plugin whose State has `self`, `ctx`, `open()`,
-/// `start()`, `on_command(event, ref, data)` and `close()`. The plugin
-/// closes itself when its connection goes away without saying so.
-template <class State, class... Extra>
-caf::behavior plugin_behavior(caf::stateful_actor<State>* self, plugin_context ctx,
-                              Extra... extra) {
+/// The answer to open, kept while the plugin reads what it needs.
+using open_promise = caf::typed_response_promise<open_result>;
+
+/// How long a plugin waits for its broker, its connection or its topic.
+constexpr auto request_timeout = std::chrono::seconds(5);
+
+/// What every built-in plugin state holds and does. `Self` is the typed
+/// actor pointer of the plugin (its interface may extend plugin_actor).
+template <class Self>
+struct plugin_base {
+  Self self = nullptr;
+  plugin_context ctx;
+  membership_actor topic;
+  std::vector<std::string> catch_up; ///< frames sent at start, before going live
+  std::string after_id;              ///< newest id in catch_up
+  pending_commands pending;          ///< commands awaiting the broker
+  bool started = false;
+  bool closed = false;
+
+  /// Joins the key's topic (through the connection, which adds the socket)
+  /// as a member with `s`; then `joined()`, or `rp` fails.
+  template <class F>
+  void join(strategy s, std::string default_event, open_promise rp, F joined) {
+    topic_request req{ctx.key, ctx.spec.stream, ctx.spec.name, std::move(default_event), s};
+    self->request(ctx.connection, request_timeout, join_atom::value, std::move(req))
+      .then(
+        [this, joined](membership_actor& t) mutable {
+          topic = std::move(t);
+          joined();
+        },
+        [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+  }
+
+  /// Hands the catch-up to the topic, which writes it to the socket and then
+  /// whatever arrived meanwhile; the promise (start's) is kept once it did.
+  caf::typed_response_promise<ok_atom> go_live() {
+    started = true;
+    auto rp = self->template make_response_promise<ok_atom>();
+    self->request(topic, request_timeout, activate_atom::value, after_id,
+                  std::exchange(catch_up, {}))
+      .then([rp](ok_atom) mutable { rp.deliver(ok_atom::value); },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+    return rp;
+  }
+
+  /// A frame for this socket only (an ack, an error).
+  void reply(std::string frame) {
+    self->send(ctx.connection, write_atom::value, std::move(frame));
+  }
+
+  /// Leaves the topic (when joined) and runs `then` once the topic let go:
+  /// from then on it writes nothing more to this plugin's socket, so the
+  /// connection may answer an unsubscribe as soon as the plugin is down.
+  template <class F>
+  void leave_topic(F then) {
+    if (!topic)
+      return then();
+    self->request(topic, request_timeout, leave_atom::value)
+      .then([then](ok_atom) mutable { then(); }, [then](caf::error&) mutable { then(); });
+  }
+};
+
+/// The behavior of a plugin whose State has `open()`, `start()`,
+/// `on_command(event, ref, data)` and `close()`, plus `extra` handlers
+/// (for the messages its Handle adds to plugin_actor). The plugin closes
+/// itself when its connection goes away without saying so.
+template <class Handle, class State, class... Extra>
+typename Handle::behavior_type
+plugin_behavior(typename Handle::template stateful_pointer<State> self, plugin_context ctx,
+                Extra... extra) {
   auto& st = self->state;
   st.self = self;
   st.ctx = std::move(ctx);
@@ -27,10 +96,7 @@ caf::behavior plugin_behavior(caf::stateful_actor<State>* self, plugin_context c
   self->set_down_handler([&st](caf::down_msg&) { st.close(); });
   return {
     [&st](open_atom) { return st.open(); },
-    [&st](start_atom) {
-      st.start();
-      return ok_atom::value;
-    },
+    [&st](start_atom) { return st.start(); },
     [&st](command_atom, const std::string& event, const std::string& ref,
           const std::string& data) { st.on_command(event, ref, data); },
     [&st](close_atom) { st.close(); },
@@ -38,21 +104,10 @@ caf::behavior plugin_behavior(caf::stateful_actor<State>* self, plugin_context c
   };
 }
 
-/// Leaves `topic` (when joined) and runs `then` once the topic let go: from
-/// then on the topic writes nothing more to this plugin's socket, so the
-/// connection may answer an unsubscribe when the plugin is down.
-template <class State, class F>
-void leave_topic(caf::stateful_actor<State>* self, const caf::actor& topic, F then) {
-  if (!topic)
-    return then();
-  self->request(topic, std::chrono::seconds(5), leave_atom::value, caf::actor_cast<caf::actor>(self))
-    .then([then](ok_atom) mutable { then(); }, [then](caf::error&) mutable { then(); });
-}
-
 /// Catch-up for a recovered `since`: one event frame per replayed entry,
 /// and the id after which live delivery continues.
 struct replay_catch_up {
-  std::vector<frame_ptr> frames;
+  std::vector<std::string> frames;
   std::string after_id;
 };
 
@@ -63,7 +118,7 @@ inline replay_catch_up make_replay(std::string_view plugin, std::string_view str
   replay_catch_up out{{}, std::move(since)};
   for (auto& entry : entries) {
     auto ev = decode_entry(entry, default_event);
-    out.frames.push_back(make_frame(event_frame(plugin, stream, ev.event, ev.id, ev.data)));
+    out.frames.push_back(event_frame(plugin, stream, ev.event, ev.id, ev.data));
     out.after_id = entry.id;
   }
   return out;

@@ -4,21 +4,16 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "actors/envelope.hpp"
+#include "core/envelope.hpp"
 #include "plugins/plugin_actor.hpp"
-#include "actors/log.hpp"
-#include "redis/event_codec.hpp"
+#include "core/log.hpp"
+#include "core/event_codec.hpp"
 
 namespace sb {
 
 using nlohmann::json;
 
 namespace {
-
-constexpr auto request_timeout = std::chrono::seconds(5);
-
-/// The heartbeat that keeps presence connections alive.
-using beat_atom = caf::atom_constant<caf::atom("beat")>;
 
 uint64_t now_ms() {
   using namespace std::chrono;
@@ -42,34 +37,25 @@ std::string presence_users_json(const std::vector<presence_user>& users) {
 }
 
 bool presence_state::crowded(uint64_t users) const {
-  auto limit = ctx.config->presence_max_list;
+  auto limit = ctx.settings.presence_max_list;
   return limit > 0 && users > limit;
 }
 
 uint64_t presence_state::expiry() const {
   // Refreshed every ttl/3 and swept every ttl/3 by every instance: a dead
   // node's connections are gone at most ttl after their last refresh.
-  return now_ms() + static_cast<uint64_t>(ctx.config->presence_ttl.count()) * 2 / 3;
+  return now_ms() + static_cast<uint64_t>(ctx.settings.presence_ttl.count()) * 2 / 3;
 }
 
 caf::result<open_result> presence_state::open() {
-  auto rp = self->make_response_promise();
+  auto rp = self->make_response_promise<open_result>();
   // Presence events are never stored: the member always listens on the
   // channel, whatever strategy the client asked for.
-  topic_join j{ctx.key, ctx.spec.stream, "presence", "join",
-               topic_member{caf::actor_cast<caf::actor>(self), ctx.sink, strategy::pub_sub,
-                            false, ctx.user.id, ctx.socket_id}};
-  self->request(ctx.topics, request_timeout, join_atom::value, std::move(j))
-    .then(
-      [this, rp](caf::actor& t) mutable {
-        topic = std::move(t);
-        register_connection(std::move(rp));
-      },
-      [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+  join(strategy::pub_sub, "join", rp, [this, rp] { register_connection(rp); });
   return rp;
 }
 
-void presence_state::register_connection(caf::response_promise rp) {
+void presence_state::register_connection(open_promise rp) {
   self->request(ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key, conn,
                 expiry())
     .then(
@@ -80,7 +66,7 @@ void presence_state::register_connection(caf::response_promise rp) {
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
 }
 
-void presence_state::read_state(caf::response_promise rp) {
+void presence_state::read_state(open_promise rp) {
   auto key = ctx.key;
   auto failed = [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); };
   self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, key, now_ms())
@@ -96,30 +82,29 @@ void presence_state::read_state(caf::response_promise rp) {
       failed);
 }
 
-void presence_state::read_list(caf::response_promise rp, uint64_t users) {
+void presence_state::read_list(open_promise rp, uint64_t users) {
   if (crowded(users)) {
     auto data = R"({"count":)" + std::to_string(users) + "}";
-    state_frame = make_frame(event_frame("presence", ctx.spec.stream, "state", {}, data));
+    catch_up = {event_frame("presence", ctx.spec.stream, "state", {}, data)};
     rp.deliver(open_result{});
     return;
   }
   self->request(ctx.broker.command, request_timeout, pres_list_atom::value, ctx.key)
     .then(
       [this, rp](std::vector<presence_user>& list) mutable {
-        state_frame = make_frame(event_frame("presence", ctx.spec.stream, "state", {},
-                                             presence_users_json(list)));
+        catch_up = {event_frame("presence", ctx.spec.stream, "state", {},
+                                presence_users_json(list))};
         rp.deliver(open_result{});
       },
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
 }
 
-void presence_state::start() {
-  started = true;
-  ctx.sink->send(std::move(state_frame));
-  self->send(topic, activate_atom::value, caf::actor_cast<caf::actor>(self), std::string{});
+caf::result<ok_atom> presence_state::start() {
+  auto live = go_live();
   if (first)
     announce("join", conn.user_json);
-  self->delayed_send(self, ctx.config->presence_ttl / 3, beat_atom::value);
+  self->delayed_send(self, ctx.settings.presence_ttl / 3, tick_atom::value);
+  return live;
 }
 
 void presence_state::heartbeat() {
@@ -139,7 +124,7 @@ void presence_state::heartbeat() {
   self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key, now_ms())
     .then([this](std::vector<std::string>& left) { publish_leaves(left); },
           [](caf::error&) {});
-  self->delayed_send(self, ctx.config->presence_ttl / 3, beat_atom::value);
+  self->delayed_send(self, ctx.settings.presence_ttl / 3, tick_atom::value);
 }
 
 void presence_state::publish_leaves(const std::vector<std::string>& users) {
@@ -162,12 +147,8 @@ void presence_state::announce(std::string event, std::string user_json,
                                               + (users ? ",\"count\":" + std::to_string(*users)
                                                        : std::string{})
                                               + "}");
-    // A request, not a send: the broker's reply to a send would come back
-    // as a message this actor drops, and CAF answers a dropped message with
-    // an error, which would stop the broker.
-    self->request(ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
-                  std::move(payload))
-      .then([](uint64_t) {}, [](caf::error&) {});
+    // Fire and forget: an ephemeral event lost with the broker is no loss.
+    caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key, std::move(payload));
     if (then)
       then();
   };
@@ -180,7 +161,7 @@ void presence_state::close() {
   if (closed)
     return;
   closed = true;
-  leave_topic(self, topic, [this] { remove_connection(); });
+  leave_topic([this] { remove_connection(); });
 }
 
 void presence_state::remove_connection() {
@@ -198,20 +179,20 @@ void presence_state::remove_connection() {
 void presence_state::on_command(const std::string& event, const std::string& ref_json,
                                 const std::string&) {
   auto ref = json::parse(ref_json, nullptr, false);
-  ctx.sink->send(make_frame(error_frame(ec::invalid_frame,
-                                        "presence has no command \"" + event + "\"",
-                                        ref.is_discarded() ? json() : ref)));
+  reply(error_frame(ec::invalid_frame, "presence has no command \"" + event + "\"",
+                    ref.is_discarded() ? json() : ref));
 }
 
-caf::behavior presence(caf::stateful_actor<presence_state>* self, plugin_context ctx) {
-  self->set_default_handler(caf::drop); // replies to fire-and-forget publishes
+presence_actor::behavior_type presence(presence_actor::stateful_pointer<presence_state> self,
+                                      plugin_context ctx) {
   auto& st = self->state;
-  auto behavior = plugin_behavior(self, std::move(ctx), [&st](beat_atom) { st.heartbeat(); });
+  auto behavior = plugin_behavior<presence_actor>(self, std::move(ctx),
+                                                  [&st](tick_atom) { st.heartbeat(); });
   st.conn = presence_conn{st.ctx.socket_id, st.ctx.user.id, st.ctx.user.json()};
   return behavior;
 }
 
-caf::actor spawn_presence(caf::actor_system& sys, plugin_context ctx) {
+plugin_actor spawn_presence(caf::actor_system& sys, plugin_context ctx) {
   return sys.spawn(presence, std::move(ctx));
 }
 

@@ -12,18 +12,21 @@
 #include <caf/stateful_actor.hpp>
 #include <functional>
 
-#include "plugins/plugin.hpp"
+#include "plugins/plugin_actor.hpp"
 
 namespace sb {
 
-struct presence_state {
+/// A presence instance: a plugin with its own heartbeat tick.
+using presence_actor = plugin_actor::extend<caf::reacts_to<tick_atom>>;
+
+struct presence_state : plugin_base<presence_actor::stateful_pointer<presence_state>> {
   static inline const char* name = "presence";
 
   caf::result<open_result> open();
-  void register_connection(caf::response_promise rp);
-  void read_state(caf::response_promise rp);
-  void read_list(caf::response_promise rp, uint64_t users);
-  void start();
+  void register_connection(open_promise rp);
+  void read_state(open_promise rp);
+  void read_list(open_promise rp, uint64_t users);
+  caf::result<ok_atom> start();
   void on_command(const std::string& event, const std::string& ref_json,
                   const std::string& data_json);
   void heartbeat();
@@ -34,19 +37,13 @@ struct presence_state {
   void remove_connection();
   uint64_t expiry() const;
 
-  caf::stateful_actor<presence_state>* self = nullptr;
-  plugin_context ctx;
   presence_conn conn;
-  caf::actor topic;
-  frame_ptr state_frame;
   bool first = false;  ///< this socket is its user's first connection
-  bool started = false;
-  bool closed = false;
 };
 
-caf::behavior presence(caf::stateful_actor<presence_state>* self, plugin_context ctx);
-
-caf::actor spawn_presence(caf::actor_system& sys, plugin_context ctx);
+presence_actor::behavior_type presence(presence_actor::stateful_pointer<presence_state> self,
+                                      plugin_context ctx);
+plugin_actor spawn_presence(caf::actor_system& sys, plugin_context ctx);
 
 /// `{"users":[{"id","name","connections"}...]}` for the `state` event and
 /// the /api/presence route.

@@ -3,24 +3,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "actors/envelope.hpp"
+#include "core/envelope.hpp"
 
 namespace sb {
 
 using nlohmann::json;
-
-std::string_view to_string(strategy x) {
-  return x == strategy::streams ? "streams" : "pub-sub";
-}
-
-bool valid_stream_name(std::string_view name) {
-  if (name.empty() || name.size() > 200)
-    return false;
-  for (unsigned char c : name)
-    if (!std::isalnum(c) && c != '_' && c != '.' && c != ':' && c != '-')
-      return false;
-  return true;
-}
 
 namespace {
 
@@ -67,7 +54,7 @@ std::variant<plugin_spec, spec_error> parse_spec(const json& obj, const spec_rul
                 "stream must be 1..200 characters of [A-Za-z0-9_.:-]");
   if (!rules.permitted(*stream))
     return fail(obj, ec::forbidden, "not permitted to attach to " + *stream);
-  return parse_strategy(obj, plugin_spec{*name, *stream, strategy::pub_sub, std::nullopt});
+  return parse_strategy(obj, plugin_spec{*name, *stream, strategy::pub_sub, caf::none});
 }
 
 } // namespace

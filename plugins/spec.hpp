@@ -11,41 +11,9 @@
 #include <variant>
 #include <vector>
 
-#include "actors/error.hpp"
-#include "redis/stream_id.hpp"
+#include "core/plugin_spec.hpp"
 
 namespace sb {
-
-enum class strategy { pub_sub, streams };
-
-std::string_view to_string(strategy x);
-
-/// PROTOCOL §1: `[A-Za-z0-9_.:-]`, 1..200 characters.
-bool valid_stream_name(std::string_view name);
-
-/// The Redis key / channel of a plugin on a stream: `<stream>:<plugin>`.
-inline std::string make_key(std::string_view stream, std::string_view plugin) {
-  std::string key;
-  key.reserve(stream.size() + plugin.size() + 1);
-  key.append(stream).append(":").append(plugin);
-  return key;
-}
-
-struct plugin_spec {
-  std::string name;
-  std::string stream;
-  sb::strategy strategy = strategy::pub_sub;
-  std::optional<stream_id> since;
-};
-
-/// A spec that could not start; `name` and `stream` echo what the client
-/// sent when it sent strings there.
-struct spec_error {
-  std::optional<std::string> name;
-  std::optional<std::string> stream;
-  ec code;
-  std::string message;
-};
 
 struct parsed_clients {
   std::vector<plugin_spec> specs;

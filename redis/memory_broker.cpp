@@ -4,8 +4,8 @@
 #include <caf/all.hpp>
 #include <chrono>
 
-#include "actors/metrics.hpp"
-#include "redis/event_codec.hpp"
+#include "core/event_codec.hpp"
+#include "core/metrics.hpp"
 
 namespace sb {
 
@@ -18,12 +18,14 @@ uint64_t now_ms() {
 
 } // namespace
 
-std::string memory_broker_state::xadd(const std::string& key, std::vector<std::string> fields,
-                                      uint64_t maxlen) {
-  auto& entry = store.xadd(key, std::move(fields), maxlen, now_ms());
+std::string memory_broker_state::post(const std::string& key, const std::string& event,
+                                      std::string data, uint64_t maxlen) {
+  // Nothing here can be away: the channel is always heard.
+  auto& entry = store.xadd(key, entry_fields(event, data), maxlen, now_ms());
   if (auto i = listeners.find(key); i != listeners.end())
     for (auto& topic : i->second)
       self->send(topic, entry_atom::value, key, entry);
+  publish(key, encode_published(event, entry.id, data));
   return entry.id;
 }
 
@@ -31,23 +33,47 @@ uint64_t memory_broker_state::publish(const std::string& channel, const std::str
   auto i = channels.find(channel);
   if (i == channels.end())
     return 0;
-  for (auto& topic : i->second)
-    self->send(topic, message_atom::value, channel, payload);
+  for (auto& receiver : i->second)
+    self->send(receiver, message_atom::value, channel, payload);
   return i->second.size();
 }
 
-void memory_broker_state::add(std::unordered_map<std::string, std::vector<caf::actor>>& map,
-                              const std::string& key, caf::actor who) {
+std::string memory_broker_state::mark_get(const std::string& key,
+                                          const std::string& user) const {
+  auto k = marks.find(key);
+  if (k == marks.end())
+    return {};
+  auto u = k->second.find(user);
+  return u == k->second.end() ? std::string{} : u->second.str();
+}
+
+caf::result<std::string> memory_broker_state::mark_set(const std::string& key,
+                                                       const std::string& user,
+                                                       const std::string& id) {
+  auto parsed = stream_id::parse(id);
+  if (!parsed)
+    return make_error(ec::invalid_frame);
+  auto& mark = marks[key][user];
+  mark = std::max(mark, *parsed);
+  return mark.str();
+}
+
+template <class Handle>
+void memory_broker_state::add(std::unordered_map<std::string, std::vector<Handle>>& map,
+                              const std::string& key, Handle who) {
   auto [it, added] = map.try_emplace(key);
   if (added)
-    count(&map == &channels ? metrics::global().channels : metrics::global().stream_keys, 1);
+    count(std::is_same<Handle, channel_actor>::value ? metrics::global().channels
+                                                     : metrics::global().stream_keys,
+          1);
   auto& list = it->second;
   if (std::find(list.begin(), list.end(), who) == list.end())
     list.push_back(std::move(who));
 }
 
-void memory_broker_state::remove(std::unordered_map<std::string, std::vector<caf::actor>>& map,
-                                 const std::string& key, const caf::actor& who) {
+template <class Handle>
+void memory_broker_state::remove(std::unordered_map<std::string, std::vector<Handle>>& map,
+                                 const std::string& key, const Handle& who) {
   auto i = map.find(key);
   if (i == map.end())
     return;
@@ -55,25 +81,20 @@ void memory_broker_state::remove(std::unordered_map<std::string, std::vector<caf
   list.erase(std::remove(list.begin(), list.end(), who), list.end());
   if (list.empty()) {
     map.erase(i);
-    count(&map == &channels ? metrics::global().channels : metrics::global().stream_keys, -1);
+    count(std::is_same<Handle, channel_actor>::value ? metrics::global().channels
+                                                     : metrics::global().stream_keys,
+          -1);
   }
 }
 
-caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, int) {
+memory_broker_actor::behavior_type
+memory_broker(memory_broker_actor::stateful_pointer<memory_broker_state> self, int) {
   self->state.self = self;
   auto& st = self->state;
   return {
     // --- command ---
-    [&st](xadd_atom, const std::string& key, std::vector<std::string>& fields, uint64_t maxlen) {
-      return st.xadd(key, std::move(fields), maxlen);
-    },
     [&st](post_atom, const std::string& key, const std::string& event, std::string& data,
-          uint64_t maxlen, bool) {
-      // Nothing here can be away: the channel is always heard.
-      auto id = st.xadd(key, entry_fields(event, data), maxlen);
-      st.publish(key, encode_published(event, id, data));
-      return id;
-    },
+          uint64_t maxlen, bool) { return st.post(key, event, std::move(data), maxlen); },
     [&st](publish_atom, const std::string& channel, const std::string& payload) {
       return st.publish(channel, payload);
     },
@@ -111,36 +132,25 @@ caf::behavior memory_broker(caf::stateful_actor<memory_broker_state>* self, int)
     [&st](pres_count_atom, const std::string& key) { return st.presence.count(key); },
     // --- read marks ---
     [&st](mark_get_atom, const std::string& key, const std::string& user) {
-      auto k = st.marks.find(key);
-      if (k == st.marks.end())
-        return std::string{};
-      auto u = k->second.find(user);
-      return u == k->second.end() ? std::string{} : u->second.str();
+      return st.mark_get(key, user);
     },
     [&st](mark_set_atom, const std::string& key, const std::string& user,
-          const std::string& id) -> caf::result<std::string> {
-      auto parsed = stream_id::parse(id);
-      if (!parsed)
-        return make_error(ec::invalid_frame);
-      auto& mark = st.marks[key][user];
-      mark = std::max(mark, *parsed);
-      return mark.str();
-    },
+          const std::string& id) { return st.mark_set(key, user, id); },
     // --- subscriber ---
-    [&st](subscribe_atom, const std::string& channel, caf::actor& topic) {
-      st.add(st.channels, channel, std::move(topic));
+    [&st](subscribe_atom, const std::string& channel, channel_actor& receiver) {
+      st.add(st.channels, channel, std::move(receiver));
       return ok_atom::value;
     },
-    [&st](unsubscribe_atom, const std::string& channel, const caf::actor& topic) {
-      st.remove(st.channels, channel, topic);
+    [&st](unsubscribe_atom, const std::string& channel, const channel_actor& receiver) {
+      st.remove(st.channels, channel, receiver);
     },
     // --- stream listener ---
-    [&st](listen_atom, const std::string& key, caf::actor& topic) {
-      st.add(st.listeners, key, std::move(topic));
+    [&st](listen_atom, const std::string& key, stream_actor& receiver) {
+      st.add(st.listeners, key, std::move(receiver));
       return st.store.last_id(key).str();
     },
-    [&st](unlisten_atom, const std::string& key, const caf::actor& topic) {
-      st.remove(st.listeners, key, topic);
+    [&st](unlisten_atom, const std::string& key, const stream_actor& receiver) {
+      st.remove(st.listeners, key, receiver);
     },
   };
 }

@@ -10,8 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "redis/stream_id.hpp"
+#include "core/messages.hpp"
+#include "core/stream_id.hpp"
 
 namespace sb {
 

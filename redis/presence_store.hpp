@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "core/messages.hpp"
 
 namespace sb {
 

@@ -13,93 +13,100 @@ namespace sb {
 
 namespace {
 
-/// Forwards subscriber or listener traffic to the actor of the key's shard.
-/// The shard actors are linked: they stop when the router stops.
-caf::behavior shard_router(caf::event_based_actor* self, std::vector<caf::actor> shards) {
+/// CAF 0.17 cannot give a blocking actor a typed interface. Every blocking
+/// Redis actor is spawned through here and handed out under its role's
+/// handle: the one place where the compiler takes our word for it. Each
+/// one's receive loop handles exactly its role's messages (see its file).
+template <class Handle, class F, class... Ts>
+Handle spawn_blocking(caf::actor_system& sys, F fn, Ts&&... xs) {
+  return caf::actor_cast<Handle>(sys.spawn(fn, std::forward<Ts>(xs)...));
+}
+
+/// Forwards each channel to the subscriber of its shard. The shard actors
+/// are linked: they stop when the router stops.
+subscriber_actor::behavior_type subscriber_router(subscriber_actor::pointer self,
+                                                  std::vector<subscriber_actor> shards) {
   for (auto& s : shards)
     self->link_to(s);
   auto pick = [shards](const std::string& key) {
     return shards[shard_of_key(key, shards.size())];
   };
   return {
-    [self, pick](subscribe_atom, const std::string& channel, const caf::actor& topic) {
-      return self->delegate(pick(channel), subscribe_atom::value, channel, topic);
+    [self, pick](subscribe_atom, const std::string& channel, const channel_actor& receiver) {
+      return self->delegate(pick(channel), subscribe_atom::value, channel, receiver);
     },
-    [self, pick](unsubscribe_atom, const std::string& channel, const caf::actor& topic) {
-      self->send(pick(channel), unsubscribe_atom::value, channel, topic);
+    [self, pick](unsubscribe_atom, const std::string& channel, const channel_actor& receiver) {
+      self->send(pick(channel), unsubscribe_atom::value, channel, receiver);
     },
-    [self, pick](listen_atom, const std::string& key, const caf::actor& topic) {
-      return self->delegate(pick(key), listen_atom::value, key, topic);
+  };
+}
+
+/// Forwards each stream key to the listener of its shard; linked likewise.
+listener_actor::behavior_type listener_router(listener_actor::pointer self,
+                                              std::vector<listener_actor> shards) {
+  for (auto& s : shards)
+    self->link_to(s);
+  auto pick = [shards](const std::string& key) {
+    return shards[shard_of_key(key, shards.size())];
+  };
+  return {
+    [self, pick](listen_atom, const std::string& key, const stream_actor& receiver) {
+      return self->delegate(pick(key), listen_atom::value, key, receiver);
     },
-    [self, pick](unlisten_atom, const std::string& key, const caf::actor& topic) {
-      self->send(pick(key), unlisten_atom::value, key, topic);
+    [self, pick](unlisten_atom, const std::string& key, const stream_actor& receiver) {
+      self->send(pick(key), unlisten_atom::value, key, receiver);
     },
   };
 }
 
 /// Sends all commands on one key to the same command actor, so that they run
 /// in the order they were sent (two sends from one socket keep their order).
-caf::behavior command_router(caf::event_based_actor* self, std::vector<caf::actor> pool) {
+/// Every command names its key first: one forwarding rule serves them all.
+broker_command_actor::behavior_type command_router(broker_command_actor::pointer self,
+                                                   std::vector<broker_command_actor> pool) {
   for (auto& a : pool)
     self->link_to(a);
-  auto pick = [pool](const std::string& key) { return pool[fnv1a(key) % pool.size()]; };
-  return {
-    [self, pick](xadd_atom, const std::string& key, std::vector<std::string>& fields,
-                 uint64_t maxlen) {
-      return self->delegate(pick(key), xadd_atom::value, key, std::move(fields), maxlen);
-    },
-    [self, pick](post_atom, const std::string& key, std::string& event, std::string& data,
-                 uint64_t maxlen, bool live_only) {
-      return self->delegate(pick(key), post_atom::value, key, std::move(event),
-                            std::move(data), maxlen, live_only);
-    },
-    [self, pick](publish_atom, const std::string& channel, std::string& payload) {
-      return self->delegate(pick(channel), publish_atom::value, channel, std::move(payload));
-    },
-    [self, pick](tail_atom, const std::string& key, uint64_t count) {
-      return self->delegate(pick(key), tail_atom::value, key, count);
-    },
-    [self, pick](replay_atom, const std::string& key, const std::string& after, uint64_t n) {
-      return self->delegate(pick(key), replay_atom::value, key, after, n);
-    },
-    [self, pick](before_atom, const std::string& key, const std::string& id, uint64_t n) {
-      return self->delegate(pick(key), before_atom::value, key, id, n);
-    },
-    [self, pick](pres_add_atom, const std::string& key, const presence_conn& c, uint64_t t) {
-      return self->delegate(pick(key), pres_add_atom::value, key, c, t);
-    },
-    [self, pick](pres_ping_atom, const std::string& key, const std::string& conn, uint64_t t) {
-      return self->delegate(pick(key), pres_ping_atom::value, key, conn, t);
-    },
-    [self, pick](pres_rm_atom, const std::string& key, const std::string& conn) {
-      return self->delegate(pick(key), pres_rm_atom::value, key, conn);
-    },
-    [self, pick](pres_sweep_atom, const std::string& key, uint64_t now) {
-      return self->delegate(pick(key), pres_sweep_atom::value, key, now);
-    },
-    [self, pick](pres_list_atom, const std::string& key) {
-      return self->delegate(pick(key), pres_list_atom::value, key);
-    },
-    [self, pick](pres_count_atom, const std::string& key) {
-      return self->delegate(pick(key), pres_count_atom::value, key);
-    },
-    [self, pick](mark_get_atom, const std::string& key, const std::string& user) {
-      return self->delegate(pick(key), mark_get_atom::value, key, user);
-    },
-    [self, pick](mark_set_atom, const std::string& key, const std::string& user,
-                 const std::string& id) {
-      return self->delegate(pick(key), mark_set_atom::value, key, user, id);
-    },
+  auto forward = [self, pool](auto atom, const std::string& key, auto&&... args) {
+    auto& target = pool[fnv1a(key) % pool.size()];
+    return self->delegate(target, atom, key, std::forward<decltype(args)>(args)...);
   };
-}
-
-/// One actor per shard, each made by `spawn_one(endpoint, shard index)`.
-template <class Fn>
-caf::actor spawn_router(caf::actor_system& sys, const redis_broker_config& cfg, Fn spawn_one) {
-  std::vector<caf::actor> shards;
-  for (size_t i = 0; i < cfg.shards.size(); ++i)
-    shards.push_back(spawn_one(cfg.shards[i], i));
-  return sys.spawn(shard_router, std::move(shards));
+  return {
+    [forward](post_atom a, const std::string& key, std::string& event, std::string& data,
+              uint64_t maxlen, bool live_only) {
+      return forward(a, key, std::move(event), std::move(data), maxlen, live_only);
+    },
+    [forward](publish_atom a, const std::string& channel, std::string& payload) {
+      return forward(a, channel, std::move(payload));
+    },
+    [forward](tail_atom a, const std::string& key, uint64_t count) {
+      return forward(a, key, count);
+    },
+    [forward](replay_atom a, const std::string& key, const std::string& after, uint64_t n) {
+      return forward(a, key, after, n);
+    },
+    [forward](before_atom a, const std::string& key, const std::string& id, uint64_t n) {
+      return forward(a, key, id, n);
+    },
+    [forward](pres_add_atom a, const std::string& key, const presence_conn& c, uint64_t t) {
+      return forward(a, key, c, t);
+    },
+    [forward](pres_ping_atom a, const std::string& key, const std::string& conn, uint64_t t) {
+      return forward(a, key, conn, t);
+    },
+    [forward](pres_rm_atom a, const std::string& key, const std::string& conn) {
+      return forward(a, key, conn);
+    },
+    [forward](pres_sweep_atom a, const std::string& key, uint64_t now) {
+      return forward(a, key, now);
+    },
+    [forward](pres_list_atom a, const std::string& key) { return forward(a, key); },
+    [forward](pres_count_atom a, const std::string& key) { return forward(a, key); },
+    [forward](mark_get_atom a, const std::string& key, const std::string& user) {
+      return forward(a, key, user);
+    },
+    [forward](mark_set_atom a, const std::string& key, const std::string& user,
+              const std::string& id) { return forward(a, key, user, id); },
+  };
 }
 
 } // namespace
@@ -108,10 +115,10 @@ broker_handles spawn_redis_broker(caf::actor_system& sys, const redis_broker_con
                                   std::shared_ptr<broker_status> status) {
   broker_handles out;
   auto liveness = std::make_shared<subscriber_liveness>(cfg.shards.size());
-  std::vector<caf::actor> pool;
+  std::vector<broker_command_actor> pool;
   for (size_t i = 0; i < cfg.pool_size; ++i)
-    pool.push_back(
-      sys.spawn(redis_command_actor, cfg.shards, cfg.timeouts, status, liveness));
+    pool.push_back(spawn_blocking<broker_command_actor>(sys, redis_command_actor, cfg.shards,
+                                                        cfg.timeouts, status, liveness));
   out.command = sys.spawn(command_router, std::move(pool));
   // The connections that hear Redis retry at least twice a second: while
   // one is away every socket of this node misses pub-sub events, and a
@@ -119,12 +126,16 @@ broker_handles spawn_redis_broker(caf::actor_system& sys, const redis_broker_con
   // connect per node and shard every 500 ms is nothing to a Redis.
   auto hearing = cfg.timeouts;
   hearing.backoff_max = std::min(hearing.backoff_max, std::chrono::milliseconds(500));
-  out.subscriber = spawn_router(sys, cfg, [&](const redis_endpoint& ep, size_t i) {
-    return sys.spawn(redis_subscriber, ep, hearing, status, subscriber_shard{i, liveness});
-  });
-  out.listener = spawn_router(sys, cfg, [&](const redis_endpoint& ep, size_t) {
-    return sys.spawn(redis_listener, ep, hearing, status);
-  });
+  std::vector<subscriber_actor> subscribers;
+  std::vector<listener_actor> listeners;
+  for (size_t i = 0; i < cfg.shards.size(); ++i) {
+    subscribers.push_back(spawn_blocking<subscriber_actor>(
+      sys, redis_subscriber, cfg.shards[i], hearing, status, subscriber_shard{i, liveness}));
+    listeners.push_back(
+      spawn_blocking<listener_actor>(sys, redis_listener, cfg.shards[i], hearing, status));
+  }
+  out.subscriber = sys.spawn(subscriber_router, std::move(subscribers));
+  out.listener = sys.spawn(listener_router, std::move(listeners));
   return out;
 }
 

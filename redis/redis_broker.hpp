@@ -13,7 +13,7 @@
 #include <memory>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "core/actors.hpp"
 #include "redis/broker_status.hpp"
 #include "redis/redis_client.hpp"
 

@@ -6,8 +6,8 @@
 #include <poll.h>
 #include <random>
 
-#include "actors/log.hpp"
-#include "actors/metrics.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
 
 namespace sb {
 

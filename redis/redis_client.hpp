@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "redis/redis_url.hpp"
+#include "config/redis_url.hpp"
 
 struct redisContext;
 struct redisReply;

@@ -4,9 +4,9 @@
 #include <caf/all.hpp>
 #include <openssl/evp.h>
 
-#include "actors/messages.hpp"
-#include "actors/metrics.hpp"
-#include "redis/event_codec.hpp"
+#include "core/actors.hpp"
+#include "core/metrics.hpp"
+#include "core/event_codec.hpp"
 #include "redis/post_script.hpp"
 #include "redis/presence_scripts.hpp"
 #include "redis/presence_store.hpp"
@@ -65,21 +65,6 @@ private:
   std::vector<std::unique_ptr<shard_link>> links_;
   std::shared_ptr<const subscriber_liveness> liveness_;
 };
-
-caf::result<std::string> xadd(command_runner& r, const std::string& key,
-                              const std::vector<std::string>& fields, uint64_t maxlen) {
-  std::vector<std::string> argv{"XADD", key};
-  if (maxlen > 0)
-    argv.insert(argv.end(), {"MAXLEN", "~", std::to_string(maxlen)});
-  argv.push_back("*");
-  argv.insert(argv.end(), fields.begin(), fields.end());
-  auto rep = r.run(key, argv);
-  if (!rep)
-    return make_error(ec::unavailable);
-  if (reply::is_error(rep.get()))
-    return make_error(ec::internal);
-  return reply::str(rep.get());
-}
 
 caf::result<uint64_t> publish(command_runner& r, const std::string& channel,
                               const std::string& payload) {
@@ -315,8 +300,6 @@ void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> 
   runner.reconnect_idle();
   bool running = true;
   self->receive_while(running)(
-    [&](xadd_atom, const std::string& key, const std::vector<std::string>& fields,
-        uint64_t maxlen) { return xadd(runner, key, fields, maxlen); },
     [&](post_atom, const std::string& key, const std::string& event, const std::string& data,
         uint64_t maxlen, bool live_only) {
       return post(runner, key, event, data, maxlen, live_only);

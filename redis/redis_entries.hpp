@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "redis/stream_id.hpp"
+#include "core/messages.hpp"
+#include "core/stream_id.hpp"
 
 struct redisReply;
 

@@ -4,9 +4,9 @@
 #include <caf/all.hpp>
 #include <map>
 
-#include "actors/messages.hpp"
-#include "actors/log.hpp"
-#include "actors/metrics.hpp"
+#include "core/actors.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "redis/redis_entries.hpp"
 
 namespace sb {
@@ -27,7 +27,7 @@ public:
       health_(std::move(status)) {
   }
 
-  caf::result<std::string> listen(const std::string& key, caf::actor topic) {
+  caf::result<std::string> listen(const std::string& key, stream_actor topic) {
     auto i = keys_.find(key);
     if (i == keys_.end()) {
       auto start = start_id(key);
@@ -43,7 +43,7 @@ public:
     return i->second.last.str();
   }
 
-  void unlisten(const std::string& key, const caf::actor& topic) {
+  void unlisten(const std::string& key, const stream_actor& topic) {
     auto i = keys_.find(key);
     if (i == keys_.end())
       return;
@@ -82,7 +82,7 @@ public:
 private:
   struct key_state {
     stream_id last;
-    std::vector<caf::actor> topics;
+    std::vector<stream_actor> topics;
   };
 
   /// Where live delivery of a new key starts: its last generated id.
@@ -181,10 +181,10 @@ void redis_listener(caf::blocking_actor* self, redis_endpoint endpoint, redis_ti
   while (running) {
     while (running && self->has_next_message())
       self->receive(
-        [&](listen_atom, const std::string& key, caf::actor& topic) {
+        [&](listen_atom, const std::string& key, stream_actor& topic) {
           return l.listen(key, std::move(topic));
         },
-        [&](unlisten_atom, const std::string& key, const caf::actor& topic) {
+        [&](unlisten_atom, const std::string& key, const stream_actor& topic) {
           l.unlisten(key, topic);
         },
         [&](caf::exit_msg&) { running = false; });

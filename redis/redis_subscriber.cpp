@@ -5,8 +5,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "actors/messages.hpp"
-#include "actors/metrics.hpp"
+#include "core/actors.hpp"
+#include "core/metrics.hpp"
 
 namespace sb {
 
@@ -25,7 +25,7 @@ public:
       shard_(std::move(shard)) {
   }
 
-  caf::result<ok_atom> subscribe(const std::string& channel, caf::actor topic) {
+  caf::result<ok_atom> subscribe(const std::string& channel, channel_actor topic) {
     auto [it, added] = channels_.try_emplace(channel);
     if (added)
       count(metrics::global().channels, 1);
@@ -49,7 +49,7 @@ public:
     return rp;
   }
 
-  void unsubscribe(const std::string& channel, const caf::actor& topic) {
+  void unsubscribe(const std::string& channel, const channel_actor& topic) {
     forget(channel, topic);
   }
 
@@ -80,7 +80,7 @@ public:
   }
 
 private:
-  void forget(const std::string& channel, const caf::actor& topic) {
+  void forget(const std::string& channel, const channel_actor& topic) {
     auto i = channels_.find(channel);
     if (i == channels_.end())
       return;
@@ -172,7 +172,7 @@ private:
   redis_client client_;
   broker_status::flag health_;
   subscriber_shard shard_;
-  std::unordered_map<std::string, std::vector<caf::actor>> channels_;
+  std::unordered_map<std::string, std::vector<channel_actor>> channels_;
   std::unordered_map<std::string, bool> confirmed_;
   /// Channels sent again after a reconnect and not yet confirmed.
   std::unordered_set<std::string> resubscribing_;
@@ -189,10 +189,10 @@ void redis_subscriber(caf::blocking_actor* self, redis_endpoint endpoint,
   while (running) {
     while (running && self->has_next_message())
       self->receive(
-        [&](subscribe_atom, const std::string& channel, caf::actor& topic) {
+        [&](subscribe_atom, const std::string& channel, channel_actor& topic) {
           return sub.subscribe(channel, std::move(topic));
         },
-        [&](unsubscribe_atom, const std::string& channel, const caf::actor& topic) {
+        [&](unsubscribe_atom, const std::string& channel, const channel_actor& topic) {
           sub.unsubscribe(channel, topic);
         },
         [&](caf::exit_msg&) { running = false; });

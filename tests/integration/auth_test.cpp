@@ -4,7 +4,7 @@
 // (made with openssl), and the Origin rule at the upgrade: same origin by
 // default, a list, or `*`.
 
-#include "actors/auth.hpp"
+#include "net/auth.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/http_client.hpp"

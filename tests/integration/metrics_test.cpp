@@ -3,7 +3,7 @@
 // broker: always 200 on the memory broker, 503 while Redis is away.
 
 #include "redis/shard.hpp"
-#include "net/ws_codec.hpp"
+#include "core/ws_codec.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/chat_peer.hpp"
 #include "tests/support/frames.hpp"

@@ -2,7 +2,7 @@
 // straight from Redis, unread history on start, and read marks that are
 // acknowledged, reach the user's other sockets and survive a reconnect.
 
-#include "actors/auth.hpp"
+#include "net/auth.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/server_suite.hpp"

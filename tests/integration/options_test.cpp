@@ -4,7 +4,7 @@
 // --dump-config with masked secrets, `switchboard token`, the web root
 // found next to the binary, caf-application.ini ignored, and JSON logs.
 
-#include "actors/auth.hpp"
+#include "net/auth.hpp"
 #include "config/option_table.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/frames.hpp"

@@ -3,7 +3,7 @@
 // broker; with Redis, across nodes, and a node killed with SIGKILL makes
 // its users leave within presence.ttl.
 
-#include "actors/auth.hpp"
+#include "net/auth.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/server_process.hpp"

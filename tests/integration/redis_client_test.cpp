@@ -4,7 +4,7 @@
 // Redis go. Runs in integration-redis, with its own redis-server.
 
 #include "redis/redis_client.hpp"
-#include "redis/redis_url.hpp"
+#include "config/redis_url.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/redis_server.hpp"
 

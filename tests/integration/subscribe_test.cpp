@@ -5,7 +5,7 @@
 // hook and nothing of the spec follows its reply; the last unsubscribe
 // leaves the socket open; rate limits count both. Runs on both brokers.
 
-#include "actors/auth.hpp"
+#include "net/auth.hpp"
 #include "tests/support/frames.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/server_process.hpp"

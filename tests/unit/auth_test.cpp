@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "actors/auth.hpp"
+#include "net/auth.hpp"
 
 using namespace sb;
 

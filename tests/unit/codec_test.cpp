@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "net/query.hpp"
-#include "redis/event_codec.hpp"
+#include "core/event_codec.hpp"
 
 using namespace sb;
 using nlohmann::json;

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "actors/envelope.hpp"
+#include "core/envelope.hpp"
 
 using namespace sb;
 using nlohmann::json;

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "actors/auth.hpp"
-#include "actors/auth_keys.hpp"
+#include "net/auth.hpp"
+#include "config/auth_keys.hpp"
 #include "tests/support/jwt_maker.hpp"
 
 #include <chrono>

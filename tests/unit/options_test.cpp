@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "actors/log.hpp"
+#include "core/log.hpp"
 #include "config/command_line.hpp"
 #include "config/config_printer.hpp"
 #include "config/ini_reader.hpp"

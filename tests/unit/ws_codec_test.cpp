@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "net/ws_codec.hpp"
+#include "core/ws_codec.hpp"
 #include "net/ws_handshake.hpp"
 
 using namespace sb;

@@ -1,4 +1,4 @@
-#include "actors/auth_keys.hpp"
+#include "config/auth_keys.hpp"
 
 #include <fstream>
 #include <memory>

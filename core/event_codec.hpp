@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "core/messages.hpp"
 
 namespace sb {
 

@@ -1,6 +1,6 @@
-#include "net/ws_codec.hpp"
+#include "core/ws_codec.hpp"
 
-#include "net/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace sb::ws {
 

@@ -1,4 +1,4 @@
-#include "redis/stream_id.hpp"
+#include "core/stream_id.hpp"
 
 #include <charconv>
 

@@ -1,9 +1,8 @@
-#include "actors/metrics.hpp"
+#include "core/metrics.hpp"
 
 #include <sstream>
 
-#include "actors/process_metrics.hpp"
-#include "config/version.hpp"
+#include "core/process_metrics.hpp"
 
 namespace sb {
 
@@ -71,6 +70,12 @@ std::string label(const std::string& value) {
 
 } // namespace
 
+void metrics::set_build_info(std::string version, std::string revision) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  version_ = std::move(version);
+  revision_ = std::move(revision);
+}
+
 std::string metrics::render() const {
   std::ostringstream out;
   emit(out, "sockets_open", "gauge", "Open WebSockets.", sockets_open);
@@ -96,12 +101,12 @@ std::string metrics::render() const {
        "Plugin specs added to open sockets by subscribe.", specs_subscribed);
   emit(out, "unsubscribed_specs_total", "counter",
        "Plugin specs removed from open sockets by unsubscribe.", specs_unsubscribed);
-  out << "# HELP switchboard_build_info The running version; the value is always 1.\n"
-      << "# TYPE switchboard_build_info gauge\n"
-      << "switchboard_build_info{version=\"" << label(project_version()) << "\",revision=\""
-      << label(git_version()) << "\"} 1\n";
   render_process_metrics(out);
   std::lock_guard<std::mutex> guard{mutex_};
+  out << "# HELP switchboard_build_info The running version; the value is always 1.\n"
+      << "# TYPE switchboard_build_info gauge\n"
+      << "switchboard_build_info{version=\"" << label(version_) << "\",revision=\""
+      << label(revision_) << "\"} 1\n";
   out << "# HELP switchboard_sockets_closed_total WebSockets closed, by close code.\n"
       << "# TYPE switchboard_sockets_closed_total counter\n";
   for (auto& [code, n] : closes_)

@@ -3,6 +3,7 @@
 // string that goes on the wire. Plugins, the connection actor and the
 // broker adapters all report failures through these.
 
+#include <caf/error.hpp>
 #include <string_view>
 
 namespace sb {
@@ -48,5 +49,13 @@ constexpr std::string_view to_string(ec x) {
   }
   return "internal";
 }
+
+/// Wraps a protocol error code into a caf::error (category "sb"): how
+/// actors fail a request with a code the client will see.
+caf::error make_error(ec code);
+
+/// The protocol code inside a caf::error; timeouts and dead peers map to
+/// `unavailable`, anything else to `internal`.
+ec to_ec(const caf::error& err);
 
 } // namespace sb

@@ -1,4 +1,4 @@
-#include "redis/redis_url.hpp"
+#include "config/redis_url.hpp"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "actors/envelope.hpp"
+#include "core/envelope.hpp"
 
 namespace sb {
 

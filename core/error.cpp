@@ -1,4 +1,4 @@
-#include "actors/messages.hpp"
+#include "core/error.hpp"
 
 #include <caf/sec.hpp>
 

@@ -1,4 +1,4 @@
-#include "actors/process_metrics.hpp"
+#include "core/process_metrics.hpp"
 
 #include <dirent.h>
 #include <fstream>

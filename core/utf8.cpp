@@ -1,4 +1,4 @@
-#include "net/utf8.hpp"
+#include "core/utf8.hpp"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "redis/event_codec.hpp"
+#include "core/event_codec.hpp"
 
 #include <nlohmann/json.hpp>
 

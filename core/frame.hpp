@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "net/ws_codec.hpp"
+#include "core/ws_codec.hpp"
 
 namespace sb {
 

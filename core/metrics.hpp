@@ -42,6 +42,10 @@ struct metrics {
 
   static metrics& global();
 
+  /// The labels of switchboard_build_info; set once at start by main(),
+  /// which knows the version (config/version).
+  void set_build_info(std::string version, std::string revision);
+
   /// The Prometheus text exposition of every metric.
   std::string render() const;
 
@@ -51,6 +55,8 @@ struct metrics {
 
 private:
   mutable std::mutex mutex_;
+  std::string version_ = "unknown";
+  std::string revision_ = "unknown";
   std::map<uint16_t, uint64_t> closes_;
   std::map<std::pair<std::string, std::string>, uint64_t> commands_;
   std::array<std::atomic<uint64_t>, latency_bounds.size() + 1> latency_buckets_{};

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <variant>
 
-#include "actors/error.hpp"
+#include "core/error.hpp"
 
 namespace sb {
 

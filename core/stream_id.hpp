@@ -3,6 +3,7 @@
 // Ids only ever increase within a stream; plugins compare them to drop
 // duplicates when a replay meets live delivery.
 
+#include <caf/meta/type_name.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,5 +36,10 @@ struct stream_id {
   friend bool operator<=(const stream_id& a, const stream_id& b) { return !(b < a); }
   friend bool operator>=(const stream_id& a, const stream_id& b) { return !(a < b); }
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_id& x) {
+  return f(caf::meta::type_name("stream_id"), x.ms, x.seq);
+}
 
 } // namespace sb

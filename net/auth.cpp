@@ -1,4 +1,4 @@
-#include "actors/auth.hpp"
+#include "net/auth.hpp"
 
 #include <algorithm>
 #include <cstdlib>

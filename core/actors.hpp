@@ -1,0 +1,247 @@
+#pragma once
+// The map of the whole system: the typed interface of every actor role, with
+// what each handler does, in one place. The compiler checks every send
+// against it. Read this first; core/messages.hpp holds the data types.
+//
+//   websocket session --frame/closing/closed--> connection
+//   connection --open/start/command/close--> plugin instance
+//   plugin --write--> connection (acks, errors: to its socket)
+//   plugin --join--> connection --join (+ the socket)--> topic registry --> topic
+//   plugin --activate(catch-up)/leave--> topic
+//   plugin --post/publish/tail/replay/before/pres_*/mark_*--> broker command
+//   topic --subscribe/listen--> broker subscriber / stream listener
+//   subscriber --message--> topic;  stream listener --entry--> topic
+//   topic --frame_ptr--> the sinks of its members (local shared buffers)
+//
+// Everything a plugin sends or receives is serializable (core/messages.hpp),
+// so a plugin may run on another node; only the topic touches sockets, and
+// the topic lives on the socket's node.
+
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/messages.hpp"
+
+namespace sb {
+
+// --- atoms ---------------------------------------------------------------------
+
+using activate_atom = caf::atom_constant<caf::atom("activate")>;
+using before_atom = caf::atom_constant<caf::atom("before")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using closing_atom = caf::atom_constant<caf::atom("closing")>;
+using command_atom = caf::atom_constant<caf::atom("command")>;
+using empty_atom = caf::atom_constant<caf::atom("empty")>;
+using entry_atom = caf::atom_constant<caf::atom("entry")>;
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using listen_atom = caf::atom_constant<caf::atom("listen")>;
+using mark_get_atom = caf::atom_constant<caf::atom("mark_get")>;
+using mark_set_atom = caf::atom_constant<caf::atom("mark_set")>;
+using message_atom = caf::atom_constant<caf::atom("message")>;
+using ok_atom = caf::atom_constant<caf::atom("ok")>;
+using open_atom = caf::atom_constant<caf::atom("open")>;
+using post_atom = caf::atom_constant<caf::atom("post")>;
+using pres_add_atom = caf::atom_constant<caf::atom("pres_add")>;
+using pres_count_atom = caf::atom_constant<caf::atom("pres_count")>;
+using pres_list_atom = caf::atom_constant<caf::atom("pres_list")>;
+using pres_ping_atom = caf::atom_constant<caf::atom("pres_ping")>;
+using pres_rm_atom = caf::atom_constant<caf::atom("pres_rm")>;
+using pres_sweep_atom = caf::atom_constant<caf::atom("pres_sweep")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using replay_atom = caf::atom_constant<caf::atom("replay")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using tail_atom = caf::atom_constant<caf::atom("tail")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using unlisten_atom = caf::atom_constant<caf::atom("unlisten")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscrib")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
+
+template <class... Sigs>
+using handle = caf::typed_actor<Sigs...>;
+template <class... In>
+using replies = caf::replies_to<In...>;
+template <class... In>
+using reacts = caf::reacts_to<In...>;
+
+// --- what the broker delivers to -------------------------------------------------
+
+/// Receives what is published on a channel (a topic; the disconnector).
+using channel_actor = handle<
+  /// (channel, payload): one PUBLISH (or the memory broker's equivalent).
+  reacts<message_atom, std::string, std::string>>;
+
+/// Receives the entries appended to a stream key (a topic).
+using stream_actor = handle<
+  /// (key, entry): one entry, in stream order, each once.
+  reacts<entry_atom, std::string, stream_entry>>;
+
+// --- broker: the three roles. Memory broker: one actor; Redis: a router each
+// over detached actors (redis/redis_broker.hpp). -----------------------------
+
+/// Commands by request and response; all commands on one key keep their order.
+using broker_command_actor = handle<
+  /// (key, event, data JSON, maxlen, live_only) -> entry id: appends the event
+  /// to the stream `key` (MAXLEN ~ maxlen; 0 = no trimming) and publishes it,
+  /// with its id, on the channel `key`, in one atomic step. With live_only it
+  /// is refused (`unavailable`, nothing stored) while this node's subscriber
+  /// cannot hear the channel: a pub-sub send must not be acked when this
+  /// node's own sockets would never see it.
+  replies<post_atom, std::string, std::string, std::string, uint64_t, bool>::with<std::string>,
+  /// (channel, payload) -> receivers: an ephemeral event.
+  replies<publish_atom, std::string, std::string>::with<uint64_t>,
+  /// (key, count) -> the last `count` entries, oldest first.
+  replies<tail_atom, std::string, uint64_t>::with<std::vector<stream_entry>>,
+  /// (key, after id, count) -> the entries after the id, and whether none
+  /// between it and them was trimmed away.
+  replies<replay_atom, std::string, std::string, uint64_t>::with<stream_replay>,
+  /// (key, before id, count) -> the last `count` entries older than the id,
+  /// oldest first: history paging (chat's `history` command, /api/history).
+  replies<before_atom, std::string, std::string, uint64_t>::with<std::vector<stream_entry>>,
+  // Presence, on `<stream>:presence` and the keys brokers derive from it.
+  /// (key, connection, expires ms) -> true when it is the user's first
+  /// connection to the stream.
+  replies<pres_add_atom, std::string, presence_conn, uint64_t>::with<bool>,
+  /// (key, socket id, expires ms) -> false when the connection was swept
+  /// meanwhile (then add it again).
+  replies<pres_ping_atom, std::string, std::string, uint64_t>::with<bool>,
+  /// (key, socket id) -> the user's JSON when it was their last connection, else "".
+  replies<pres_rm_atom, std::string, std::string>::with<std::string>,
+  /// (key, now ms) -> the users (JSON) whose last connection expired.
+  replies<pres_sweep_atom, std::string, uint64_t>::with<std::vector<std::string>>,
+  /// (key) -> everyone online with their connection counts.
+  replies<pres_list_atom, std::string>::with<std::vector<presence_user>>,
+  /// (key) -> how many users are online (not connections), without the
+  /// list: what a big room's members get instead of it.
+  replies<pres_count_atom, std::string>::with<uint64_t>,
+  // Read marks, in `<stream>:notifications:read` (user id -> last read id).
+  /// (key, user) -> the user's mark, "" if none.
+  replies<mark_get_atom, std::string, std::string>::with<std::string>,
+  /// (key, user, id) -> the mark after the call (marks only move forward).
+  replies<mark_set_atom, std::string, std::string, std::string>::with<std::string>>;
+
+/// Subscribes channels on behalf of their receivers; one Redis connection
+/// per shard, whatever the number of receivers.
+using subscriber_actor = handle<
+  /// (channel, receiver) -> ok once the broker confirmed the subscription.
+  replies<subscribe_atom, std::string, channel_actor>::with<ok_atom>,
+  /// (channel, receiver): the last receiver leaving unsubscribes.
+  reacts<unsubscribe_atom, std::string, channel_actor>>;
+
+/// Reads stream keys on behalf of their receivers.
+using listener_actor = handle<
+  /// (key, receiver) -> the id after which live delivery starts ("0-0" for
+  /// an empty stream).
+  replies<listen_atom, std::string, stream_actor>::with<std::string>,
+  /// (key, receiver).
+  reacts<unlisten_atom, std::string, stream_actor>>;
+
+/// The memory broker plays all three roles.
+using memory_broker_actor =
+  broker_command_actor::extend_with<subscriber_actor>::extend_with<listener_actor>;
+
+/// The three roles of a node's broker, as every actor that uses one holds them.
+struct broker_handles {
+  broker_command_actor command;
+  subscriber_actor subscriber;
+  listener_actor listener;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, broker_handles& x) {
+  return f(caf::meta::type_name("broker_handles"), x.command, x.subscriber, x.listener);
+}
+
+// --- topics: the "actor group" of one key on one node -----------------------------
+
+/// What a member holds of its topic.
+using membership_actor = handle<
+  /// (after id, catch-up frames) -> ok once they are queued: writes the
+  /// member's catch-up (JSON text frames) to its socket, then what was held
+  /// back for it (only ids after `after id`, if not empty), then everything
+  /// live. Catch-up and live events reach the socket in that order because
+  /// one actor writes both.
+  replies<activate_atom, std::string, std::vector<std::string>>::with<ok_atom>,
+  /// () -> ok: the sender stops being a member. Answered after every frame
+  /// the topic wrote for it, so once the member has the answer nothing more
+  /// of this topic reaches its socket (an unsubscribe's reply waits for it).
+  replies<leave_atom>::with<ok_atom>>;
+
+/// One key's topic: its members, and its links to the broker.
+using topic_actor = membership_actor::extend_with<channel_actor>::extend_with<stream_actor>::extend<
+  /// (join) -> the topic, once subscribed (and listening, for a `streams`
+  /// member). The member is pending: nothing reaches its socket until it
+  /// activates.
+  replies<join_atom, topic_join>::with<membership_actor>,
+  /// (): from the registry when no join is in flight: unsubscribe and quit.
+  reacts<stop_atom>,
+  /// (): its own timer: the newest coalesced event (a big room's presence
+  /// count) goes to every member, at most once a second.
+  reacts<tick_atom>>;
+
+/// One per node: finds or spawns the topic of a key.
+using topic_registry_actor = handle<
+  /// (join) -> delegated to the key's topic (spawned on the first join).
+  replies<join_atom, topic_join>::with<membership_actor>,
+  /// (key, joins seen): a topic saying it became empty; stopped unless a
+  /// join reached it meanwhile.
+  reacts<empty_atom, std::string, uint64_t>>;
+
+// --- a socket and its plugins ----------------------------------------------------
+
+/// One per WebSocket.
+using connection_actor = handle<
+  /// (text, binary): one message from the client (from the session): a
+  /// plugin command, routed by (client, stream), or a control command
+  /// (protocol v2 `subscribe`/`unsubscribe`), which opens or closes plugins
+  /// on the open socket while the frames after it wait for its reply.
+  reacts<frame_atom, std::string, bool>,
+  /// (close code): the client sent Close or broke the protocol; nothing
+  /// follows. Every command already received is finished first.
+  reacts<closing_atom, uint16_t>,
+  /// (close code): the socket is gone.
+  reacts<closed_atom, uint16_t>,
+  /// (JSON text): a plugin's frame for this socket (ack, error, event).
+  reacts<write_atom, std::string>,
+  /// (request) -> the topic: a plugin joining its key; the connection adds
+  /// its socket and forwards the join to the registry.
+  replies<join_atom, topic_request>::with<membership_actor>>;
+
+/// One per (socket, plugin, stream): the seed's hooks as messages.
+using plugin_actor = handle<
+  /// () -> open result: join the topic, read what the client must see first.
+  replies<open_atom>::with<open_result>,
+  /// () -> ok once the catch-up is queued: welcome went out; go live.
+  replies<start_atom>::with<ok_atom>,
+  /// (event, ref JSON, data JSON): a client command routed by (client,
+  /// stream); ref is "null" when the command had none.
+  reacts<command_atom, std::string, std::string, std::string>,
+  /// (): the socket is closing or gone: finish the commands already
+  /// received (their broker requests, bounded by their timeouts), clean up
+  /// and quit. The connection learns it from the plugin's down message.
+  reacts<close_atom>>;
+
+// --- node services ------------------------------------------------------------------
+
+/// Closes this node's sockets named on the cluster channel `switchboard/disconnect`.
+using disconnector_actor = channel_actor::extend<
+  /// () -> ok once its channel is subscribed: start-up waits for it.
+  replies<ready_atom>::with<ok_atom>,
+  /// (): its own retry of the subscription.
+  reacts<subscribe_atom>>;
+
+/// Gives freed memory back to the system after many sockets closed.
+using memory_trimmer_actor = handle<
+  /// (): its own periodic tick.
+  reacts<tick_atom>>;
+
+} // namespace sb

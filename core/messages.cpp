@@ -1,0 +1,27 @@
+#include "core/messages.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+#include "core/actors.hpp"
+
+namespace sb {
+
+void register_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<open_result>("sb::open_result");
+  cfg.add_message_type<plugin_settings>("sb::plugin_settings");
+  cfg.add_message_type<topic_request>("sb::topic_request");
+  cfg.add_message_type<stream_id>("sb::stream_id");
+  cfg.add_message_type<plugin_spec>("sb::plugin_spec");
+  cfg.add_message_type<stream_entry>("sb::stream_entry");
+  cfg.add_message_type<std::vector<stream_entry>>("std::vector<sb::stream_entry>");
+  cfg.add_message_type<stream_replay>("sb::stream_replay");
+  cfg.add_message_type<presence_conn>("sb::presence_conn");
+  cfg.add_message_type<presence_user>("sb::presence_user");
+  cfg.add_message_type<std::vector<presence_user>>("std::vector<sb::presence_user>");
+  cfg.add_message_type<broker_handles>("sb::broker_handles");
+  cfg.add_message_type<membership_actor>("sb::membership_actor");
+  cfg.add_message_type<channel_actor>("sb::channel_actor");
+  cfg.add_message_type<stream_actor>("sb::stream_actor");
+}
+
+} // namespace sb

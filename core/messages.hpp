@@ -1,0 +1,136 @@
+#pragma once
+// The data that travels in actor messages (core/actors.hpp says who sends
+// what to whom). Each type a plugin, a broker or another node may receive
+// has an `inspect` overload and is registered by register_message_types():
+// it can cross to another CAF node. The one exception is topic_join, which
+// carries a socket's sink and never leaves its node.
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/fwd.hpp>
+#include <caf/meta/type_name.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/frame.hpp"
+#include "core/plugin_spec.hpp"
+
+namespace sb {
+
+// --- plugin <-> connection -------------------------------------------------------
+
+/// A plugin's answer to open.
+struct open_result {
+  bool resumed = false;   ///< `since` was given
+  bool recovered = false; ///< every entry after `since` was still there
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, open_result& x) {
+  return f(caf::meta::type_name("open_result"), x.resumed, x.recovered);
+}
+
+/// The settings a built-in plugin reads, by value: a plugin may run on a
+/// node that does not share this process's configuration.
+struct plugin_settings {
+  uint32_t chat_history = 50;
+  uint32_t chat_max_length = 10'000;
+  uint32_t chat_max_text_bytes = 4096;
+  uint32_t chat_max_join_leave = 1000;  ///< no joined/left above it; 0: always
+  std::chrono::milliseconds presence_ttl{30'000};
+  uint32_t presence_max_list = 1000;    ///< a count instead of the list above it; 0: never
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_settings& x) {
+  return f(caf::meta::type_name("plugin_settings"), x.chat_history, x.chat_max_length,
+           x.chat_max_text_bytes, x.chat_max_join_leave, x.presence_ttl, x.presence_max_list);
+}
+
+// --- plugin -> connection -> topic registry -> topic ------------------------------
+
+/// What a plugin asks its connection for when it joins its key's topic.
+/// The connection adds the socket (local to it) and the plugin's address.
+struct topic_request {
+  std::string key;           ///< `<stream>:<plugin>`
+  std::string stream;
+  std::string plugin;
+  std::string default_event; ///< for entries that do not name an event
+  sb::strategy strategy = strategy::pub_sub;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topic_request& x) {
+  return f(caf::meta::type_name("topic_request"), x.key, x.stream, x.plugin, x.default_event,
+           x.strategy);
+}
+
+/// One member of a topic. Local only: it carries the socket's sink, which
+/// the topic writes every event to without a hop through any actor.
+struct topic_member {
+  caf::strong_actor_ptr plugin; ///< identifies the member; monitored by the topic
+  sink_ptr sink;
+  sb::strategy strategy = strategy::pub_sub;
+  std::string user_id;    ///< for events addressed to one user
+  std::string socket_id;  ///< for events that skip the socket that caused them
+};
+
+/// A join as the registry and the topic see it.
+struct topic_join {
+  topic_request request;
+  topic_member member;
+};
+
+// --- broker ------------------------------------------------------------------------
+
+struct stream_entry {
+  std::string id;
+  std::vector<std::string> fields; ///< name, value, name, value, ...
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_entry& x) {
+  return f(caf::meta::type_name("stream_entry"), x.id, x.fields);
+}
+
+struct stream_replay {
+  /// False when entries after `after_id` were trimmed (or deleted).
+  bool recovered = false;
+  std::vector<stream_entry> entries;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_replay& x) {
+  return f(caf::meta::type_name("stream_replay"), x.recovered, x.entries);
+}
+
+struct presence_conn {
+  std::string conn;      ///< the socket id, unique across nodes
+  std::string user_id;
+  std::string user_json; ///< {"id","name"}
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_conn& x) {
+  return f(caf::meta::type_name("presence_conn"), x.conn, x.user_id, x.user_json);
+}
+
+struct presence_user {
+  std::string user_json;
+  uint32_t connections = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_user& x) {
+  return f(caf::meta::type_name("presence_user"), x.user_json, x.connections);
+}
+
+/// Registers every type above that may cross to another node, and the
+/// containers of them that replies carry. Without it CAF delivers them
+/// locally but drops them on the way to another node.
+void register_message_types(caf::actor_system_config& cfg);
+
+} // namespace sb
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::topic_join)

@@ -1,0 +1,154 @@
+// The topic (actors/topic): a member sees nothing until it activates, then
+// its catch-up, then what was held for it, then everything live; ids at or
+// below its floor never reach it; and the registry never stops a topic that
+// a join is on its way to.
+#define CAF_SUITE topic
+#include "tests/actors/fixture.hpp"
+
+#include "actors/topic.hpp"
+#include "core/envelope.hpp"
+#include "core/event_codec.hpp"
+
+using namespace sb;
+using namespace sb::test;
+
+namespace {
+
+const std::string stream = "room:1";
+const std::string key = "room:1:chat";
+
+struct topic_fixture : actor_fixture {
+  topic_fixture() : sink(std::make_shared<recording_sink>()) {
+  }
+
+  /// `who` joins through the registry as a member with `s`; returns the topic.
+  membership_actor join(const caf::scoped_actor& who, strategy s) {
+    topic_member member{caf::actor_cast<caf::strong_actor_ptr>(who), sink, s, "u1", "sock-1"};
+    topic_join j{topic_request{key, stream, "chat", "message", s}, member};
+    auto rp = who->request(registry, caf::infinite, join_atom::value, std::move(j));
+    run();
+    membership_actor result;
+    rp.receive([&](membership_actor& t) { result = std::move(t); },
+               [&](caf::error& err) { CAF_FAIL("join failed: " << sys.render(err)); });
+    return result;
+  }
+
+  /// The topic behind a membership handle, as the broker and registry see it.
+  topic_actor full(const membership_actor& t) {
+    return caf::actor_cast<topic_actor>(t);
+  }
+
+  static bool terminated(const membership_actor& t) {
+    auto ptr = caf::actor_cast<caf::abstract_actor*>(t);
+    return ptr->getf(caf::abstract_actor::is_terminated_flag);
+  }
+
+  /// The event frame the topic writes for a published chat message.
+  static std::string pubsub_frame(const std::string& text) {
+    return event_frame("chat", stream, "message", {}, R"({"text":")" + text + R"("})");
+  }
+
+  std::shared_ptr<recording_sink> sink;
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(topic_tests, topic_fixture)
+
+CAF_TEST(a member sees its catch-up then what was held then live events) {
+  auto t = join(self, strategy::pub_sub);
+  auto held = encode_published("message", {}, R"({"text":"held"})");
+  self->send(broker, publish_atom::value, key, held);
+  expect((publish_atom, std::string, std::string), from(_).to(broker).with(_, key, held));
+  expect((message_atom, std::string, std::string), from(broker).to(full(t)).with(_, key, held));
+  CAF_CHECK(sink->frames.empty()); // pending: held back
+  self->send(t, activate_atom::value, std::string{},
+             std::vector<std::string>{"catch-up 1", "catch-up 2"});
+  expect((activate_atom, std::string, std::vector<std::string>),
+         from(_).to(t).with(_, std::string{}, _));
+  CAF_CHECK_EQUAL(sink->frames,
+                  (std::vector<std::string>{"catch-up 1", "catch-up 2", pubsub_frame("held")}));
+  auto live = encode_published("message", {}, R"({"text":"live"})");
+  self->send(broker, publish_atom::value, key, live);
+  expect((publish_atom, std::string, std::string), from(_).to(broker).with(_, key, live));
+  expect((message_atom, std::string, std::string), from(broker).to(full(t)).with(_, key, live));
+  CAF_REQUIRE_EQUAL(sink->frames.size(), 4u);
+  CAF_CHECK_EQUAL(sink->frames.back(), pubsub_frame("live"));
+}
+
+CAF_TEST(entries at or below the floor never reach the member) {
+  auto t = join(self, strategy::streams);
+  auto entry = [](const std::string& id, const std::string& text) {
+    return stream_entry{id, {"event", "message", "data", R"({"text":")" + text + R"("})"}};
+  };
+  // The listener lags behind the member's catch-up read, which ended at 5-0.
+  for (auto& [id, text] : std::vector<std::pair<std::string, std::string>>{
+         {"4-0", "old"}, {"5-0", "in the catch-up"}, {"6-0", "new"}})
+    caf::anon_send(full(t), entry_atom::value, key, entry(id, text));
+  run();
+  CAF_CHECK(sink->frames.empty());
+  self->send(t, activate_atom::value, std::string{"5-0"}, std::vector<std::string>{"catch-up"});
+  expect((activate_atom, std::string, std::vector<std::string>), from(_).to(t).with(_, "5-0", _));
+  CAF_REQUIRE_EQUAL(sink->frames.size(), 2u);
+  CAF_CHECK_EQUAL(sink->frames[0], "catch-up");
+  CAF_CHECK(sink->frames[1].find(R"("id":"6-0")") != std::string::npos);
+  // Live now, and still nothing at or below the floor.
+  caf::anon_send(full(t), entry_atom::value, key, entry("5-0", "again"));
+  caf::anon_send(full(t), entry_atom::value, key, entry("7-0", "newer"));
+  run();
+  CAF_REQUIRE_EQUAL(sink->frames.size(), 3u);
+  CAF_CHECK(sink->frames[2].find(R"("id":"7-0")") != std::string::npos);
+}
+
+CAF_TEST(a stored event on the channel reaches pub-sub members only) {
+  auto t = join(self, strategy::streams);
+  self->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+  run();
+  // A streams member reads the stream; the channel copy (with an id) is not for it.
+  caf::anon_send(full(t), message_atom::value, key,
+                 encode_published("message", "9-0", R"({"text":"stored"})"));
+  run();
+  CAF_CHECK(sink->frames.empty());
+}
+
+CAF_TEST(the last member leaving stops the topic) {
+  auto t = join(self, strategy::pub_sub);
+  self->send(t, leave_atom::value);
+  expect((leave_atom), from(_).to(t));
+  expect((empty_atom, std::string, uint64_t), from(full(t)).to(registry).with(_, key, 1u));
+  expect((stop_atom), from(registry).to(full(t)));
+  run();
+  CAF_CHECK(terminated(t));
+}
+
+CAF_TEST(a join on its way to an empty topic keeps it) {
+  auto t = join(self, strategy::pub_sub);
+  caf::scoped_actor other{sys, true};
+  // The second join reaches the registry before the topic's "I am empty".
+  topic_member member{caf::actor_cast<caf::strong_actor_ptr>(other), sink, strategy::pub_sub,
+                      "u2", "sock-2"};
+  auto second = other->request(registry, caf::infinite, join_atom::value,
+                               topic_join{topic_request{key, stream, "chat", "message",
+                                                        strategy::pub_sub},
+                                          member});
+  self->send(t, leave_atom::value);
+  expect((leave_atom), from(_).to(t));
+  expect((join_atom, topic_join), from(_).to(registry));
+  expect((empty_atom, std::string, uint64_t), from(full(t)).to(registry).with(_, key, 1u));
+  expect((join_atom, topic_join), from(_).to(full(t)));
+  membership_actor again;
+  second.receive([&](membership_actor& x) { again = std::move(x); },
+                 [&](caf::error& err) { CAF_FAIL("second join failed: " << sys.render(err)); });
+  CAF_CHECK_EQUAL(again, t);
+  run(); // a stop would arrive now
+  CAF_REQUIRE(!terminated(t));
+  other->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+  run();
+  self->send(broker, publish_atom::value, key,
+             encode_published("message", {}, R"({"text":"still here"})"));
+  run();
+  CAF_REQUIRE_EQUAL(sink->frames.size(), 1u);
+  CAF_CHECK_EQUAL(sink->frames[0], pubsub_frame("still here"));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
