@@ -24,6 +24,13 @@ export interface SwitchboardPluginOptions {
   prefix?: string;
 }
 
+/**
+ * The `configure` hook the plugin gives its WebSocket proxy: a browser that
+ * goes away (EPIPE, ECONNRESET) is not logged as a proxy error. Exported for
+ * a proxy of your own to the same server.
+ */
+export declare function quietDisconnects(proxy: import("node:events").EventEmitter): void;
+
 /** Runs (or finds) a switchboard during `vite dev` and proxies its WebSocket path. */
 export declare function switchboard(options?: SwitchboardPluginOptions): Plugin;
 export default switchboard;

@@ -22,6 +22,33 @@ import path from "node:path";
 
 const DEFAULTS = {host: "127.0.0.1", port: 8080, wsPath: "/ws"};
 
+/** Socket errors that only say a browser went away (a closed tab, a reload). */
+const GONE = new Set(["EPIPE", "ECONNRESET"]);
+
+/**
+ * Drops `error` events that only say a browser went away, before any
+ * listener sees them: Vite logs each proxy error with a stack trace, and a
+ * tab closing mid-Close (the server's Close echo meets a dead socket) is no
+ * error. Anything else still reaches Vite's listeners.
+ */
+function dropGone(emitter, onDrop = () => {}) {
+  const emit = emitter.emit;
+  emitter.emit = function (event, err, ...rest) {
+    if (event === "error" && GONE.has(err?.code)) {
+      onDrop(...rest);
+      return true;
+    }
+    return emit.call(this, event, err, ...rest);
+  };
+}
+
+/** Vite's `configure` hook of the WebSocket proxy (http-proxy's server). */
+export function quietDisconnects(proxy) {
+  // (err, req, socket): Vite would end the browser's socket after logging.
+  dropGone(proxy, (_req, socket) => socket?.end?.());
+  proxy.on("proxyReqWs", (_proxyReq, _req, socket) => dropGone(socket));
+}
+
 /** `[http] port`, `host` and `ws-path` from a switchboard INI file (what the plugin needs of it). */
 function readIni(file) {
   const out = {};
@@ -195,7 +222,7 @@ export function switchboard(options = {}) {
       dev = env.command === "serve" && !env.isPreview;
       if (!dev) return undefined; // build and preview: nothing to run or forward
       where = resolve(options, config.root ? path.resolve(config.root) : process.cwd());
-      const proxy = {[where.wsPath]: {target: where.target, ws: true}};
+      const proxy = {[where.wsPath]: {target: where.target, ws: true, configure: quietDisconnects}};
       for (const p of options.proxy ?? []) proxy[p] = {target: where.target};
       return {server: {proxy}};
     },

@@ -1,5 +1,6 @@
 // @switchboard/vite without Vite: the config it adds (proxy from the INI
-// file, nothing for build and preview), no reload for its config file, and
+// file, nothing for build and preview), browsers going away not logged as
+// proxy errors, no reload for its config file, and
 // the server it runs (a stand-in binary): prefixed logs, a restart when the
 // config file changes, a stop with Vite, and a server already running used
 // as is.
@@ -12,7 +13,7 @@ import {tmpdir} from "node:os";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import * as pluginModule from "../../vite/index.js";
-import {switchboard} from "../../vite/index.js";
+import {quietDisconnects, switchboard} from "../../vite/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(here, "../../vite");
@@ -71,13 +72,32 @@ test("vite dev gets a proxy for the config file's ws-path and port", () => {
   const plugin = switchboard({config: "switchboard.ini", proxy: ["/api"]});
   const added = plugin.config({root}, {command: "serve"});
   assert.deepEqual(added, {server: {proxy: {
-    "/socket": {target: "http://127.0.0.1:9123", ws: true},
+    "/socket": {target: "http://127.0.0.1:9123", ws: true, configure: quietDisconnects},
     "/api": {target: "http://127.0.0.1:9123"},
   }}});
   // Options beat the file.
   const explicit = switchboard({config: "switchboard.ini", port: 9200, wsPath: "/ws2"}).config({root}, {command: "serve"});
-  assert.deepEqual(explicit.server.proxy, {"/ws2": {target: "http://127.0.0.1:9200", ws: true}});
+  assert.deepEqual(explicit.server.proxy, {"/ws2": {target: "http://127.0.0.1:9200", ws: true, configure: quietDisconnects}});
   rmSync(root, {recursive: true});
+});
+
+test("a browser going away is no proxy error; other errors still reach Vite", () => {
+  const proxy = new EventEmitter();
+  quietDisconnects(proxy); // Vite calls configure before adding its listeners
+  const logged = [];
+  proxy.on("error", (err) => logged.push(`proxy ${err.code}`));
+  const gone = (code) => Object.assign(new Error(code), {code});
+  let ended = 0;
+  proxy.emit("error", gone("EPIPE"), {}, {end: () => ++ended});
+  proxy.emit("error", gone("ECONNREFUSED"), {}, {end: () => {}});
+  // The browser's socket of a proxied upgrade.
+  const socket = new EventEmitter();
+  proxy.emit("proxyReqWs", {}, {}, socket, {});
+  socket.on("error", (err) => logged.push(`socket ${err.code}`));
+  socket.emit("error", gone("ECONNRESET"));
+  socket.emit("error", gone("ETIMEDOUT"));
+  assert.deepEqual(logged, ["proxy ECONNREFUSED", "socket ETIMEDOUT"]);
+  assert.equal(ended, 1, "the dead socket is still ended");
 });
 
 test("vite build and vite preview get nothing", async () => {
