@@ -36,10 +36,11 @@ run: setup-run configure
 	  --plugins.load=$(BUILD)/examples/plugins/typing/libtyping.so
 
 ## Every test: unit, integration (memory and Redis broker), install,
-## package and the bench smoke run in Release; the JavaScript client, demo
-## and Svelte example in headless Chromium; then the unit, actor and
-## integration tests again under ASan+UBSan (install, package and layers
-## check files, nothing a sanitizer would see).
+## package and the bench smoke run in Release; the JavaScript client, the
+## Vite plugin, the demo and the SvelteKit example (built, and under vite dev)
+## in headless Chromium; then the unit, actor and integration tests again
+## under ASan+UBSan (install, package and layers check files, nothing a
+## sanitizer would see).
 test: test-release test-web test-asan
 
 test-release: build

@@ -18,8 +18,9 @@ node::node(caf::actor_system& sys, std::shared_ptr<const settings> config, plugi
   ctx_.config = std::move(config);
   ctx_.plugins = std::move(plugins.registry);
   auto& cfg = *ctx_.config;
-  ctx_.plugin_config = plugin_settings{cfg.chat_history, cfg.chat_max_length,
-                                       cfg.chat_max_text_bytes, cfg.presence_ttl};
+  ctx_.plugin_config
+    = plugin_settings{cfg.chat_history,        cfg.chat_max_length, cfg.chat_max_text_bytes,
+                      cfg.chat_max_join_leave, cfg.presence_ttl,    cfg.presence_max_list};
 }
 
 node::~node() {
@@ -53,8 +54,9 @@ std::error_code node::start() {
     auto token = query_param(up.target, "token");
     if (!token && !up.token_cookie.empty())
       token = up.token_cookie;
-    connection_args args{std::move(id), std::move(sink), query_param(up.target, "clients"),
-                         query_param(up.target, "name"), std::move(token)};
+    connection_args args{std::move(id),         std::move(sink),
+                         query_param(up.target, "clients"), query_param(up.target, "name"),
+                         std::move(token),      query_param(up.target, "v")};
     return make_connection(sys_, ctx_, std::move(args));
   };
   server_ = std::make_unique<server>(ctx_.config, spawner);

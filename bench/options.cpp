@@ -91,6 +91,9 @@ scenarios:
   hooks    --sockets sockets, each pinging a relay and a proxy plugin in turn,
            one command at a time, against an HTTP backend the bench serves on
            --backend-port: what a backend hook adds to a command's ack
+  crowd    --sockets join one room (chat + presence on one stream): the time
+           until all are in, the frames they got meanwhile, and whether every
+           presence count ends at the room's size (--sockets=10000))
 
 common options:
   --duration=S            seconds of load (default 10)
@@ -118,7 +121,8 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
     return false;
   out.scenario = argv[1];
   if (out.scenario != "fanout" && out.scenario != "rooms" && out.scenario != "idle"
-      && out.scenario != "churn" && out.scenario != "hooks") {
+      && out.scenario != "churn" && out.scenario != "hooks"
+      && out.scenario != "crowd") {
     error = "unknown scenario '" + out.scenario + "'";
     return false;
   }

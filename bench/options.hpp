@@ -22,7 +22,7 @@ struct options {
   uint64_t publishers = 1;
   double rate = 100;            // fanout: msg/s in total; churn: connects/s
   double rate_per_socket = 1;   // rooms
-  uint64_t sockets = 1000;      // rooms, idle
+  uint64_t sockets = 1000;      // rooms, idle, crowd
   uint64_t streams = 100;       // rooms
   double duration_s = 10;
   std::string strategy = "pub-sub";

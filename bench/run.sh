@@ -8,6 +8,7 @@
 #   churn   5,000 connects/s
 #   streams 100,000 streams created and abandoned (churn on the warm server)
 #   hooks   what a proxy plugin's backend hook adds to a command (Switchboard only)
+#   crowd   10,000 sockets joining one room (chat + presence; Switchboard only)
 # It writes bench/RESULTS.md, bench/p99-latency.svg and the raw results in
 # bench/results.jsonl. About 8 minutes. Every process it starts is stopped
 # on exit, Ctrl-C included.
@@ -16,6 +17,7 @@
 # FANOUT_DURATION (5), ROOMS_DURATION (10), IDLE_SOCKETS (15000),
 # IDLE_DURATION (10), CHURN_RATE (5000), CHURN_DURATION (5), STREAMS_CREATED (100000),
 # HOOKS_SOCKETS (1), HOOKS_DURATION (10),
+# CROWD_SOCKETS (10000),
 # SERVERS ("switchboard-memory switchboard-redis node"), JOBS (1), and
 # SWITCHBOARD / BENCH: prebuilt binaries (then nothing is built), OUT: the
 # directory for the results (default bench/).
@@ -35,6 +37,7 @@ CHURN_DURATION=${CHURN_DURATION:-5}
 STREAMS_CREATED=${STREAMS_CREATED:-100000}
 HOOKS_SOCKETS=${HOOKS_SOCKETS:-1}
 HOOKS_DURATION=${HOOKS_DURATION:-10}
+CROWD_SOCKETS=${CROWD_SOCKETS:-10000}
 SERVERS=${SERVERS:-"switchboard-memory switchboard-redis node"}
 JOBS=${JOBS:-1}
 
@@ -160,7 +163,7 @@ changes=$(git -C "$root" status --porcelain 2>/dev/null | grep -v '^??' \
   | grep -vE ' bench/(RESULTS\.md|p99-latency\.svg|results\.jsonl|reports\.txt)$' || true)
 dirty=
 if [[ -n $changes ]]; then dirty=" (with uncommitted changes)"; fi
-export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION STREAMS_CREATED HOOKS_SOCKETS HOOKS_DURATION
+export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION STREAMS_CREATED HOOKS_SOCKETS HOOKS_DURATION CROWD_SOCKETS
 META=$work/meta.json node -e '
   const os = require("os"), fs = require("fs");
   const [commit, loadavg, hasRedis, redisVersion, binary, niceness] = process.argv.slice(1);
@@ -170,7 +173,7 @@ META=$work/meta.json node -e '
     memory_gib: +(os.totalmem() / 2 ** 30).toFixed(1), loadavg_start: loadavg,
     node: process.version, redis: redisVersion, redis_broker: hasRedis === "1",
     settings: Object.fromEntries(["FANOUT_RATES", "FANOUT_DURATION", "ROOMS_DURATION",
-      "IDLE_SOCKETS", "IDLE_DURATION", "CHURN_RATE", "CHURN_DURATION", "STREAMS_CREATED", "HOOKS_SOCKETS", "HOOKS_DURATION"].map(k => [k, process.env[k]])),
+      "IDLE_SOCKETS", "IDLE_DURATION", "CHURN_RATE", "CHURN_DURATION", "STREAMS_CREATED", "HOOKS_SOCKETS", "HOOKS_DURATION", "CROWD_SOCKETS"].map(k => [k, process.env[k]])),
   }, null, 1));
 ' "$commit$dirty" "$(cut -d' ' -f1-3 /proc/loadavg)" "$has_redis_broker" \
   "$(redis-server --version | grep -o 'v=[^ ]*' | cut -c3-)" "$binary_info" "$(nice)"
@@ -290,6 +293,11 @@ run_server() {
   run_bench "$name" "streams $STREAMS_CREATED created" churn --rate="$CHURN_RATE" \
     --duration="$(awk -v n="$STREAMS_CREATED" -v r="$CHURN_RATE" 'BEGIN { print n / r }')" --settle=6
   stop_server
+  if [[ $name == switchboard-* ]]; then # the baseline has no presence
+    start_server "$name"
+    run_bench "$name" "crowd $CROWD_SOCKETS in one room" crowd --sockets="$CROWD_SOCKETS"
+    stop_server
+  fi
   [[ $name == switchboard-* ]] && run_hooks "$name"
   return 0
 }

@@ -23,9 +23,12 @@ std::string url_encode(const std::string& s) {
 }
 
 std::string chat_target(const options& opts, const std::string& stream) {
-  std::string spec = R"([{"name":"chat","stream":")" + stream + R"(","strategy":")"
-                     + opts.strategy + R"("}])";
-  return opts.path + "?clients=" + url_encode(spec);
+  return clients_target(opts, R"([{"name":"chat","stream":")" + stream + R"(","strategy":")"
+                                + opts.strategy + R"("}])");
+}
+
+std::string clients_target(const options& opts, const std::string& specs) {
+  return opts.path + "?clients=" + url_encode(specs);
 }
 
 void progress(const options& opts, const char* fmt, ...) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Smoke run of switchboard-bench, a few seconds with small numbers, so the
 # load generator cannot rot: start a fresh switchboard on a free port, run
-# fanout, churn and idle, then hooks against a second server with a relay
-# and a proxy plugin, and fail unless each one delivered every expected
+# fanout, churn, idle and crowd, then hooks against a second server with a
+# relay and a proxy plugin, and fail unless each one delivered every expected
 # message with no error, failure or unexpected close (the bench's exit status).
 #
 # usage: bench/smoke.sh [path/to/switchboard] [path/to/switchboard-bench]
@@ -70,6 +70,7 @@ run() {
 run fanout --subscribers=20 --rate=50 --duration=2
 run churn --rate=50 --duration=1
 run idle --sockets=50 --duration=1
+run crowd --sockets=30
 
 check_alive() {
   if ! kill -0 "$pid" 2>/dev/null; then

@@ -56,6 +56,8 @@ const std::vector<option_def>& option_table() {
      "POST /api/demo/notify publishes test notifications without a key"},
     // --- presence ---
     {"presence.ttl", k::duration, "30s", "a node that dies: its users leave within this"},
+    {"presence.max-list", k::integer, "1000",
+     "bigger rooms get a user count instead of the list; 0: always the list"},
     // --- node ---
     {"node.id", k::text, "", "prefix of socket ids, unique per node", false, "random"},
     // --- limits ---
@@ -71,6 +73,8 @@ const std::vector<option_def>& option_table() {
     {"chat.history", k::integer, "50", "messages in the history event"},
     {"chat.max-length", k::integer, "10000", "MAXLEN ~ of each <stream>:chat stream"},
     {"chat.max-text-bytes", k::integer, "4096", "longest message text in bytes"},
+    {"chat.max-join-leave", k::integer, "1000",
+     "joined/left not sent to a stream with more members on a node; 0: always"},
     // --- plugins (docs: README, "Custom plugins") ---
     {"plugins.load", k::list, "[]", "shared libraries of C++ plugins to load at start"},
     {"plugins.*.relay", k::boolean, "false",

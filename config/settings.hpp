@@ -89,8 +89,10 @@ struct settings {
   uint32_t chat_history = 50;            ///< messages in the `history` event
   uint32_t chat_max_length = 10'000;     ///< XADD MAXLEN ~ for <stream>:chat
   uint32_t chat_max_text_bytes = 4096;   ///< longest `send` text
+  uint32_t chat_max_join_leave = 1000;   ///< joined/left skip topics bigger than this; 0: never
   // --- presence ---
   std::chrono::milliseconds presence_ttl{30'000}; ///< a dead node's users leave within it
+  uint32_t presence_max_list = 1000;     ///< above it, a count instead of the list; 0: never
   // --- plugins ---
   std::vector<std::string> plugin_libraries;          ///< plugins.load
   std::vector<custom_plugin_settings> custom_plugins; ///< by name

@@ -154,6 +154,7 @@ void read_broker(converter& c, settings& s) {
   s.redis_pool_size = static_cast<size_t>(c.integer("redis.pool-size", 1, 64));
   s.node_id = c.text("node.id");
   s.presence_ttl = c.duration("presence.ttl");
+  s.presence_max_list = static_cast<uint32_t>(c.integer("presence.max-list", 0, 10'000'000));
 }
 
 void read_limits(converter& c, settings& s) {
@@ -170,6 +171,8 @@ void read_limits(converter& c, settings& s) {
   s.chat_history = static_cast<uint32_t>(c.integer("chat.history", 0, 10'000));
   s.chat_max_length = static_cast<uint32_t>(c.integer("chat.max-length", 1, big));
   s.chat_max_text_bytes = static_cast<uint32_t>(c.integer("chat.max-text-bytes", 1, 1 << 20));
+  s.chat_max_join_leave
+    = static_cast<uint32_t>(c.integer("chat.max-join-leave", 0, 10'000'000));
 }
 
 /// The origin of the first option set for plugin `name` (for errors

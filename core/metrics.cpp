@@ -102,6 +102,10 @@ std::string metrics::render() const {
        slow_consumers);
   emit(out, "rate_limited_total", "counter", "Commands dropped by the rate limiter.",
        rate_limited);
+  emit(out, "subscribed_specs_total", "counter",
+       "Plugin specs added to open sockets by subscribe.", specs_subscribed);
+  emit(out, "unsubscribed_specs_total", "counter",
+       "Plugin specs removed from open sockets by unsubscribe.", specs_unsubscribed);
   render_process_metrics(out);
   std::lock_guard<std::mutex> guard{mutex_};
   out << "# HELP switchboard_build_info The running version; the value is always 1.\n"

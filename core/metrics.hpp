@@ -28,6 +28,8 @@ struct metrics {
   std::atomic<uint64_t> bytes_out{0};
   std::atomic<uint64_t> slow_consumers{0};
   std::atomic<uint64_t> rate_limited{0};
+  std::atomic<uint64_t> specs_subscribed{0};   ///< added by subscribe on open sockets
+  std::atomic<uint64_t> specs_unsubscribed{0}; ///< removed by unsubscribe
 
   /// A socket closed with `code` (rare: a mutex is fine).
   void socket_closed(uint16_t code);

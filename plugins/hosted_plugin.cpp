@@ -340,9 +340,8 @@ void hosted_state::close() {
     i = i->second.internal ? std::next(i) : timers.erase(i);
   // The broker requests of earlier commands and of close() finish first.
   pending.when_done([this] {
-    leave_topic();
     instance.reset();
-    self->quit();
+    leave_topic([this] { self->quit(); });
   });
 }
 

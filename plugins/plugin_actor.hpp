@@ -107,17 +107,20 @@ struct plugin_base {
     self->send(ctx.connection, write_atom::value, std::move(frame));
   }
 
-  void leave_topic() {
-    if (topic)
-      self->send(topic, leave_atom::value);
+  /// Leaves the topic (when joined) and runs `then` once the topic let go:
+  /// from then on it writes nothing more to this plugin's socket, so the
+  /// connection may answer an unsubscribe as soon as the plugin is down.
+  template <class F>
+  void leave_topic(F then) {
+    if (!topic)
+      return then();
+    self->request(topic, request_timeout, leave_atom::value)
+      .then([then](ok_atom) mutable { then(); }, [then](caf::error&) mutable { then(); });
   }
 
   /// Leaves the topic and quits once no command is pending (close's end).
   void quit_when_done() {
-    pending.when_done([this] {
-      leave_topic();
-      self->quit();
-    });
+    pending.when_done([this] { leave_topic([this] { self->quit(); }); });
   }
 };
 
