@@ -28,19 +28,20 @@ configure:
 build: setup configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-## Builds the server alone in Release and runs it on http://localhost:8080
-## with the embedded in-memory broker and the demo's notification route.
-## Stop it with Ctrl-C.
+## Builds the server (and the example typing plugin) in Release and runs it
+## on http://localhost:8080 with the embedded in-memory broker, the demo's
+## notification route and the typing plugin loaded. Stop it with Ctrl-C.
 run: setup-run configure
-	cmake --build $(BUILD) -j $(JOBS) --target switchboard
-	./$(BUILD)/switchboard --config-file=$(CONFIG) --demo.enabled
+	cmake --build $(BUILD) -j $(JOBS) --target switchboard typing
+	./$(BUILD)/switchboard --config-file=$(CONFIG) --demo.enabled \
+	  --plugins.load=$(BUILD)/examples/plugins/typing/libtyping.so
 
 ## Every test: unit, integration (memory and Redis broker), install,
-## package and the bench smoke run in Release; the JavaScript client, demo
-## and Svelte example in headless Chromium; then the unit, actor and
-## integration tests again under ASan+UBSan (install, package and layers
-## check files, nothing a sanitizer would see); then every fuzz target for
-## a few seconds.
+## package and the bench smoke run in Release; the JavaScript client, the
+## Vite plugin, the demo and the SvelteKit example (built, and under vite dev)
+## in headless Chromium; then the unit, actor and integration tests again
+## under ASan+UBSan (install, package and layers check files, nothing a
+## sanitizer would see); then every fuzz target for a few seconds.
 test: test-release test-web test-asan test-fuzz
 
 test-release: build

@@ -1,5 +1,6 @@
 #include "actors/api.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include <caf/all.hpp>
@@ -51,6 +52,16 @@ json entries_json(const std::vector<stream_entry>& entries, std::string_view def
     out.push_back({{"id", e.id}, {"event", ev.event}, {"data", json::parse(ev.data, nullptr, false)}});
   }
   return out;
+}
+
+/// The first parameter of `target` that is not in `known`, if any: a typo
+/// must not silently change what a route returns.
+std::optional<std::string> unknown_param(const std::string& target,
+                                         std::initializer_list<std::string_view> known) {
+  for (auto& name : query_names(target))
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      return name;
+  return std::nullopt;
 }
 
 /// Runs `fn(self)` in a short-lived actor that quits when `fn`'s requests
@@ -147,9 +158,13 @@ void api_handler::demo_notify(const std::string& body, api_responder respond) {
 }
 
 void api_handler::history(const std::string& target, api_responder respond) {
+  if (auto name = unknown_param(target, {"stream", "client", "limit", "since", "before", "reverse"}))
+    return respond(400, error_json("unknown query parameter \"" + *name + "\""));
   auto stream = query_param(target, "stream").value_or("");
   auto client = query_param(target, "client").value_or("chat");
   auto since = query_param(target, "since");
+  auto before = query_param(target, "before");
+  auto reverse = query_param(target, "reverse").value_or("false");
   auto limit_text = query_param(target, "limit").value_or("50");
   if (!valid_stream_name(stream))
     return respond(400, error_json("stream must be 1..200 characters of [A-Za-z0-9_.:-]"));
@@ -162,11 +177,20 @@ void api_handler::history(const std::string& target, api_responder respond) {
     return respond(400, error_json("limit must be 1..10000"));
   if (since && !since->empty() && !stream_id::parse(*since))
     return respond(400, error_json("since must be a stream id like 1718000000000-0"));
+  if (before && !before->empty() && !stream_id::parse(*before))
+    return respond(400, error_json("before must be a stream id like 1718000000000-0"));
+  if (since && !since->empty() && before && !before->empty())
+    return respond(400, error_json("give since or before, not both"));
+  if (reverse != "true" && reverse != "false")
+    return respond(400, error_json("reverse must be true or false"));
   auto key = make_key(stream, client);
   auto broker = node_.broker;
   auto default_event = plugin->default_event;
+  bool newest_first = reverse == "true";
   spawn_task(sys_, [=](caf::event_based_actor* self) {
-    auto done = [=](const std::vector<stream_entry>& entries) {
+    auto done = [=](std::vector<stream_entry> entries) {
+      if (newest_first)
+        std::reverse(entries.begin(), entries.end());
       respond(200, json{{"entries", entries_json(entries, default_event)}}.dump());
       self->quit();
     };
@@ -177,6 +201,9 @@ void api_handler::history(const std::string& target, api_responder respond) {
     if (since && !since->empty())
       self->request(broker.command, broker_timeout, replay_atom::value, key, *since, limit)
         .then([=](const stream_replay& r) { done(r.entries); }, failed);
+    else if (before && !before->empty())
+      self->request(broker.command, broker_timeout, before_atom::value, key, *before, limit)
+        .then([=](const std::vector<stream_entry>& entries) { done(entries); }, failed);
     else
       self->request(broker.command, broker_timeout, tail_atom::value, key, limit)
         .then([=](const std::vector<stream_entry>& entries) { done(entries); }, failed);
@@ -184,6 +211,8 @@ void api_handler::history(const std::string& target, api_responder respond) {
 }
 
 void api_handler::presence(const std::string& target, api_responder respond) {
+  if (auto name = unknown_param(target, {"stream"}))
+    return respond(400, error_json("unknown query parameter \"" + *name + "\""));
   auto stream = query_param(target, "stream").value_or("");
   if (!valid_stream_name(stream))
     return respond(400, error_json("stream must be 1..200 characters of [A-Za-z0-9_.:-]"));

@@ -82,15 +82,14 @@ void connection_state::init(connection_args args) {
   sink->identify(user.id);
   auto& cfg = *node.config;
   limiter.emplace(cfg.commands_burst, cfg.commands_per_second, rate_limiter::clock::now());
-  spec_rules rules;
-  rules.max_specs = cfg.max_specs;
-  rules.known_plugin = [plugins = node.plugins](std::string_view n) {
-    return plugins->find(n) != nullptr;
-  };
-  if (allowed_streams)
-    rules.permitted = [globs = *allowed_streams](std::string_view s) {
-      return permitted(globs, s);
-    };
+  if (args.version && *args.version != "1" && *args.version != "2") {
+    sink->close(1008, "Unsupported protocol version");
+    gave_up = true;
+    return;
+  }
+  v2 = args.version == "2";
+  auto rules = rules_for_specs();
+  rules.allow_empty = v2;
   auto parsed = parse_clients(args.clients, rules);
   if (auto rejected = std::get_if<clients_rejected>(&parsed)) {
     sink->close(1008, rejected->reason);
@@ -106,8 +105,22 @@ void connection_state::init(connection_args args) {
   open_plugins(std::move(ok.specs));
 }
 
+spec_rules connection_state::rules_for_specs() const {
+  spec_rules rules;
+  rules.max_specs = node.config->max_specs;
+  rules.known_plugin = [plugins = node.plugins](std::string_view n) {
+    return plugins->find(n) != nullptr;
+  };
+  if (allowed_streams)
+    rules.permitted = [globs = *allowed_streams](std::string_view s) {
+      return permitted(globs, s);
+    };
+  return rules;
+}
+
 void connection_state::open_plugins(std::vector<plugin_spec> specs) {
   opening = specs.size();
+  slots.clear();
   slots.reserve(specs.size());
   for (auto& spec : specs) {
     auto index = slots.size();
@@ -118,10 +131,11 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
                        make_key(spec.stream, spec.name),
                        caf::actor_cast<connection_actor>(self),
                        node.broker,
-                       node.plugin_config};
+                       node.plugin_config,
+                       node.backend};
     auto plugin = info->spawn(self->system(), std::move(ctx));
     self->monitor(plugin);
-    ++live_plugins;
+    alive.emplace(plugin.address(), plugin);
     slots.push_back({std::move(spec), plugin, std::nullopt, std::nullopt});
     self->request(plugin, open_timeout, open_atom::value)
       .then(
@@ -133,9 +147,12 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
         [this, index](caf::error& err) {
           auto& s = slots[index];
           auto code = to_ec(err);
-          s.failed = spec_error{s.spec.name, s.spec.stream, code,
-                                code == ec::unavailable ? "the broker is unavailable"
-                                                        : "the plugin failed to start"};
+          // A plugin may say why (a backend refused the spec); else the code does.
+          auto why = error_message(err);
+          if (why.empty())
+            why = code == ec::unavailable ? "the broker is unavailable"
+                                          : "the plugin failed to start";
+          s.failed = spec_error{s.spec.name, s.spec.stream, code, std::move(why)};
           self->send(s.plugin, close_atom::value);
           if (--opening == 0)
             on_open_done();
@@ -144,13 +161,16 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
 }
 
 void connection_state::on_open_done() {
+  if (control)
+    return on_subscribe_opened();
   for (auto& s : slots)
     if (s.failed)
       errors.push_back(*s.failed);
   bool any = false;
   for (auto& s : slots)
     any = any || s.opened.has_value();
-  if (!any) {
+  // A version 2 client may start with no client and subscribe later.
+  if (!any && !v2) {
     for (auto& e : errors)
       reply(error_frame(e.code, e.message, nullptr, e.name, e.stream));
     sink->close(1008, "No valid clients");
@@ -174,11 +194,10 @@ void connection_state::start_next(size_t index) {
   while (index < slots.size() && !slots[index].opened)
     ++index;
   if (index == slots.size()) {
+    if (control)
+      return finish_control();
     ready = true;
-    for (auto& [text, binary] : std::exchange(early, {}))
-      on_frame(std::move(text), binary);
-    if (closing || socket_gone) // held until the commands before welcome ran
-      close_plugins();
+    resume();
     return;
   }
   self->request(slots[index].plugin, open_timeout, start_atom::value)
@@ -208,13 +227,15 @@ std::string connection_state::welcome_frame() const {
 // --- commands ----------------------------------------------------------------------
 
 void connection_state::on_frame(std::string text, bool binary) {
-  if (!ready && early.size() < max_early_frames) {
+  bool holding = !ready || control;
+  if (holding && early.size() < max_early_frames) {
     early.emplace_back(std::move(text), binary); // consumed when replayed
     return;
   }
   sink->consumed();
-  if (!ready) {
-    reply(error_frame(ec::rate_limited, "too many commands before welcome"));
+  if (holding) {
+    reply(error_frame(ec::rate_limited, ready ? "too many commands during a subscribe"
+                                              : "too many commands before welcome"));
     return;
   }
   if (binary) {
@@ -230,12 +251,15 @@ void connection_state::on_frame(std::string text, bool binary) {
 void connection_state::route(const std::string& text) {
   auto parsed = parse_command(text);
   auto* cmd = std::get_if<command>(&parsed);
-  auto ref = cmd ? cmd->ref : std::get<command_error>(parsed).ref;
+  auto* ctl = std::get_if<control_command>(&parsed);
+  auto ref = cmd ? cmd->ref : ctl ? ctl->ref : std::get<command_error>(parsed).ref;
   if (!limiter->allow(rate_limiter::clock::now())) {
     count(metrics::global().rate_limited);
     reply(error_frame(ec::rate_limited, "too many commands; this one was dropped", ref));
     return;
   }
+  if (ctl)
+    return on_control(std::move(*ctl));
   if (!cmd) {
     auto& err = std::get<command_error>(parsed);
     reply(error_frame(err.code, err.message, err.ref));
@@ -265,12 +289,14 @@ caf::result<membership_actor> connection_state::join_topic(topic_request request
 }
 
 void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::error& reason) {
-  --live_plugins;
+  alive.erase(who);
   if (plugins_closing) {
-    if (live_plugins == 0)
+    if (alive.empty())
       finish_closing();
     return;
   }
+  if (control && !control->subscribe && on_unsubscribed(who))
+    return;
   for (auto i = routes.begin(); i != routes.end(); ++i) {
     if (i->second.address() != who)
       continue;
@@ -288,26 +314,26 @@ void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::err
 
 void connection_state::on_peer_closing(uint16_t code) {
   closing = code;
-  if (ready || gave_up)
+  if ((ready && !control) || gave_up)
     close_plugins();
-  // else start_next() (or on_open_done()) closes them once the commands
-  // that arrived before welcome ran.
+  // else resume() (or on_open_done()) closes them once the commands that
+  // arrived before welcome, or during a subscribe, ran.
 }
 
 void connection_state::on_closed() {
   socket_gone = true;
   if (plugins_closing)
     return self->quit(); // each plugin still finishes its own commands
-  if (ready || gave_up)
+  if ((ready && !control) || gave_up)
     close_plugins();
 }
 
 void connection_state::close_plugins() {
   plugins_closing = true;
   routes.clear();
-  for (auto& s : slots)
-    self->send(s.plugin, close_atom::value);
-  if (live_plugins == 0 || socket_gone)
+  for (auto& [addr, plugin] : alive)
+    self->send(plugin, close_atom::value);
+  if (alive.empty() || socket_gone)
     finish_closing();
 }
 

@@ -14,6 +14,10 @@
 // until welcome went out and the early commands ran; then it closes its
 // plugins, which finish their commands' broker requests, and only when the
 // last plugin is gone does it let the socket send its Close.
+//
+// Protocol version 2 adds `subscribe` and `unsubscribe` on an open socket
+// (actors/connection_control.cpp): one runs at a time, and the frames after
+// it wait, as frames before welcome do, until its reply went out.
 
 #include <caf/fwd.hpp>
 #include <caf/stateful_actor.hpp>
@@ -32,6 +36,8 @@
 
 namespace sb {
 
+struct control_command; // core/envelope.hpp
+
 /// What every connection on a node shares.
 struct node_context {
   std::shared_ptr<const settings> config;
@@ -39,6 +45,7 @@ struct node_context {
   topic_registry_actor topics;
   broker_handles broker;
   plugin_settings plugin_config; ///< from config, for every plugin's context
+  backend_actor backend;         ///< proxy plugins' HTTP client; null without proxies
 };
 
 /// What the listener knows about one upgraded socket.
@@ -48,6 +55,7 @@ struct connection_args {
   std::optional<std::string> clients; ///< URL-decoded `clients`, if present
   std::optional<std::string> name;    ///< URL-decoded `name`, if present
   std::optional<std::string> token;   ///< `token` parameter or cookie, if present
+  std::optional<std::string> version; ///< the `v` parameter, if present
 };
 
 struct connection_state {
@@ -61,6 +69,21 @@ struct connection_state {
     std::optional<spec_error> failed;
   };
 
+  /// A subscribe or unsubscribe in progress: what its reply will say.
+  struct control_op {
+    std::string ref_json;              ///< the command's ref, as JSON text
+    bool subscribe = true;
+    /// Per entry of the command, in order: an error, or the index of its
+    /// slot (subscribe) or `ok` (unsubscribe, set when the plugin is down).
+    struct entry {
+      std::string name, stream;
+      std::optional<spec_error> error;
+      std::optional<size_t> slot;
+    };
+    std::vector<entry> entries;
+    std::vector<caf::actor_addr> closing; ///< unsubscribed plugins not down yet
+  };
+
   void init(connection_args args);
   /// The session's user and stream permissions; false (socket closed with
   /// 4401) when auth is on and the token does not verify.
@@ -72,6 +95,17 @@ struct connection_state {
   void on_frame(std::string text, bool binary);
   void route(const std::string& text);
   void on_plugin_down(const caf::actor_addr& who, const caf::error& reason);
+  // --- protocol version 2: subscribe and unsubscribe (connection_control.cpp) ---
+  void on_control(control_command cmd);
+  void subscribe(const control_command& cmd);
+  void unsubscribe(const control_command& cmd);
+  void reply_control();
+  spec_rules rules_for_specs() const;
+  void on_subscribe_opened();
+  bool on_unsubscribed(const caf::actor_addr& who);
+  void finish_control();
+  void resume();
+
   void on_peer_closing(uint16_t code);
   void on_closed();
   void close_plugins();
@@ -86,14 +120,17 @@ struct connection_state {
   user_info user;
   std::optional<std::vector<std::string>> allowed_streams; ///< globs; none = all
   std::optional<rate_limiter> limiter;
-  std::vector<slot> slots;
+  bool v2 = false;                ///< the client speaks protocol version 2
+  std::vector<slot> slots;        ///< the specs being opened (handshake or subscribe)
   std::vector<spec_error> errors; ///< from parsing, sent after welcome
   size_t opening = 0;             ///< opens still unanswered
   bool ready = false;             ///< welcome sent; commands flow
+  std::optional<control_op> control; ///< a subscribe/unsubscribe in progress
+  bool replaying = false;         ///< resume() is running the frames that waited
   bool gave_up = false;           ///< closed the socket itself before ready
-  std::vector<std::pair<std::string, bool>> early; ///< frames before ready
+  std::vector<std::pair<std::string, bool>> early; ///< frames before ready or during control
   std::map<std::pair<std::string, std::string>, plugin_actor> routes;
-  size_t live_plugins = 0;        ///< spawned and not down yet
+  std::map<caf::actor_addr, plugin_actor> alive; ///< plugins spawned and not down yet
   // --- closing ---
   std::optional<uint16_t> closing; ///< the peer closed: the code to answer with
   bool socket_gone = false;        ///< the session ended: nothing to answer

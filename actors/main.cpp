@@ -84,19 +84,35 @@ sigset_t block_stop_signals() {
   return set;
 }
 
+/// The node's plugins: libraries loaded, names checked. Errors are one
+/// line for stderr (exit 2), like a bad option.
+std::variant<sb::plugin_set, std::string> load_plugins(const sb::settings& s) {
+  auto loaded = sb::load_plugin_libraries(s.plugin_libraries);
+  if (auto err = std::get_if<std::string>(&loaded))
+    return *err;
+  return sb::make_plugin_set(s, std::get<std::vector<sb::library_plugin>>(loaded));
+}
+
 int serve(const sb::loaded_config& loaded) {
   auto settings = std::make_shared<const sb::settings>(loaded.values);
+  auto plugins = load_plugins(*settings);
+  if (auto err = std::get_if<std::string>(&plugins)) {
+    std::fprintf(stderr, "switchboard: %s\n", err->c_str());
+    return 2;
+  }
   auto signals = block_stop_signals();
   for (auto& w : loaded.warnings)
     sb::log::warning("main", w);
   log_effective_config(*settings);
   log_security(*settings);
+  for (auto& line : std::get<sb::plugin_set>(plugins).described)
+    sb::log::info("main", "plugin ", line);
   sb::metrics::global().set_build_info(sb::project_version(), sb::git_version());
   caf::actor_system_config cfg;
   sb::apply_to(*settings, cfg);
   sb::register_message_types(cfg);
   caf::actor_system sys{cfg};
-  sb::node node{sys, settings};
+  sb::node node{sys, settings, std::get<sb::plugin_set>(std::move(plugins))};
   if (auto err = node.start()) {
     sb::log::error("main", "cannot listen on ", settings->http_host, ":", settings->http_port,
                    settings->metrics_port != 0
@@ -118,6 +134,11 @@ int serve(const sb::loaded_config& loaded) {
 int check_config(const sb::loaded_config& loaded) {
   for (auto& w : loaded.warnings)
     std::fprintf(stderr, "switchboard: warning: %s\n", w.c_str());
+  auto plugins = load_plugins(loaded.values);
+  if (auto err = std::get_if<std::string>(&plugins)) {
+    std::fprintf(stderr, "switchboard: %s\n", err->c_str());
+    return 2;
+  }
   auto& file = loaded.options.config_file;
   std::printf("switchboard: configuration OK (%s)\n",
               file ? file->c_str() : "no INI file: environment, flags and defaults");

@@ -13,14 +13,14 @@
 
 namespace sb {
 
-node::node(caf::actor_system& sys, std::shared_ptr<const settings> config) : sys_(sys) {
+node::node(caf::actor_system& sys, std::shared_ptr<const settings> config, plugin_set plugins)
+    : sys_(sys), backend_routes_(std::move(plugins.backend_routes)) {
   ctx_.config = std::move(config);
-  auto plugins = std::make_shared<plugin_registry>();
-  register_builtin_plugins(*plugins);
-  ctx_.plugins = std::move(plugins);
+  ctx_.plugins = std::move(plugins.registry);
   auto& cfg = *ctx_.config;
-  ctx_.plugin_config = plugin_settings{cfg.chat_history, cfg.chat_max_length,
-                                       cfg.chat_max_text_bytes, cfg.presence_ttl};
+  ctx_.plugin_config
+    = plugin_settings{cfg.chat_history,        cfg.chat_max_length, cfg.chat_max_text_bytes,
+                      cfg.chat_max_join_leave, cfg.presence_ttl,    cfg.presence_max_list};
 }
 
 node::~node() {
@@ -47,13 +47,16 @@ void node::spawn_broker() {
 
 std::error_code node::start() {
   spawn_broker();
+  if (!backend_routes_.empty())
+    ctx_.backend = spawn_backend(sys_, backend_routes_);
   ctx_.topics = sys_.spawn(topic_registry, ctx_.broker);
   auto spawner = [this](const upgrade_info& up, sink_ptr sink, std::string id) {
     auto token = query_param(up.target, "token");
     if (!token && !up.token_cookie.empty())
       token = up.token_cookie;
-    connection_args args{std::move(id), std::move(sink), query_param(up.target, "clients"),
-                         query_param(up.target, "name"), std::move(token)};
+    connection_args args{std::move(id),         std::move(sink),
+                         query_param(up.target, "clients"), query_param(up.target, "name"),
+                         std::move(token),      query_param(up.target, "v")};
     return make_connection(sys_, ctx_, std::move(args));
   };
   server_ = std::make_unique<server>(ctx_.config, spawner);
@@ -66,6 +69,16 @@ std::error_code node::start() {
     api->handle(req, std::move(respond));
   });
   return server_->start();
+}
+
+void node::stop_backend() {
+  if (!ctx_.backend)
+    return;
+  caf::scoped_actor self{sys_};
+  self->monitor(ctx_.backend);
+  self->send_exit(ctx_.backend, caf::exit_reason::user_shutdown);
+  self->receive([](const caf::down_msg&) {});
+  ctx_.backend = nullptr;
 }
 
 void node::stop() {
@@ -82,6 +95,9 @@ void node::stop() {
   caf::anon_send_exit(ctx_.broker.subscriber, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.broker.listener, caf::exit_reason::user_shutdown);
   sys_.await_all_actors_done();
+  // Proxies waited for their close hooks; no one posts any more. The
+  // backend actor is hidden (not awaited above): it goes last.
+  stop_backend();
   server_.reset();
   api_.reset();
   log::info("node", "stopped");

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "actors/connection.hpp"
+#include "actors/plugin_setup.hpp"
 #include "net/server.hpp"
 #include "redis/broker_status.hpp"
 
@@ -18,7 +19,7 @@ class api_handler;
 
 class node {
 public:
-  node(caf::actor_system& sys, std::shared_ptr<const settings> config);
+  node(caf::actor_system& sys, std::shared_ptr<const settings> config, plugin_set plugins);
   ~node();
 
   /// Spawns the actors and starts listening; an error if the port is taken.
@@ -30,9 +31,12 @@ public:
 
 private:
   void spawn_broker();
+  /// Stops the backend actor and waits until it (and its io thread) is gone.
+  void stop_backend();
 
   caf::actor_system& sys_;
   std::shared_ptr<broker_status> status_; ///< null for the memory broker
+  std::vector<backend_route> backend_routes_; ///< proxies' backends; empty without
   node_context ctx_;
   std::unique_ptr<server> server_;
   std::unique_ptr<api_handler> api_;

@@ -24,7 +24,13 @@ void topic_state::on_published(const std::string& payload) {
   // the channel copy is only for `pub-sub` members. Ephemeral events (no id)
   // go to everyone. Pub-sub frames never carry the id (PROTOCOL §1).
   bool stored = !ev.id.empty();
+  // Announcements (chat joined/left) cost every member a frame per arrival:
+  // a crowd does not get them (counted on this node, no broker round trip).
+  if (ev.max_members > 0 && members.size() > ev.max_members)
+    return;
   auto frame = make_frame(event_frame(plugin, stream, ev.event, {}, ev.data));
+  if (ev.coalesce)
+    return coalesce(std::move(frame));
   for (auto& [addr, m] : members) {
     if (stored && m.info.strategy != strategy::pub_sub)
       continue;
@@ -33,6 +39,31 @@ void topic_state::on_published(const std::string& payload) {
       continue;
     deliver(m, id, frame);
   }
+}
+
+// Only the newest goes out, at most once per coalesce_interval: a room where
+// thousands arrive costs each member a frame a second, not one per arrival.
+void topic_state::coalesce(frame_ptr frame) {
+  coalesced = std::move(frame);
+  if (flush_due)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  auto next = last_flush + coalesce_interval;
+  if (now >= next)
+    return flush_coalesced();
+  flush_due = true;
+  self->delayed_send(self, next - now, tick_atom::value);
+}
+
+void topic_state::flush_coalesced() {
+  flush_due = false;
+  if (!coalesced)
+    return;
+  last_flush = std::chrono::steady_clock::now();
+  auto frame = std::move(coalesced);
+  coalesced = nullptr;
+  for (auto& [addr, m] : members)
+    deliver(m, std::nullopt, frame);
 }
 
 void topic_state::on_entry(const stream_entry& entry) {
@@ -198,13 +229,19 @@ topic_actor::behavior_type topic(topic_actor::stateful_pointer<topic_state> self
       st.activate(sender(), catch_up, after);
       return ok_atom::value;
     },
-    [&st, sender](leave_atom) { st.leave(sender()); },
+    [&st, sender](leave_atom) {
+      // Answered after every event before it went out: once the plugin has
+      // this reply, nothing of this topic reaches its socket any more.
+      st.leave(sender());
+      return ok_atom::value;
+    },
     [&st](stop_atom) { st.stop(); },
     // --- broker events ---
     [&st](message_atom, const std::string&, const std::string& payload) {
       st.on_published(payload);
     },
     [&st](entry_atom, const std::string&, const stream_entry& entry) { st.on_entry(entry); },
+    [&st](tick_atom) { st.flush_coalesced(); },
   };
 }
 

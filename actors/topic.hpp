@@ -11,6 +11,7 @@
 #include <caf/fwd.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -49,8 +50,13 @@ struct topic_state {
 
   enum class link { none, pending, ready };
 
+  /// Coalesced events (a big room's presence count) go out at most this often.
+  static constexpr auto coalesce_interval = std::chrono::seconds(1);
+
   // --- broker events ---
   void on_published(const std::string& payload);
+  void coalesce(frame_ptr frame);
+  void flush_coalesced();
   void on_entry(const stream_entry& entry);
   void deliver(member& m, const std::optional<stream_id>& id, const frame_ptr& frame);
 
@@ -80,6 +86,10 @@ struct topic_state {
   link listening = link::none;
   uint64_t listen_generation = 0;
   std::vector<waiting_join> waiting;
+  // --- coalesced events ---
+  frame_ptr coalesced;       ///< the newest coalesced frame not sent yet
+  bool flush_due = false;    ///< a flush is scheduled
+  std::chrono::steady_clock::time_point last_flush{};
 };
 
 topic_actor::behavior_type topic(topic_actor::stateful_pointer<topic_state> self,

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include <cstring>
 
 #include "bench/clock.hpp"
@@ -82,6 +84,27 @@ void fleet::start_queued(uint64_t now) {
     }
     ++open_;
     ++connecting_;
+  }
+}
+
+void fleet::run_for(uint64_t ns) {
+  uint64_t now = now_ns();
+  uint64_t end = now + ns;
+  while (now < end)
+    now = turn(std::min<uint64_t>(end - now, 100 * ms_ns));
+}
+
+void fleet::run_until(const std::function<bool()>& done, uint64_t timeout_ns,
+                      const std::function<void()>& each_second) {
+  uint64_t now = now_ns();
+  uint64_t deadline = now + timeout_ns;
+  uint64_t next_report = now + s_ns;
+  while (!done() && now < deadline) {
+    now = turn(50 * ms_ns);
+    if (now >= next_report) {
+      each_second();
+      next_report = now + s_ns;
+    }
   }
 }
 

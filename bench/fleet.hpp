@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,12 @@ public:
   /// One loop turn: start queued connects, poll (at most `wait_ns`),
   /// dispatch, expire deadlines. Returns the time after the turn.
   uint64_t turn(uint64_t wait_ns);
+  /// Turns the loop for `ns`.
+  void run_for(uint64_t ns);
+  /// Turns the loop until `done()` holds or `timeout_ns` passed, calling
+  /// `each_second()` once a second (progress lines).
+  void run_until(const std::function<bool()>& done, uint64_t timeout_ns,
+                 const std::function<void()>& each_second);
   /// Closes every socket with 1000 and waits up to `timeout_ns` for the
   /// handshakes; whatever is left is dropped.
   void close_all(uint64_t timeout_ns);

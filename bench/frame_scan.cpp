@@ -77,6 +77,7 @@ const char* event_fast(std::string_view s, std::string_view& ev) {
 
 scanned_frame scan_frame(std::string_view payload) {
   scanned_frame out;
+  out.raw = payload;
   std::string_view ev;
   if (const char* rest = event_fast(payload, ev)) {
     out.kind = event_kind(ev);

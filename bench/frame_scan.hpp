@@ -15,6 +15,7 @@ struct scanned_frame {
   std::string_view text; ///< message: data.text, raw (JSON-escaped) bytes
   std::string_view code; ///< error: the error code
   uint64_t ref = 0;      ///< ack/error: a numeric ref, 0 when absent
+  std::string_view raw;  ///< the whole frame, for scenarios that look further
 };
 
 scanned_frame scan_frame(std::string_view payload);

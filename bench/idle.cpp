@@ -50,25 +50,16 @@ void idle_run::connect_all() {
   for (uint64_t i = 0; i < opts_.sockets; ++i)
     fleet_.add(chat_target(opts_, opts_.same_stream ? opts_.stream_prefix
                                                     : opts_.stream_prefix + ":" + std::to_string(i)));
-  uint64_t now = now_ns();
-  uint64_t deadline = now + uint64_t(opts_.ready_timeout_s * 1e9);
-  uint64_t next_report = now + s_ns;
-  while (ready_count_ + failed_ < opts_.sockets && now < deadline) {
-    now = fleet_.turn(50 * ms_ns);
-    if (now >= next_report) {
-      progress(opts_, "connecting: %llu/%llu ready, %llu failed",
-               (unsigned long long)ready_count_, (unsigned long long)opts_.sockets,
-               (unsigned long long)failed_);
-      next_report = now + s_ns;
-    }
-  }
+  fleet_.run_until([this] { return ready_count_ + failed_ >= opts_.sockets; },
+                   uint64_t(opts_.ready_timeout_s * 1e9), [this] {
+                     progress(opts_, "connecting: %llu/%llu ready, %llu failed",
+                              (unsigned long long)ready_count_, (unsigned long long)opts_.sockets,
+                              (unsigned long long)failed_);
+                   });
 }
 
 void idle_run::hold(uint64_t duration_ns) {
-  uint64_t now = now_ns();
-  uint64_t end = now + duration_ns;
-  while (now < end)
-    now = fleet_.turn(std::min<uint64_t>(end - now, 100 * ms_ns));
+  fleet_.run_for(duration_ns);
 }
 
 int idle_run::run(report& r) {

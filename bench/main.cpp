@@ -36,5 +36,9 @@ int main(int argc, char** argv) {
     return bench::run_idle(opts);
   if (opts.scenario == "soak")
     return bench::run_soak(opts);
+  if (opts.scenario == "hooks")
+    return bench::run_hooks(opts);
+  if (opts.scenario == "crowd")
+    return bench::run_crowd(opts);
   return bench::run_churn(opts);
 }

@@ -68,6 +68,7 @@ bool apply(options& o, const std::string& key, const std::string& v) {
   if (key == "settle") return dbl(o.settle_s);
   if (key == "no-spread") return o.spread_sources = !is_true(v), true;
   if (key == "no-kernel-timestamps") return o.kernel_timestamps = !is_true(v), true;
+  if (key == "backend-port") return o.backend_port = uint16_t(num), numeric && num < 65536;
   if (key == "server-pid") return o.server_pid = int(num), numeric;
   if (key == "quiet") return o.quiet = is_true(v), true;
   if (key == "churn-rate") return dbl(o.churn_rate);
@@ -97,6 +98,12 @@ scenarios:
            the server every --sample-interval s into --csv and judges its
            steadiness after --warmup s (needs --server-pid; docs/soak.md)
            (--sockets=15000 --streams=1500 --rate=1000 --churn-rate=100)
+  hooks    --sockets sockets, each pinging a relay and a proxy plugin in turn,
+           one command at a time, against an HTTP backend the bench serves on
+           --backend-port: what a backend hook adds to a command's ack
+  crowd    --sockets join one room (chat + presence on one stream): the time
+           until all are in, the frames they got meanwhile, and whether every
+           presence count ends at the room's size (--sockets=10000))
 
 common options:
   --duration=S            seconds of load (default 10)
@@ -124,7 +131,8 @@ bool parse_options(int argc, char** argv, options& out, std::string& error) {
     return false;
   out.scenario = argv[1];
   if (out.scenario != "fanout" && out.scenario != "rooms" && out.scenario != "idle"
-      && out.scenario != "churn" && out.scenario != "soak") {
+      && out.scenario != "churn" && out.scenario != "hooks"
+      && out.scenario != "crowd" && out.scenario != "soak") {
     error = "unknown scenario '" + out.scenario + "'";
     return false;
   }

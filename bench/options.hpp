@@ -22,7 +22,7 @@ struct options {
   uint64_t publishers = 1;
   double rate = 100;            // fanout: msg/s in total; churn: connects/s
   double rate_per_socket = 1;   // rooms
-  uint64_t sockets = 1000;      // rooms, idle
+  uint64_t sockets = 1000;      // rooms, idle, crowd
   uint64_t streams = 100;       // rooms
   double duration_s = 10;
   std::string strategy = "pub-sub";
@@ -42,6 +42,7 @@ struct options {
   double settle_s = 0.3;        // quiet time after the join storm
   bool spread_sources = true;   // bind 127.0.0.1..254 before connect
   bool kernel_timestamps = true; // frame arrival = the kernel's receive time
+  uint16_t backend_port = 0;    // hooks: where its HTTP backend listens
   // Server observation.
   int server_pid = 0;
   bool quiet = false;           // no progress lines on stderr

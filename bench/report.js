@@ -283,6 +283,43 @@ trims freed memory every 5 s).
 `;
 }
 
+function hooksSection() {
+  if (!rows.some((r) => r.result.scenario === 'hooks')) return '';
+  return simpleSection('Proxy hooks: a relayed and a proxied command, one at a time per socket', 'hooks', [
+    ['commands', (x) => int(x.commands)],
+    ['relay ack p50 / p99 ms', (x) => `${ms(x.relay_ack_latency_us.p50)} / ${ms(x.relay_ack_latency_us.p99)}`],
+    ['proxy ack p50 / p99 ms', (x) => `${ms(x.proxy_ack_latency_us.p50)} / ${ms(x.proxy_ack_latency_us.p99)}`],
+    ['hook adds p50 / p99 µs', (x) => `${x.hook_added_p50_us} / ${x.hook_added_p99_us}`],
+    ['backend connections', (x) => int(x.backend_connections)],
+    ['errors / closes', (x) => closesAndErrors(x)],
+    ['verdict', (x) => x.verdict],
+  ]) + `
+Each socket pings a relay plugin and a proxy plugin in turn; the proxy's
+backend is the bench's own HTTP server on the same machine, answering at
+once with one broadcast. "hook adds" is the proxy's ack latency minus the
+relay's: the HTTP round trip over a pooled keep-alive connection and the
+actor hops around it.
+`;
+}
+
+function crowdSection() {
+  if (!rows.some((r) => r.label.startsWith('crowd'))) return '';
+  return simpleSection(`Crowd: ${int(+(meta.settings.CROWD_SOCKETS ?? 10000))} sockets joining one room (chat + presence)`, byLabel('crowd'), [
+    ['in the room', (x) => int(x.in_room)],
+    ['connect s', (x) => x.connect_s],
+    ['connects/s', (x) => int(x.connects_per_s)],
+    ['frames/socket while joining', (x) => x.frames_per_socket],
+    ['join/leave frames', (x) => int(x.join_leave_frames)],
+    ['final count right', (x) => int(x.sockets_with_final_count)],
+    ['failures / closes', (x) => closesAndErrors(x)],
+    ['verdict', (x) => x.verdict],
+  ]) + `
+Each arrival used to cost every member a \`joined\` and a presence \`join\`
+frame; above \`chat.max-join-leave\` and \`presence.max-list\` (1,000) a
+room gets none, and presence sends a count (at most one frame a second).
+`;
+}
+
 function benchSection() {
   const body = rows.filter((r) => r.result.bench_cpu_pct !== undefined && r.result.frames_per_read !== undefined)
     .map((r) => [SERVER_NAMES[r.server] || r.server, r.label, `${r.result.bench_cpu_pct}%`,
@@ -388,6 +425,6 @@ const md = [`# Switchboard benchmark results
 Written by \`bench/run.sh\` (\`make bench\`); see [README.md](README.md) for what
 each scenario measures. Numbers are from one run on the machine below.`,
 machineSection(), targetsSection(), fanoutSection(), roomsSection(), idleSection(), churnSection(), streamsSection(),
-benchSection(), commandsSection()].join('\n\n');
+hooksSection(), crowdSection(), benchSection(), commandsSection()].filter(Boolean).join('\n\n');
 fs.writeFileSync(mdPath, md + '\n');
 fs.writeFileSync(svgPath, plot() + '\n');

@@ -7,6 +7,8 @@
 #   idle    15,000 sockets, server RSS per socket
 #   churn   5,000 connects/s
 #   streams 100,000 streams created and abandoned (churn on the warm server)
+#   hooks   what a proxy plugin's backend hook adds to a command (Switchboard only)
+#   crowd   10,000 sockets joining one room (chat + presence; Switchboard only)
 # It writes bench/RESULTS.md, bench/p99-latency.svg and the raw results in
 # bench/results.jsonl. About 8 minutes. Every process it starts is stopped
 # on exit, Ctrl-C included.
@@ -14,6 +16,8 @@
 # Environment: BUILD (default build), FANOUT_RATES ("10 30 100 300 1000"),
 # FANOUT_DURATION (5), ROOMS_DURATION (10), IDLE_SOCKETS (15000),
 # IDLE_DURATION (10), CHURN_RATE (5000), CHURN_DURATION (5), STREAMS_CREATED (100000),
+# HOOKS_SOCKETS (1), HOOKS_DURATION (10),
+# CROWD_SOCKETS (10000),
 # SERVERS ("switchboard-memory switchboard-redis node"), JOBS (1), and
 # SWITCHBOARD / BENCH: prebuilt binaries (then nothing is built), OUT: the
 # directory for the results (default bench/).
@@ -31,6 +35,9 @@ IDLE_DURATION=${IDLE_DURATION:-10}
 CHURN_RATE=${CHURN_RATE:-5000}
 CHURN_DURATION=${CHURN_DURATION:-5}
 STREAMS_CREATED=${STREAMS_CREATED:-100000}
+HOOKS_SOCKETS=${HOOKS_SOCKETS:-1}
+HOOKS_DURATION=${HOOKS_DURATION:-10}
+CROWD_SOCKETS=${CROWD_SOCKETS:-10000}
 SERVERS=${SERVERS:-"switchboard-memory switchboard-redis node"}
 JOBS=${JOBS:-1}
 
@@ -109,7 +116,7 @@ changes=$(git -C "$root" status --porcelain 2>/dev/null | grep -v '^??' \
   | grep -vE ' bench/(RESULTS\.md|p99-latency\.svg|results\.jsonl|reports\.txt)$' || true)
 dirty=
 if [[ -n $changes ]]; then dirty=" (with uncommitted changes)"; fi
-export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION STREAMS_CREATED
+export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION STREAMS_CREATED HOOKS_SOCKETS HOOKS_DURATION CROWD_SOCKETS
 META=$work/meta.json node -e '
   const os = require("os"), fs = require("fs");
   const [commit, loadavg, hasRedis, redisVersion, binary, niceness] = process.argv.slice(1);
@@ -119,7 +126,7 @@ META=$work/meta.json node -e '
     memory_gib: +(os.totalmem() / 2 ** 30).toFixed(1), loadavg_start: loadavg,
     node: process.version, redis: redisVersion, redis_broker: hasRedis === "1",
     settings: Object.fromEntries(["FANOUT_RATES", "FANOUT_DURATION", "ROOMS_DURATION",
-      "IDLE_SOCKETS", "IDLE_DURATION", "CHURN_RATE", "CHURN_DURATION", "STREAMS_CREATED"].map(k => [k, process.env[k]])),
+      "IDLE_SOCKETS", "IDLE_DURATION", "CHURN_RATE", "CHURN_DURATION", "STREAMS_CREATED", "HOOKS_SOCKETS", "HOOKS_DURATION", "CROWD_SOCKETS"].map(k => [k, process.env[k]])),
   }, null, 1));
 ' "$commit$dirty" "$(cut -d' ' -f1-3 /proc/loadavg)" "$has_redis_broker" \
   "$(redis-server --version | grep -o 'v=[^ ]*' | cut -c3-)" "$binary_info" "$(nice)"
@@ -131,11 +138,13 @@ fi
 
 # --- servers ---------------------------------------------------------------------------
 
-# start_server NAME: a fresh server of kind NAME; sets $server_pid, $url, $server_cmd.
+# start_server NAME [ARGS...]: a fresh server of kind NAME, with ARGS for a
+# Switchboard; sets $server_pid, $url, $server_cmd.
 start_server() {
   local name=$1 attempt
+  shift
   for attempt in 1 2 3 4 5; do
-    try_start_server "$name" && return 0
+    try_start_server "$name" "$@" && return 0
     say "$name exited at start (attempt $attempt); its log:"; cat "$work/$name.log"
   done
   exit 1
@@ -143,15 +152,16 @@ start_server() {
 
 try_start_server() {
   local name=$1 port
+  shift
   port=$(free_port)
   case $name in
     switchboard-memory)
       server_cmd=("$switchboard" --http.host=127.0.0.1 --http.port="$port" --broker=memory
-                  --limits.commands-per-second=0 --scheduler.max-threads=2 --log.level=warning) ;;
+                  --limits.commands-per-second=0 --scheduler.max-threads=2 --log.level=warning "$@") ;;
     switchboard-redis)
       server_cmd=("$switchboard" --http.host=127.0.0.1 --http.port="$port" --broker=redis
                   --redis.url="$redis_url" --limits.commands-per-second=0
-                  --scheduler.max-threads=2 --log.level=warning) ;;
+                  --scheduler.max-threads=2 --log.level=warning "$@") ;;
     node)
       server_cmd=(node "$here/baseline/server.js" --host=127.0.0.1 --port="$port"
                   --redis="$redis_url") ;;
@@ -200,6 +210,7 @@ run_bench() {
     if (lat) bits.push(`p99 ${(lat.p99 / 1000).toFixed(2)} ms`);
     if (r.missing) bits.push(`${r.missing} missing`);
     if (r.server_bytes_per_socket !== undefined) bits.push(`${r.server_bytes_per_socket} B/socket`);
+    if (r.hook_added_p50_us !== undefined) bits.push(`hook adds ${r.hook_added_p50_us} us (p50)`);
     console.log(`${bits.join(", ")}  ${r.verdict}`);
   ' "$results"
 }
@@ -234,6 +245,24 @@ run_server() {
   # --settle: the node trims freed memory every 5 s.
   run_bench "$name" "streams $STREAMS_CREATED created" churn --rate="$CHURN_RATE" \
     --duration="$(awk -v n="$STREAMS_CREATED" -v r="$CHURN_RATE" 'BEGIN { print n / r }')" --settle=6
+  stop_server
+  if [[ $name == switchboard-* ]]; then # the baseline has no presence
+    start_server "$name"
+    run_bench "$name" "crowd $CROWD_SOCKETS in one room" crowd --sockets="$CROWD_SOCKETS"
+    stop_server
+  fi
+  [[ $name == switchboard-* ]] && run_hooks "$name"
+  return 0
+}
+
+# A relay and a proxy plugin; the proxy's backend is the bench's own.
+run_hooks() {
+  local name=$1 backend_port
+  backend_port=$(free_port)
+  start_server "$name" --plugins.relayed.relay --plugins.relayed.events=ping \
+    --plugins.hooked.proxy="http://127.0.0.1:$backend_port/hook"
+  run_bench "$name" "hooks $HOOKS_SOCKETS sockets" hooks --sockets="$HOOKS_SOCKETS" \
+    --duration="$HOOKS_DURATION" --backend-port="$backend_port"
   stop_server
 }
 

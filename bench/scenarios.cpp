@@ -5,8 +5,6 @@
 
 namespace bench {
 
-namespace {
-
 std::string url_encode(const std::string& s) {
   static const char hex[] = "0123456789ABCDEF";
   std::string out;
@@ -23,8 +21,6 @@ std::string url_encode(const std::string& s) {
   }
   return out;
 }
-
-} // namespace
 
 std::string chat_target(const options& opts, const std::string& stream) {
   return clients_target(opts, R"([{"name":"chat","stream":")" + stream + R"(","strategy":")"

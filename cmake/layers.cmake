@@ -47,7 +47,9 @@ switchboard_layer(net DEPENDS core config
 switchboard_layer(redis DEPENDS core config
   LIBS ${HIREDIS_LIBRARY} OpenSSL::Crypto)
 target_include_directories(sb_redis PUBLIC ${HIREDIS_INCLUDE_DIR})
-switchboard_layer(plugins DEPENDS core)
+switchboard_layer(plugins DEPENDS core LIBS ${CMAKE_DL_LIBS})
+# The public plugin API (include/switchboard): plugins/ hosts what it declares.
+target_include_directories(sb_plugins PUBLIC ${CMAKE_SOURCE_DIR}/include)
 switchboard_layer(actors DEPENDS core config net redis plugins)
 
 # --version: the project version, `git describe` (regenerated each build,

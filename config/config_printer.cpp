@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "config/option_table.hpp"
+#include "config/value_parser.hpp"
 
 namespace sb {
 
@@ -42,7 +43,22 @@ std::string quoted(const std::string& text) {
 }
 
 std::string shown(const option_def& o, const std::string& value) {
+  if (o.kind == value_kind::list) {
+    // Always the INI's list form: items with commas or spaces stay whole.
+    std::string out = "[";
+    for (const auto& item : parse_list(value).value_or(std::vector<std::string>{}))
+      out += (out.size() > 1 ? ", " : "") + quoted(item);
+    return out + "]";
+  }
   return o.kind == value_kind::text ? quoted(value) : value;
+}
+
+/// `plugins.*.relay` as --help shows it: `plugins.NAME.relay`.
+std::string display_key(const option_def& o) {
+  std::string key{o.key};
+  if (auto star = key.find('*'); star != std::string::npos)
+    key.replace(star, 1, "NAME");
+  return key;
 }
 
 std::string mask_urls(const std::string& urls) {
@@ -62,7 +78,7 @@ std::string mask_urls(const std::string& urls) {
 void help_line(std::ostringstream& out, const option_def& o) {
   auto def = o.shown_default.empty() ? shown(o, std::string{o.fallback})
                                       : "(" + std::string{o.shown_default} + ")";
-  auto flag = "  --" + std::string{o.key} + "=" + def;
+  auto flag = "  --" + display_key(o) + "=" + def;
   constexpr size_t column = 31;
   out << flag;
   if (flag.size() + 1 > column)
@@ -99,29 +115,63 @@ std::string help_text() {
   return out.str();
 }
 
+namespace {
+
+/// One line of print-config: `name = value  ; origin`.
+void config_line(std::ostringstream& out, const option_def& o, std::string_view key,
+                 const loaded_config& cfg) {
+  auto& v = cfg.options.at(key);
+  auto value = v.text;
+  auto origin = v.origin;
+  if (key == "http.web-root" && v.is_default()) {
+    value = cfg.values.web_root;
+    origin = "default: found next to the binary";
+  }
+  if (key == "scheduler.max-threads" && v.is_default())
+    origin = "default: one per core, " + std::to_string(cfg.values.scheduler_threads);
+  auto name = is_wildcard(o) ? name_of(name_of(o.key)) : name_of(o.key);
+  out << name << " = " << shown(o, masked(key, value)) << "  ; " << origin << '\n';
+}
+
+/// `[plugins.votes]` and its options, for every name the configuration gives.
+void wildcard_sections(std::ostringstream& out, const loaded_config& cfg) {
+  std::string current;
+  for (auto& [key, value] : cfg.options.values) {
+    auto name = instance_of(key);
+    if (name.empty())
+      continue;
+    if (name != current) {
+      current = std::string{name};
+      out << "\n[" << group_of(key) << '.' << current << "]\n";
+      for (auto& o : option_table())
+        if (is_wildcard(o))
+          config_line(out, o, instance_key(o, current), cfg);
+    }
+  }
+}
+
+} // namespace
+
 std::string effective_config_text(const loaded_config& cfg) {
   std::ostringstream out;
   out << "; The effective configuration: command line > environment > "
       << (cfg.options.config_file ? *cfg.options.config_file : "no INI file")
       << " > defaults.\n; Secrets are masked. Each value's source follows it.\n";
   std::string_view group = "-";
-  for (auto& o : option_table()) {
+  auto& table = option_table();
+  for (size_t i = 0; i < table.size(); ++i) {
+    auto& o = table[i];
     if (group_of(o.key) != group) {
       group = group_of(o.key);
       if (!group.empty())
         out << "\n[" << group << "]\n";
     }
-    auto& v = cfg.options.at(o.key);
-    auto value = v.text;
-    auto origin = v.origin;
-    if (o.key == "http.web-root" && v.is_default()) {
-      value = cfg.values.web_root;
-      origin = "default: found next to the binary";
-    }
-    if (o.key == "scheduler.max-threads" && v.is_default())
-      origin = "default: one per core, " + std::to_string(cfg.values.scheduler_threads);
-    out << name_of(o.key) << " = " << shown(o, masked(o.key, value)) << "  ; " << origin
-        << '\n';
+    if (is_wildcard(o))
+      continue;
+    config_line(out, o, o.key, cfg);
+    // The named sections follow the group holding the wildcard options.
+    if (i + 1 < table.size() && is_wildcard(table[i + 1]))
+      wildcard_sections(out, cfg);
   }
   return out.str();
 }

@@ -23,13 +23,6 @@ bool is_comment(std::string_view s) {
   return s.empty() || s[0] == ';' || s[0] == '#';
 }
 
-bool known_group(std::string_view group) {
-  for (auto& o : option_table())
-    if (group_of(o.key) == group)
-      return true;
-  return false;
-}
-
 /// A quoted value ("..." or '...', with \" and \\ escapes) and what follows
 /// it; nullopt when the closing quote is missing.
 std::optional<std::pair<std::string, std::string_view>> unquote(std::string_view s) {
@@ -46,12 +39,35 @@ std::optional<std::pair<std::string, std::string_view>> unquote(std::string_view
   return std::nullopt;
 }
 
-/// The unquoted text of `raw` for an option of `kind`, or an error.
-std::variant<std::string, std::string> value_text(const option_def& opt, std::string_view raw) {
-  bool quoted = !raw.empty() && (raw[0] == '"' || raw[0] == '\'');
-  if (opt.kind == value_kind::text && !quoted)
+/// `text` when it has the shape of `kind`, else the error.
+std::variant<std::string, std::string> value_text_or_error(value_kind kind, std::string_view key,
+                                                           std::string_view text) {
+  if (auto err = shape_error(kind, key, text))
+    return std::variant<std::string, std::string>{std::in_place_index<1>, *err};
+  return std::variant<std::string, std::string>{std::in_place_index<0>, std::string{text}};
+}
+
+/// A list written `["a", "b"]` (JSON strings), maybe followed by a comment.
+std::variant<std::string, std::string> list_text(const option_def& opt, const std::string& key,
+                                                 std::string_view raw) {
+  auto close = raw.rfind(']');
+  if (close == std::string_view::npos || !is_comment(trim(raw.substr(close + 1))))
     return std::variant<std::string, std::string>{
-      std::in_place_index<1>, "expected a quoted string for " + std::string{opt.key}};
+      std::in_place_index<1>, "expected [\"a\", \"b\"] for " + key};
+  return value_text_or_error(opt.kind, key, raw.substr(0, close + 1));
+}
+
+/// The unquoted text of `raw` for an option of `kind`, or an error.
+std::variant<std::string, std::string> value_text(const option_def& opt, const std::string& key,
+                                                  std::string_view raw) {
+  bool quoted = !raw.empty() && (raw[0] == '"' || raw[0] == '\'');
+  if (opt.kind == value_kind::list && !raw.empty() && raw[0] == '[')
+    return list_text(opt, key, raw);
+  if ((opt.kind == value_kind::text || opt.kind == value_kind::list) && !quoted)
+    return std::variant<std::string, std::string>{
+      std::in_place_index<1>, std::string{"expected a quoted string "}
+                                + (opt.kind == value_kind::list ? "or [\"a\", \"b\"] " : "")
+                                + "for " + key};
   if (quoted) {
     auto parts = unquote(raw);
     if (!parts)
@@ -59,14 +75,16 @@ std::variant<std::string, std::string> value_text(const option_def& opt, std::st
                                                     "missing closing quote"};
     if (!is_comment(parts->second))
       return std::variant<std::string, std::string>{
-        std::in_place_index<1>, "unexpected text after the value of " + std::string{opt.key}};
+        std::in_place_index<1>, "unexpected text after the value of " + key};
+    if (opt.kind == value_kind::list)
+      return value_text_or_error(opt.kind, key, parts->first);
     if (opt.kind != value_kind::text)
       return std::variant<std::string, std::string>{
-        std::in_place_index<1>, *shape_error(opt.kind, opt.key, "\"" + parts->first + "\"")};
+        std::in_place_index<1>, *shape_error(opt.kind, key, "\"" + parts->first + "\"")};
     return std::variant<std::string, std::string>{std::in_place_index<0>, parts->first};
   }
   auto text = trim(raw.substr(0, raw.find_first_of(";#")));
-  if (auto err = shape_error(opt.kind, opt.key, text))
+  if (auto err = shape_error(opt.kind, key, text))
     return std::variant<std::string, std::string>{std::in_place_index<1>, *err};
   return std::variant<std::string, std::string>{std::in_place_index<0>, std::string{text}};
 }
@@ -107,7 +125,7 @@ std::variant<std::vector<ini_value>, std::string> parse_ini(const std::string& t
       return where + "unknown option " + key
              + (hint ? " (did you mean " + std::string{*hint} + "?)" : "");
     }
-    auto value = value_text(*opt, trim(s.substr(eq + 1)));
+    auto value = value_text(*opt, key, trim(s.substr(eq + 1)));
     if (value.index() == 1)
       return where + std::get<1>(value);
     out.push_back({key, std::get<0>(value), number});

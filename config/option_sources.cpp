@@ -1,5 +1,8 @@
 #include "config/option_sources.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <set>
 #include <string_view>
 
 #include "config/ini_reader.hpp"
@@ -24,13 +27,53 @@ std::map<std::string, std::string> switchboard_environment(const char* const* en
   return out;
 }
 
+/// SWITCHBOARD_PLUGINS_VOTES_PROXY -> plugins.votes.proxy: the variables of
+/// wildcard options, whose names an operator chooses. Suffixes are tried
+/// longest first (_MAX_LENGTH before a shorter one that might end it).
+std::optional<std::string> wildcard_key(const std::string& var) {
+  std::vector<const option_def*> defs;
+  for (auto& o : option_table())
+    if (is_wildcard(o))
+      defs.push_back(&o);
+  std::sort(defs.begin(), defs.end(), [](auto* a, auto* b) { return a->key.size() > b->key.size(); });
+  for (auto* o : defs) {
+    auto star = o->key.find('*');
+    auto prefix = env_name(o->key.substr(0, star));  // SWITCHBOARD_PLUGINS_
+    auto suffix = env_name(o->key.substr(star + 1)).substr(env_prefix.size()); // _PROXY
+    if (var.size() <= prefix.size() + suffix.size() || var.compare(0, prefix.size(), prefix) != 0
+        || var.compare(var.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    std::string name = var.substr(prefix.size(), var.size() - prefix.size() - suffix.size());
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto key = instance_key(*o, name);
+    if (find_option(key) == o)
+      return key;
+  }
+  return std::nullopt;
+}
+
+/// Every name given to wildcard options gets all of them, at their
+/// defaults unless set: readers and print-config find each one.
+void complete_wildcards(option_values& out) {
+  std::set<std::string> names;
+  for (auto& [key, value] : out.values)
+    if (auto name = instance_of(key); !name.empty())
+      names.emplace(name);
+  for (auto& name : names)
+    for (auto& o : option_table())
+      if (is_wildcard(o))
+        out.values.emplace(instance_key(o, name), option_value{std::string{o.fallback}, "default"});
+}
+
 } // namespace
 
 std::variant<option_values, std::string> gather_options(const command_line& cl,
                                                         const char* const* env) {
   option_values out;
   for (auto& o : option_table())
-    out.values.emplace(std::string{o.key}, option_value{std::string{o.fallback}, "default"});
+    if (!is_wildcard(o))
+      out.values.emplace(std::string{o.key}, option_value{std::string{o.fallback}, "default"});
   auto vars = switchboard_environment(env);
   out.config_file = cl.config_file;
   if (!out.config_file)
@@ -45,10 +88,19 @@ std::variant<option_values, std::string> gather_options(const command_line& cl,
   }
   for (auto& o : option_table()) {
     auto name = env_name(o.key);
-    if (auto i = vars.find(name); i != vars.end()) {
+    if (auto i = vars.find(name); !is_wildcard(o) && i != vars.end()) {
       out.values[std::string{o.key}] = {i->second, name};
       vars.erase(i);
     }
+  }
+  for (auto i = vars.begin(); i != vars.end();) {
+    auto key = wildcard_key(i->first);
+    if (!key) {
+      ++i;
+      continue;
+    }
+    out.values[*key] = {i->second, i->first};
+    i = vars.erase(i);
   }
   vars.erase(std::string{config_file_env});
   for (auto& [name, value] : vars)
@@ -56,6 +108,7 @@ std::variant<option_values, std::string> gather_options(const command_line& cl,
                            + ": no option has that name");
   for (auto& f : cl.options)
     out.values[f.key] = {f.value, "--" + f.key};
+  complete_wildcards(out);
   return out;
 }
 

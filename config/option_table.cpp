@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/plugin_spec.hpp"
+
 namespace sb {
 
 namespace {
@@ -54,6 +56,8 @@ const std::vector<option_def>& option_table() {
      "POST /api/demo/notify publishes test notifications without a key"},
     // --- presence ---
     {"presence.ttl", k::duration, "30s", "a node that dies: its users leave within this"},
+    {"presence.max-list", k::integer, "1000",
+     "bigger rooms get a user count instead of the list; 0: always the list"},
     // --- node ---
     {"node.id", k::text, "", "prefix of socket ids, unique per node", false, "random"},
     // --- limits ---
@@ -69,6 +73,19 @@ const std::vector<option_def>& option_table() {
     {"chat.history", k::integer, "50", "messages in the history event"},
     {"chat.max-length", k::integer, "10000", "MAXLEN ~ of each <stream>:chat stream"},
     {"chat.max-text-bytes", k::integer, "4096", "longest message text in bytes"},
+    {"chat.max-join-leave", k::integer, "1000",
+     "joined/left not sent to a stream with more members on a node; 0: always"},
+    // --- plugins (docs: README, "Custom plugins") ---
+    {"plugins.load", k::list, "[]", "shared libraries of C++ plugins to load at start"},
+    {"plugins.*.relay", k::boolean, "false",
+     "plugin NAME relays the client events listed in events"},
+    {"plugins.*.proxy", k::text, "",
+     "plugin NAME POSTs open/message/close to this http:// URL"},
+    {"plugins.*.events", k::list, "[]",
+     "client events plugin NAME accepts (proxy: empty = all)"},
+    {"plugins.*.timeout", k::duration, "5s", "longest wait for NAME's backend (at most 9s)"},
+    {"plugins.*.max-length", k::integer, "1000",
+     "MAXLEN ~ of <stream>:NAME, where streams events are stored"},
     // --- log ---
     {"log.level", k::text, "info", "debug, info, warning or error"},
     {"log.format", k::text, "text", "text (one line per event) or json (one object per line)"},
@@ -81,16 +98,71 @@ const std::vector<option_def>& option_table() {
   return table;
 }
 
+namespace {
+
+/// `plugins.votes.relay` -> ("plugins", "votes", "relay"); empty parts when
+/// the key has fewer than three.
+struct key_parts {
+  std::string_view group, name, option;
+};
+
+key_parts split_key(std::string_view key) {
+  auto first = key.find('.');
+  if (first == std::string_view::npos)
+    return {};
+  auto second = key.find('.', first + 1);
+  if (second == std::string_view::npos)
+    return {};
+  return {key.substr(0, first), key.substr(first + 1, second - first - 1),
+          key.substr(second + 1)};
+}
+
+} // namespace
+
+bool is_wildcard(const option_def& o) {
+  return split_key(o.key).name == "*";
+}
+
 const option_def* find_option(std::string_view key) {
   for (auto& o : option_table())
     if (o.key == key)
       return &o;
+  auto parts = split_key(key);
+  if (!valid_plugin_name(parts.name))
+    return nullptr;
+  for (auto& o : option_table()) {
+    auto p = split_key(o.key);
+    if (p.name == "*" && p.group == parts.group && p.option == parts.option)
+      return &o;
+  }
   return nullptr;
+}
+
+std::string_view instance_of(std::string_view key) {
+  auto o = find_option(key);
+  return o != nullptr && is_wildcard(*o) ? split_key(key).name : std::string_view{};
+}
+
+std::string instance_key(const option_def& o, std::string_view name) {
+  auto p = split_key(o.key);
+  return std::string{p.group} + "." + std::string{name} + "." + std::string{p.option};
 }
 
 std::string_view group_of(std::string_view key) {
   auto dot = key.find('.');
   return dot == std::string_view::npos ? std::string_view{} : key.substr(0, dot);
+}
+
+bool known_group(std::string_view group) {
+  for (auto& o : option_table()) {
+    auto g = group_of(o.key);
+    if (g == group)
+      return true;
+    if (is_wildcard(o) && group.size() > g.size() + 1 && group.substr(0, g.size()) == g
+        && group[g.size()] == '.' && valid_plugin_name(group.substr(g.size() + 1)))
+      return true;
+  }
+  return false;
 }
 
 std::string_view name_of(std::string_view key) {
@@ -125,8 +197,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 } // namespace
 
-std::optional<std::string_view> closest_option(std::string_view key) {
-  std::optional<std::string_view> best;
+std::optional<std::string> closest_option(std::string_view key) {
+  std::optional<std::string> best;
   size_t best_distance = 4; // further than 3 edits is no typo
   // Lengths that differ by the distance or more cannot be closer: a long
   // garbage key costs nothing (fuzz/config_fuzzer found it costly).
@@ -134,15 +206,20 @@ std::optional<std::string_view> closest_option(std::string_view key) {
     return (key.size() > other.size() ? key.size() - other.size() : other.size() - key.size())
            < bound;
   };
+  // `plugins.votes.rely` is compared with `plugins.votes.relay`.
+  auto parts = split_key(key);
   for (auto& o : option_table()) {
-    auto full = within(o.key, best_distance) ? edit_distance(key, o.key) : best_distance;
-    auto name = within(name_of(o.key), best_distance - 1)
-                  ? edit_distance(key, name_of(o.key)) + 1
-                  : best_distance;
-    auto d = std::min(full, name);
+    auto candidate = is_wildcard(o) && valid_plugin_name(parts.name)
+                       ? instance_key(o, parts.name)
+                       : std::string{o.key};
+    auto name = name_of(candidate);
+    auto full = within(candidate, best_distance) ? edit_distance(key, candidate) : best_distance;
+    auto short_name = within(name, best_distance - 1) ? edit_distance(key, name) + 1
+                                                      : best_distance;
+    auto d = std::min(full, short_name);
     if (d < best_distance) {
       best_distance = d;
-      best = o.key;
+      best = std::move(candidate);
     }
   }
   return best;

@@ -4,6 +4,11 @@
 // groups of config/switchboard.ini. The INI reader, the command line, the
 // environment, --help and print-config all read this table, so an option
 // exists everywhere once it is listed here.
+//
+// A few options belong to a name the operator chooses: `plugins.*.relay`
+// stands for `plugins.votes.relay`, `plugins.typing.relay`, ... (a
+// wildcard option). Each name that appears in any source gets every
+// option of its group, at its default unless set.
 
 #include <optional>
 #include <string>
@@ -17,6 +22,7 @@ enum class value_kind {
   integer,  ///< a whole number
   boolean,  ///< true or false
   duration, ///< a number with a unit: 500ms, 10s, 1min, 1h
+  list,     ///< strings: "a,b" or, in the INI file, ["a", "b"]
 };
 
 struct option_def {
@@ -31,11 +37,27 @@ struct option_def {
 /// Every option, in INI order; the global group comes first.
 const std::vector<option_def>& option_table();
 
-/// The option with this key, or null.
+/// The option with this key, or null. A key such as `plugins.votes.relay`
+/// finds the wildcard option `plugins.*.relay`.
 const option_def* find_option(std::string_view key);
 
-/// The group of a key ("http" for "http.port", "" for "broker").
+/// True for an option whose key holds `*` (plugins.*.relay).
+bool is_wildcard(const option_def& o);
+
+/// The name a key gives a wildcard option ("votes" for
+/// `plugins.votes.relay`), or "" when the key is no such instance.
+std::string_view instance_of(std::string_view key);
+
+/// The key of wildcard option `o` for `name`: `plugins.votes.relay`.
+std::string instance_key(const option_def& o, std::string_view name);
+
+/// The group of a key ("http" for "http.port", "" for "broker",
+/// "plugins" for "plugins.votes.relay").
 std::string_view group_of(std::string_view key);
+
+/// True for a group of the INI file: `http`, or `plugins.votes` (a name
+/// for the wildcard options of `plugins`).
+bool known_group(std::string_view group);
 
 /// The name within its group ("port" for "http.port").
 std::string_view name_of(std::string_view key);
@@ -44,6 +66,6 @@ std::string_view name_of(std::string_view key);
 std::string env_name(std::string_view key);
 
 /// The known option whose key is closest to `key` (for "did you mean").
-std::optional<std::string_view> closest_option(std::string_view key);
+std::optional<std::string> closest_option(std::string_view key);
 
 } // namespace sb

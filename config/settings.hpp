@@ -31,6 +31,23 @@ struct auth_settings {
   bool enabled() const { return !secret.empty() || !public_keys.empty(); }
 };
 
+/// A plugin defined in the configuration (`[plugins.<name>]`): a relay of
+/// client events, or a proxy to the application's backend.
+enum class custom_kind { relay, proxy };
+
+struct custom_plugin_settings {
+  std::string name;
+  custom_kind kind = custom_kind::relay;
+  std::vector<std::string> events;      ///< client events accepted (proxy: empty = all)
+  std::string proxy_url;                ///< as configured, for logs
+  std::string proxy_host;               ///< from proxy_url
+  uint16_t proxy_port = 80;
+  std::string proxy_target;             ///< path and query
+  std::chrono::milliseconds timeout{5000};
+  uint64_t max_length = 1000;           ///< XADD MAXLEN ~ on `streams`
+  std::string origin;                   ///< where it was defined, for errors
+};
+
 struct settings {
   // --- http ---
   std::string http_host = "127.0.0.1";
@@ -72,8 +89,13 @@ struct settings {
   uint32_t chat_history = 50;            ///< messages in the `history` event
   uint32_t chat_max_length = 10'000;     ///< XADD MAXLEN ~ for <stream>:chat
   uint32_t chat_max_text_bytes = 4096;   ///< longest `send` text
+  uint32_t chat_max_join_leave = 1000;   ///< joined/left skip topics bigger than this; 0: never
   // --- presence ---
   std::chrono::milliseconds presence_ttl{30'000}; ///< a dead node's users leave within it
+  uint32_t presence_max_list = 1000;     ///< above it, a count instead of the list; 0: never
+  // --- plugins ---
+  std::vector<std::string> plugin_libraries;          ///< plugins.load
+  std::vector<custom_plugin_settings> custom_plugins; ///< by name
   // --- log ---
   std::string log_level = "info";
   std::string log_format = "text";       ///< text or json

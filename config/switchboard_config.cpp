@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "config/auth_keys.hpp"
+#include "config/backend_url.hpp"
+#include "config/option_table.hpp"
+#include "core/plugin_spec.hpp"
 #include "core/log.hpp"
 #include "config/value_parser.hpp"
 
@@ -58,6 +61,15 @@ public:
     return ms;
   }
 
+  std::vector<std::string> list(std::string_view key) {
+    auto items = parse_list(v_.at(key).text);
+    if (!items)
+      fail(key, *shape_error(value_kind::list, key, v_.at(key).text));
+    return items.value_or(std::vector<std::string>{});
+  }
+
+  const std::string& origin(std::string_view key) const { return v_.at(key).origin; }
+
   /// `key` must be one of `choices`.
   std::string one_of(std::string_view key, std::initializer_list<std::string_view> choices) {
     auto& value = v_.at(key).text;
@@ -72,8 +84,12 @@ public:
   }
 
   void fail(std::string_view key, std::string message) {
+    fail_at(v_.at(key).origin, std::move(message));
+  }
+
+  void fail_at(const std::string& origin, std::string message) {
     if (!error_)
-      error_ = v_.at(key).origin + ": " + std::move(message);
+      error_ = origin + ": " + std::move(message);
   }
 
 private:
@@ -138,6 +154,7 @@ void read_broker(converter& c, settings& s) {
   s.redis_pool_size = static_cast<size_t>(c.integer("redis.pool-size", 1, 64));
   s.node_id = c.text("node.id");
   s.presence_ttl = c.duration("presence.ttl");
+  s.presence_max_list = static_cast<uint32_t>(c.integer("presence.max-list", 0, 10'000'000));
 }
 
 void read_limits(converter& c, settings& s) {
@@ -154,6 +171,73 @@ void read_limits(converter& c, settings& s) {
   s.chat_history = static_cast<uint32_t>(c.integer("chat.history", 0, 10'000));
   s.chat_max_length = static_cast<uint32_t>(c.integer("chat.max-length", 1, big));
   s.chat_max_text_bytes = static_cast<uint32_t>(c.integer("chat.max-text-bytes", 1, 1 << 20));
+  s.chat_max_join_leave
+    = static_cast<uint32_t>(c.integer("chat.max-join-leave", 0, 10'000'000));
+}
+
+/// The origin of the first option set for plugin `name` (for errors
+/// about the plugin as a whole), or "default".
+std::string plugin_origin(const option_values& v, const std::string& name) {
+  for (auto& [key, value] : v.values)
+    if (instance_of(key) == name && !value.is_default())
+      return value.origin;
+  return "default";
+}
+
+void read_proxy_url(converter& c, const std::string& key, custom_plugin_settings& p) {
+  auto url = parse_backend_url(p.proxy_url);
+  if (auto err = std::get_if<std::string>(&url))
+    return c.fail(key, key + ": " + *err);
+  auto& u = std::get<backend_url>(url);
+  p.proxy_host = u.host;
+  p.proxy_port = u.port;
+  p.proxy_target = u.target;
+}
+
+/// One `[plugins.<name>]`: a relay (relay = true, events) or a proxy (proxy
+/// = URL), never both, never neither.
+custom_plugin_settings read_custom_plugin(converter& c, const option_values& v,
+                                          const std::string& name) {
+  auto key = [&](const char* option) { return "plugins." + name + "." + option; };
+  custom_plugin_settings p;
+  p.name = name;
+  p.origin = plugin_origin(v, name);
+  bool relay = c.boolean(key("relay"));
+  p.proxy_url = c.text(key("proxy"));
+  p.events = c.list(key("events"));
+  p.timeout = c.duration(key("timeout"));
+  p.max_length = static_cast<uint64_t>(c.integer(key("max-length"), 1, int64_t{1} << 40));
+  p.kind = relay ? custom_kind::relay : custom_kind::proxy;
+  if (relay && !p.proxy_url.empty())
+    c.fail(key("proxy"), "plugins." + name + " sets both relay = true (" + c.origin(key("relay"))
+                           + ") and proxy; a plugin is one or the other");
+  else if (!relay && p.proxy_url.empty())
+    c.fail_at(p.origin, "plugins." + name + " needs relay = true or proxy = \"http://...\"");
+  if (!p.proxy_url.empty())
+    read_proxy_url(c, key("proxy"), p);
+  if (p.timeout > std::chrono::seconds(9))
+    c.fail(key("timeout"), key("timeout") + " must be at most 9s: a socket's plugins have 10 s "
+                                            "to open, the backend's answer included");
+  if (relay && p.events.empty())
+    c.fail(key("relay"), "plugins." + name + ".events must list the client events the relay "
+                         "passes on");
+  for (auto& e : p.events)
+    if (!valid_event_name(e))
+      c.fail(key("events"), key("events") + ": \"" + e + "\" is not an event name "
+                            "(1..64 characters of [A-Za-z0-9_.:-])");
+  return p;
+}
+
+void read_plugins(converter& c, const option_values& v, settings& s) {
+  s.plugin_libraries = c.list("plugins.load");
+  std::string last;
+  for (auto& [key, value] : v.values) {
+    auto name = std::string{instance_of(key)};
+    if (name.empty() || name == last)
+      continue;
+    last = name;
+    s.custom_plugins.push_back(read_custom_plugin(c, v, name));
+  }
 }
 
 void read_runtime(converter& c, settings& s) {
@@ -259,6 +343,7 @@ std::variant<loaded_config, std::string> load_config(const command_line& cl,
   read_limits(c, s);
   read_runtime(c, s);
   read_auth(c, out.options, s);
+  read_plugins(c, out.options, s);
   if (c.error())
     return *c.error();
   read_web_root(out.options, s, out.warnings);

@@ -1,6 +1,7 @@
 #include "config/value_parser.hpp"
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 namespace sb {
 
@@ -58,6 +59,23 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+std::optional<std::vector<std::string>> parse_list(std::string_view text) {
+  auto start = text.find_first_not_of(" \t");
+  if (start == std::string_view::npos || text[start] != '[')
+    return split_list(std::string{text});
+  auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (!doc.is_array())
+    return std::nullopt;
+  std::vector<std::string> out;
+  for (auto& item : doc) {
+    if (!item.is_string())
+      return std::nullopt;
+    if (!item.get_ref<const std::string&>().empty())
+      out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
 std::optional<std::string> shape_error(value_kind kind, std::string_view key,
                                        std::string_view text) {
   auto got = [&] { return ", got \"" + std::string{text} + "\""; };
@@ -73,6 +91,11 @@ std::optional<std::string> shape_error(value_kind kind, std::string_view key,
     case value_kind::duration:
       if (!parse_duration(text))
         return "expected a duration such as 10s or 500ms for " + std::string{key} + got();
+      break;
+    case value_kind::list:
+      if (!parse_list(text))
+        return "expected a list such as [\"a\", \"b\"] or \"a,b\" for " + std::string{key}
+               + got();
       break;
     case value_kind::text:
       break;

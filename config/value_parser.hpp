@@ -24,6 +24,10 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 /// The items of a comma- or space-separated list, empty items dropped.
 std::vector<std::string> split_list(const std::string& text);
 
+/// A list option's items: `["a", "b"]` (JSON strings, for items with
+/// commas or spaces) or `a,b` / `a b`; nullopt for a malformed `[...]`.
+std::optional<std::vector<std::string>> parse_list(std::string_view text);
+
 /// Why `text` is not a value of `kind` for option `key`, or nullopt.
 std::optional<std::string> shape_error(value_kind kind, std::string_view key,
                                        std::string_view text);

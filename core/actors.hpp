@@ -8,10 +8,11 @@
 //   plugin --write--> connection (acks, errors: to its socket)
 //   plugin --join--> connection --join (+ the socket)--> topic registry --> topic
 //   plugin --activate(catch-up)/leave--> topic
-//   plugin --post/publish/tail/replay/pres_*/mark_*--> broker command
+//   plugin --post/publish/tail/replay/before/pres_*/mark_*--> broker command
 //   topic --subscribe/listen--> broker subscriber / stream listener
 //   subscriber --message--> topic;  stream listener --entry--> topic
 //   topic --frame_ptr--> the sinks of its members (local shared buffers)
+//   proxy plugin --backend(hook)--> backend (HTTP to the application's server)
 //
 // Everything a plugin sends or receives is serializable (core/messages.hpp),
 // so a plugin may run on another node; only the topic touches sockets, and
@@ -31,6 +32,9 @@ namespace sb {
 // --- atoms ---------------------------------------------------------------------
 
 using activate_atom = caf::atom_constant<caf::atom("activate")>;
+using answered_atom = caf::atom_constant<caf::atom("answered")>;
+using backend_atom = caf::atom_constant<caf::atom("backend")>;
+using before_atom = caf::atom_constant<caf::atom("before")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using closing_atom = caf::atom_constant<caf::atom("closing")>;
@@ -48,6 +52,7 @@ using ok_atom = caf::atom_constant<caf::atom("ok")>;
 using open_atom = caf::atom_constant<caf::atom("open")>;
 using post_atom = caf::atom_constant<caf::atom("post")>;
 using pres_add_atom = caf::atom_constant<caf::atom("pres_add")>;
+using pres_count_atom = caf::atom_constant<caf::atom("pres_count")>;
 using pres_list_atom = caf::atom_constant<caf::atom("pres_list")>;
 using pres_ping_atom = caf::atom_constant<caf::atom("pres_ping")>;
 using pres_rm_atom = caf::atom_constant<caf::atom("pres_rm")>;
@@ -104,6 +109,9 @@ using broker_command_actor = handle<
   /// (key, after id, count) -> the entries after the id, and whether none
   /// between it and them was trimmed away.
   replies<replay_atom, std::string, std::string, uint64_t>::with<stream_replay>,
+  /// (key, before id, count) -> the last `count` entries older than the id,
+  /// oldest first: history paging (chat's `history` command, /api/history).
+  replies<before_atom, std::string, std::string, uint64_t>::with<std::vector<stream_entry>>,
   // Presence, on `<stream>:presence` and the keys brokers derive from it.
   /// (key, connection, expires ms) -> true when it is the user's first
   /// connection to the stream.
@@ -117,6 +125,9 @@ using broker_command_actor = handle<
   replies<pres_sweep_atom, std::string, uint64_t>::with<std::vector<std::string>>,
   /// (key) -> everyone online with their connection counts.
   replies<pres_list_atom, std::string>::with<std::vector<presence_user>>,
+  /// (key) -> how many users are online (not connections), without the
+  /// list: what a big room's members get instead of it.
+  replies<pres_count_atom, std::string>::with<uint64_t>,
   // Read marks, in `<stream>:notifications:read` (user id -> last read id).
   /// (key, user) -> the user's mark, "" if none.
   replies<mark_get_atom, std::string, std::string>::with<std::string>,
@@ -165,8 +176,10 @@ using membership_actor = handle<
   /// live. Catch-up and live events reach the socket in that order because
   /// one actor writes both.
   replies<activate_atom, std::string, std::vector<std::string>>::with<ok_atom>,
-  /// (): the sender stops being a member.
-  reacts<leave_atom>>;
+  /// () -> ok: the sender stops being a member. Answered after every frame
+  /// the topic wrote for it, so once the member has the answer nothing more
+  /// of this topic reaches its socket (an unsubscribe's reply waits for it).
+  replies<leave_atom>::with<ok_atom>>;
 
 /// One key's topic: its members, and its links to the broker.
 using topic_actor = membership_actor::extend_with<channel_actor>::extend_with<stream_actor>::extend<
@@ -175,7 +188,10 @@ using topic_actor = membership_actor::extend_with<channel_actor>::extend_with<st
   /// activates.
   replies<join_atom, topic_join>::with<membership_actor>,
   /// (): from the registry when no join is in flight: unsubscribe and quit.
-  reacts<stop_atom>>;
+  reacts<stop_atom>,
+  /// (): its own timer: the newest coalesced event (a big room's presence
+  /// count) goes to every member, at most once a second.
+  reacts<tick_atom>>;
 
 /// One per node: finds or spawns the topic of a key.
 using topic_registry_actor = handle<
@@ -189,7 +205,10 @@ using topic_registry_actor = handle<
 
 /// One per WebSocket.
 using connection_actor = handle<
-  /// (text, binary): one message from the client (from the session).
+  /// (text, binary): one message from the client (from the session): a
+  /// plugin command, routed by (client, stream), or a control command
+  /// (protocol v2 `subscribe`/`unsubscribe`), which opens or closes plugins
+  /// on the open socket while the frames after it wait for its reply.
   reacts<frame_atom, std::string, bool>,
   /// (close code): the client sent Close or broke the protocol; nothing
   /// follows. Every command already received is finished first.
@@ -215,6 +234,27 @@ using plugin_actor = handle<
   /// received (their broker requests, bounded by their timeouts), clean up
   /// and quit. The connection learns it from the plugin's down message.
   reacts<close_atom>>;
+
+/// A presence instance: a plugin with its own heartbeat.
+using presence_actor = plugin_actor::extend<
+  /// (): its own periodic tick: refresh its connection, sweep dead nodes' users.
+  reacts<tick_atom>>;
+
+/// An instance of a plugin from a shared library (plugins/hosted_plugin).
+using hosted_plugin_actor = plugin_actor::extend<
+  /// (timer id): its own timer (the library's context::after) or a
+  /// callback it deferred, due now.
+  reacts<tick_atom, uint64_t>>;
+
+/// One per node with proxy plugins (plugins/backend): POSTs their hooks to
+/// the application's backend over pooled keep-alive HTTP connections, on
+/// an io thread of its own, so no actor ever waits on a socket.
+using backend_actor = handle<
+  /// (plugin, hook JSON) -> the backend's answer, whatever its status;
+  /// status 0 with the reason when none came within the plugin's timeout.
+  replies<backend_atom, std::string, std::string>::with<backend_response>,
+  /// (call id, answer): from its own io thread, for the request waiting on it.
+  reacts<answered_atom, uint64_t, backend_response>>;
 
 // --- node services ------------------------------------------------------------------
 

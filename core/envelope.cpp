@@ -56,6 +56,23 @@ std::optional<std::string> string_member(const json& obj, const char* key) {
   return i->get<std::string>();
 }
 
+std::variant<command, control_command, command_error> parse_control(nlohmann::json& doc,
+                                                                    nlohmann::json ref) {
+  auto type = string_member(doc, "type");
+  if (type != "subscribe" && type != "unsubscribe")
+    return command_error{ec::invalid_frame, "type must be \"subscribe\" or \"unsubscribe\"",
+                         ref};
+  auto clients = doc.find("clients");
+  bool ok = clients != doc.end() && clients->is_array() && !clients->empty();
+  for (size_t i = 0; ok && i < clients->size(); ++i)
+    ok = (*clients)[i].is_object();
+  if (!ok)
+    return command_error{ec::invalid_frame, "clients must be a non-empty array of objects", ref};
+  return control_command{type == "subscribe" ? control_command::subscribe
+                                             : control_command::unsubscribe,
+                         std::move(ref), std::move(*clients)};
+}
+
 } // namespace
 
 client_json parse_client_json(std::string_view text) {
@@ -70,7 +87,7 @@ client_json parse_client_json(std::string_view text) {
   return out;
 }
 
-std::variant<command, command_error> parse_command(std::string_view text) {
+std::variant<command, control_command, command_error> parse_command(std::string_view text) {
   auto parsed = parse_client_json(text);
   if (parsed.status == client_json::too_deep)
     return command_error{ec::invalid_frame,
@@ -85,6 +102,8 @@ std::variant<command, command_error> parse_command(std::string_view text) {
   json ref = doc.contains("ref") ? doc["ref"] : json();
   if (!valid_ref(ref))
     return command_error{ec::invalid_frame, "ref must be a string or a number", nullptr};
+  if (doc.contains("type"))
+    return parse_control(doc, std::move(ref));
   auto client = string_member(doc, "client");
   auto stream = string_member(doc, "stream");
   auto event = string_member(doc, "event");
@@ -120,6 +139,11 @@ std::string ack_frame(const json& ref, std::string_view id) {
   if (!id.empty())
     out["id"] = id;
   return out.dump();
+}
+
+std::string control_reply_frame(const json& ref, json outcomes) {
+  json out = {{"type", "ack"}, {"ref", ref}, {"clients", std::move(outcomes)}};
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string event_frame(std::string_view client, std::string_view stream, std::string_view event,

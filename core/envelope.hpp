@@ -41,6 +41,15 @@ struct command {
   nlohmann::json data; ///< an object (empty when absent)
 };
 
+/// A control command (protocol version 2): `{"type":"subscribe"|"unsubscribe",
+/// "ref","clients":[...]}` changes the plugins on an open socket.
+struct control_command {
+  enum kind { subscribe, unsubscribe };
+  kind type = subscribe;
+  nlohmann::json ref;     ///< null when absent; a string or a number otherwise
+  nlohmann::json clients; ///< a non-empty array of objects
+};
+
 /// A command that could not be parsed; `ref` is echoed when it was readable.
 struct command_error {
   ec code;
@@ -48,7 +57,8 @@ struct command_error {
   nlohmann::json ref;
 };
 
-std::variant<command, command_error> parse_command(std::string_view text);
+/// A frame with `type` is a control command, any other a plugin command.
+std::variant<command, control_command, command_error> parse_command(std::string_view text);
 
 /// `{"type":"error",...}`; `ref`, `client` and `stream` are omitted when null.
 std::string error_frame(ec code, std::string_view message, const nlohmann::json& ref = nullptr,
@@ -57,6 +67,10 @@ std::string error_frame(ec code, std::string_view message, const nlohmann::json&
 
 /// `{"type":"ack","ref":...[,"id":...]}`.
 std::string ack_frame(const nlohmann::json& ref, std::string_view id = {});
+
+/// `{"type":"ack","ref":...,"clients":[outcome...]}`: the one reply to a
+/// subscribe or unsubscribe, an outcome per spec in the command's order.
+std::string control_reply_frame(const nlohmann::json& ref, nlohmann::json outcomes);
 
 /// `{"client","stream","event"[,"id"],"data"}`; `data_json` must be valid
 /// JSON text and `id` is left out when empty. Plugin and stream names are

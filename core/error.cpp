@@ -1,5 +1,6 @@
 #include "core/error.hpp"
 
+#include <caf/message.hpp>
 #include <caf/sec.hpp>
 
 namespace sb {
@@ -12,6 +13,17 @@ constexpr auto category = caf::atom("sb");
 
 caf::error make_error(ec code) {
   return caf::error{static_cast<uint8_t>(code), category};
+}
+
+caf::error make_error(ec code, std::string message) {
+  return caf::error{static_cast<uint8_t>(code), category, caf::make_message(std::move(message))};
+}
+
+std::string error_message(const caf::error& err) {
+  auto& ctx = err.context();
+  if (err.category() == category && ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return {};
 }
 
 ec to_ec(const caf::error& err) {

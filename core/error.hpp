@@ -4,6 +4,7 @@
 // broker adapters all report failures through these.
 
 #include <caf/error.hpp>
+#include <string>
 #include <string_view>
 
 namespace sb {
@@ -53,6 +54,12 @@ constexpr std::string_view to_string(ec x) {
 /// Wraps a protocol error code into a caf::error (category "sb"): how
 /// actors fail a request with a code the client will see.
 caf::error make_error(ec code);
+
+/// The same with a message for the client (a refused open says why).
+caf::error make_error(ec code, std::string message);
+
+/// The message make_error() put in `err`, or "" when it has none.
+std::string error_message(const caf::error& err);
 
 /// The protocol code inside a caf::error; timeouts and dead peers map to
 /// `unavailable`, anything else to `internal`.

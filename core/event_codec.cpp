@@ -11,11 +11,15 @@ std::vector<std::string> entry_fields(std::string_view event, std::string data_j
 }
 
 std::string encode_published(std::string_view event, std::string_view id,
-                             std::string_view data_json) {
+                             std::string_view data_json, const publish_options& opts) {
   std::string out = R"({"event":)";
   out += json(event).dump();
   if (!id.empty())
     out.append(R"(,"id":")").append(id).append("\"");
+  if (opts.coalesce)
+    out.append(R"(,"coalesce":true)");
+  if (opts.max_members > 0)
+    out.append(R"(,"max_members":)").append(std::to_string(opts.max_members));
   out.append(R"(,"data":)").append(data_json).append("}");
   return out;
 }
@@ -56,7 +60,13 @@ decoded_event decode_published(std::string_view payload, std::string_view defaul
   auto doc = json::parse(payload, nullptr, false);
   auto ev = doc.is_object() ? doc.find("event") : doc.end();
   if (doc.is_object() && ev != doc.end() && ev->is_string() && doc.contains("data")) {
-    decoded_event out{ev->get<std::string>(), {}, doc["data"].dump(), {}, {}};
+    decoded_event out;
+    out.event = ev->get<std::string>();
+    out.data = doc["data"].dump();
+    if (auto c = doc.find("coalesce"); c != doc.end() && c->is_boolean())
+      out.coalesce = c->get<bool>();
+    if (auto m = doc.find("max_members"); m != doc.end() && m->is_number_unsigned())
+      out.max_members = m->get<uint64_t>();
     if (auto id = doc.find("id"); id != doc.end() && id->is_string())
       out.id = id->get<std::string>();
     if (auto to = doc.find("to_user"); to != doc.end() && to->is_string())
@@ -65,13 +75,17 @@ decoded_event decode_published(std::string_view payload, std::string_view defaul
       out.except_socket = ex->get<std::string>();
     return out;
   }
-  if (doc.is_discarded())
-    return {std::string{default_event}, {}, quoted(payload), {}, {}};
-  return {std::string{default_event}, {}, std::string{payload}, {}, {}};
+  decoded_event out;
+  out.event = std::string{default_event};
+  out.data = doc.is_discarded() ? quoted(payload) : std::string{payload};
+  return out;
 }
 
 decoded_event decode_entry(const stream_entry& entry, std::string_view default_event) {
-  decoded_event out{std::string{default_event}, entry.id, "null", {}, {}};
+  decoded_event out;
+  out.event = std::string{default_event};
+  out.id = entry.id;
+  out.data = "null";
   for (size_t i = 0; i + 1 < entry.fields.size(); i += 2) {
     if (entry.fields[i] == "event")
       out.event = utf8_text(entry.fields[i + 1]);

@@ -19,6 +19,14 @@ struct decoded_event {
   std::string data; ///< valid JSON text
   std::string to_user;       ///< only this user's sockets get it (if set)
   std::string except_socket; ///< this socket does not get it (if set)
+  bool coalesce = false;     ///< only the newest, at most once a second (counts)
+  uint64_t max_members = 0;  ///< not sent to topics with more members (0: no limit)
+};
+
+/// How topics treat an ephemeral published event (see decoded_event).
+struct publish_options {
+  bool coalesce = false;
+  uint64_t max_members = 0;
 };
 
 /// Fields for XADD: `event <event> data <data_json>`.
@@ -26,9 +34,10 @@ std::vector<std::string> entry_fields(std::string_view event, std::string data_j
 
 /// The payload for PUBLISH; `id` empty for events that are not stored.
 std::string encode_published(std::string_view event, std::string_view id,
-                             std::string_view data_json);
+                             std::string_view data_json, const publish_options& opts = {});
 
-/// A published ephemeral event for one user's sockets but one.
+/// A published ephemeral event for one user's sockets (every user's when
+/// `to_user` is empty) but one socket (none when `except_socket` is empty).
 std::string encode_published_to(std::string_view event, std::string_view data_json,
                                 std::string_view to_user, std::string_view except_socket);
 

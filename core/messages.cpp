@@ -18,6 +18,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<presence_conn>("sb::presence_conn");
   cfg.add_message_type<presence_user>("sb::presence_user");
   cfg.add_message_type<std::vector<presence_user>>("std::vector<sb::presence_user>");
+  cfg.add_message_type<backend_response>("sb::backend_response");
   cfg.add_message_type<broker_handles>("sb::broker_handles");
   cfg.add_message_type<membership_actor>("sb::membership_actor");
   cfg.add_message_type<channel_actor>("sb::channel_actor");

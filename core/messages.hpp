@@ -38,13 +38,15 @@ struct plugin_settings {
   uint32_t chat_history = 50;
   uint32_t chat_max_length = 10'000;
   uint32_t chat_max_text_bytes = 4096;
+  uint32_t chat_max_join_leave = 1000;  ///< no joined/left above it; 0: always
   std::chrono::milliseconds presence_ttl{30'000};
+  uint32_t presence_max_list = 1000;    ///< a count instead of the list above it; 0: never
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_settings& x) {
   return f(caf::meta::type_name("plugin_settings"), x.chat_history, x.chat_max_length,
-           x.chat_max_text_bytes, x.presence_ttl);
+           x.chat_max_text_bytes, x.chat_max_join_leave, x.presence_ttl, x.presence_max_list);
 }
 
 // --- plugin -> connection -> topic registry -> topic ------------------------------
@@ -123,6 +125,20 @@ struct presence_user {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, presence_user& x) {
   return f(caf::meta::type_name("presence_user"), x.user_json, x.connections);
+}
+
+// --- proxy plugin -> backend (the application's HTTP server) -----------------------
+
+/// The backend's answer to one hook a proxy plugin POSTed.
+struct backend_response {
+  uint16_t status = 0; ///< the HTTP status; 0 when no answer came
+  std::string body;
+  std::string error;   ///< why no answer came (status 0): down, too slow, ...
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, backend_response& x) {
+  return f(caf::meta::type_name("backend_response"), x.status, x.body, x.error);
 }
 
 /// Registers every type above that may cross to another node, and the

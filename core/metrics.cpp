@@ -42,6 +42,11 @@ void metrics::command(const std::string& plugin, const std::string& event) {
   ++i->second;
 }
 
+void metrics::backend_request(const std::string& plugin, const std::string& outcome) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  ++backend_requests_[{plugin, outcome}]; // plugin names come from the configuration
+}
+
 void metrics::broker_latency(std::chrono::nanoseconds elapsed) {
   auto seconds = std::chrono::duration<double>(elapsed).count();
   size_t b = 0;
@@ -97,6 +102,10 @@ std::string metrics::render() const {
        slow_consumers);
   emit(out, "rate_limited_total", "counter", "Commands dropped by the rate limiter.",
        rate_limited);
+  emit(out, "subscribed_specs_total", "counter",
+       "Plugin specs added to open sockets by subscribe.", specs_subscribed);
+  emit(out, "unsubscribed_specs_total", "counter",
+       "Plugin specs removed from open sockets by unsubscribe.", specs_unsubscribed);
   render_process_metrics(out);
   std::lock_guard<std::mutex> guard{mutex_};
   out << "# HELP switchboard_build_info The running version; the value is always 1.\n"
@@ -112,6 +121,12 @@ std::string metrics::render() const {
   for (auto& [k, n] : commands_)
     out << "switchboard_commands_total{plugin=\"" << label(k.first) << "\",event=\""
         << label(k.second) << "\"} " << n << '\n';
+  out << "# HELP switchboard_backend_requests_total Hooks proxy plugins sent to their "
+         "backend, by plugin and outcome.\n"
+      << "# TYPE switchboard_backend_requests_total counter\n";
+  for (auto& [k, n] : backend_requests_)
+    out << "switchboard_backend_requests_total{plugin=\"" << label(k.first) << "\",outcome=\""
+        << k.second << "\"} " << n << '\n';
   out << "# HELP switchboard_broker_command_seconds Broker command latency.\n"
       << "# TYPE switchboard_broker_command_seconds histogram\n";
   uint64_t cumulative = 0;

@@ -28,12 +28,18 @@ struct metrics {
   std::atomic<uint64_t> bytes_out{0};
   std::atomic<uint64_t> slow_consumers{0};
   std::atomic<uint64_t> rate_limited{0};
+  std::atomic<uint64_t> specs_subscribed{0};   ///< added by subscribe on open sockets
+  std::atomic<uint64_t> specs_unsubscribed{0}; ///< removed by unsubscribe
 
   /// A socket closed with `code` (rare: a mutex is fine).
   void socket_closed(uint16_t code);
 
   /// A command routed to `plugin` (labels are capped, see render()).
   void command(const std::string& plugin, const std::string& event);
+
+  /// A proxy plugin's backend answered (`ok`, `malformed`) or did not
+  /// (`unavailable`: down, slow, or not 2xx).
+  void backend_request(const std::string& plugin, const std::string& outcome);
 
   /// One broker command took `elapsed` (Redis round trip, or memory).
   void broker_latency(std::chrono::nanoseconds elapsed);
@@ -57,6 +63,7 @@ private:
   std::string revision_ = "unknown";
   std::map<uint16_t, uint64_t> closes_;
   std::map<std::pair<std::string, std::string>, uint64_t> commands_;
+  std::map<std::pair<std::string, std::string>, uint64_t> backend_requests_;
   std::array<std::atomic<uint64_t>, latency_bounds.size() + 1> latency_buckets_{};
   std::atomic<uint64_t> latency_sum_ns_{0};
 };

@@ -22,6 +22,14 @@ std::string_view to_string(strategy x);
 /// PROTOCOL §1: `[A-Za-z0-9_.:-]`, 1..200 characters.
 bool valid_stream_name(std::string_view name);
 
+/// A name a custom plugin may take (configured or loaded): `[a-z][a-z0-9_]*`,
+/// at most 32 characters, so that it maps to one environment variable
+/// name (SWITCHBOARD_PLUGINS_<NAME>_...) and back.
+bool valid_plugin_name(std::string_view name);
+
+/// A client event a custom plugin may list: `[A-Za-z0-9_.:-]`, 1..64.
+bool valid_event_name(std::string_view name);
+
 /// The Redis key / channel of a plugin on a stream: `<stream>:<plugin>`.
 inline std::string make_key(std::string_view stream, std::string_view plugin) {
   std::string key;

@@ -61,4 +61,22 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
   return std::nullopt;
 }
 
+std::vector<std::string> query_names(std::string_view target) {
+  std::vector<std::string> names;
+  auto q = target.find('?');
+  if (q == std::string_view::npos)
+    return names;
+  auto query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    if (!pair.empty())
+      names.emplace_back(pair.substr(0, pair.find('=')));
+    if (amp == std::string_view::npos)
+      break;
+    query.remove_prefix(amp + 1);
+  }
+  return names;
+}
+
 } // namespace sb

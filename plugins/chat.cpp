@@ -14,6 +14,9 @@ using nlohmann::json;
 
 namespace {
 
+/// The largest page of a `history` command.
+constexpr uint64_t max_page = 1000;
+
 uint64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -67,6 +70,11 @@ void chat_state::read_replay(open_promise rp) {
 }
 
 std::string chat_state::history_frame(const std::vector<stream_entry>& entries) const {
+  return event_frame("chat", ctx.spec.stream, "history", {},
+                     std::string{R"({"messages":)"} + messages_json(entries) + "}");
+}
+
+std::string chat_state::messages_json(const std::vector<stream_entry>& entries) const {
   std::string messages = "[";
   for (auto& entry : entries) {
     auto ev = decode_entry(entry, "message");
@@ -81,8 +89,7 @@ std::string chat_state::history_frame(const std::vector<stream_entry>& entries) 
     messages += msg.dump();
   }
   messages += ']';
-  return event_frame("chat", ctx.spec.stream, "history", {},
-                     std::string{R"({"messages":)"} + messages + "}");
+  return messages;
 }
 
 // --- start: catch-up first, then live ---------------------------------------------
@@ -101,11 +108,60 @@ void chat_state::on_command(const std::string& event, const std::string& ref_jso
   auto ref = json::parse(ref_json, nullptr, false);
   if (ref.is_discarded())
     ref = nullptr;
-  if (event != "send") {
-    reply(error_frame(ec::invalid_frame, "chat has no command \"" + event + "\"", ref));
-    return;
+  auto data = json::parse(data_json, nullptr, false);
+  if (event == "send")
+    return send_message(ref, data);
+  if (event == "history")
+    return load_older(ref, data);
+  reply(error_frame(ec::invalid_frame, "chat has no command \"" + event + "\"", ref));
+}
+
+// --- history paging: the page before an id, answered with a `history` reply -----------
+
+void chat_state::load_older(const json& ref, const json& data) {
+  uint64_t limit = ctx.settings.chat_history > 0 ? ctx.settings.chat_history : 50;
+  if (auto l = data.find("limit"); l != data.end() && !l->is_null()) {
+    if (!l->is_number_unsigned() || l->get<uint64_t>() < 1 || l->get<uint64_t>() > max_page)
+      return reply(error_frame(ec::invalid_frame,
+                               "data.limit must be 1.." + std::to_string(max_page), ref));
+    limit = l->get<uint64_t>();
   }
-  send_message(ref, json::parse(data_json, nullptr, false));
+  std::optional<stream_id> before;
+  if (auto b = data.find("before"); b != data.end() && !b->is_null()) {
+    before = b->is_string() ? stream_id::parse(b->get<std::string>()) : std::nullopt;
+    if (!before)
+      return reply(error_frame(ec::invalid_frame, "data.before must be a message id", ref));
+  }
+  // One entry more than asked tells whether anything older is left.
+  auto done = [this, ref, limit](std::vector<stream_entry>& entries) {
+    bool more = entries.size() > limit;
+    if (more)
+      entries.erase(entries.begin());
+    reply(history_reply(ref, entries, more));
+    pending.end();
+  };
+  auto failed = [this, ref](caf::error& err) {
+    reply(error_frame(to_ec(err), "the history could not be read", ref));
+    pending.end();
+  };
+  pending.begin();
+  if (before)
+    self->request(ctx.broker.command, request_timeout, before_atom::value, ctx.key,
+                  before->str(), limit + 1)
+      .then(done, failed);
+  else
+    self->request(ctx.broker.command, request_timeout, tail_atom::value, ctx.key, limit + 1)
+      .then(done, failed);
+}
+
+std::string chat_state::history_reply(const json& ref, const std::vector<stream_entry>& entries,
+                                      bool more) const {
+  // `next` is the oldest entry read, not the oldest message: a page of
+  // entries that are no messages still moves the client on.
+  std::string next = more && !entries.empty() ? json(entries.front().id).dump() : "null";
+  return std::string{R"({"type":"history","ref":)"} + ref.dump() + R"(,"client":"chat","stream":")"
+         + ctx.spec.stream + R"(","data":{"messages":)" + messages_json(entries)
+         + R"(,"more":)" + (more ? "true" : "false") + R"(,"next":)" + next + "}}";
 }
 
 void chat_state::send_message(const json& ref, const json& data) {
@@ -161,9 +217,11 @@ std::string chat_state::message_data(const std::string& text) const {
 }
 
 void chat_state::publish(std::string_view event, const std::string& data_json) {
-  // Fire and forget: an ephemeral event lost with the broker is no loss.
+  // Fire and forget: an ephemeral event lost with the broker is no loss. A
+  // crowd gets no joined/left (chat.max-join-leave; topics count members).
+  publish_options opts{false, ctx.settings.chat_max_join_leave};
   caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key,
-                 encode_published(event, {}, data_json));
+                 encode_published(event, {}, data_json, opts));
 }
 
 // --- close ---------------------------------------------------------------------------
@@ -179,8 +237,7 @@ void chat_state::close() {
 void chat_state::leave() {
   if (started)
     publish("left", R"({"user":)" + ctx.user.json() + "}");
-  leave_topic();
-  self->quit();
+  leave_topic([this] { self->quit(); });
 }
 
 plugin_actor::behavior_type chat(plugin_actor::stateful_pointer<chat_state> self,

@@ -1,9 +1,10 @@
 #pragma once
 // The chat plugin (PROTOCOL §4): history on start (or a `since` replay),
 // `send` -> XADD to `<stream>:chat` and PUBLISH (one broker `post`) ->
-// `message` everywhere, and ephemeral `joined`/`left`. One actor per
-// (socket, stream); it talks to its connection (hooks, replies, joining
-// the topic), its topic (going live), and the broker command actor.
+// `message` everywhere, ephemeral `joined`/`left` (not for crowds), and
+// `history {before, limit}` paging back through the stored messages. One
+// actor per (socket, stream); it talks to its connection (hooks, replies,
+// joining the topic), its topic (going live), and the broker command actor.
 
 #include <caf/fwd.hpp>
 #include <caf/stateful_actor.hpp>
@@ -24,6 +25,7 @@ struct chat_state : plugin_base<plugin_actor::stateful_pointer<chat_state>> {
   void on_command(const std::string& event, const std::string& ref_json,
                   const std::string& data_json);
   void send_message(const nlohmann::json& ref, const nlohmann::json& data);
+  void load_older(const nlohmann::json& ref, const nlohmann::json& data);
   void close();
   void leave();
 
@@ -31,6 +33,9 @@ struct chat_state : plugin_base<plugin_actor::stateful_pointer<chat_state>> {
   void publish(std::string_view event, const std::string& data_json);
   std::string message_data(const std::string& text) const;
   std::string history_frame(const std::vector<stream_entry>& entries) const;
+  std::string messages_json(const std::vector<stream_entry>& entries) const;
+  std::string history_reply(const nlohmann::json& ref, const std::vector<stream_entry>& entries,
+                            bool more) const;
 };
 
 plugin_actor::behavior_type chat(plugin_actor::stateful_pointer<chat_state> self,

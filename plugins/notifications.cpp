@@ -128,8 +128,7 @@ void notifications_state::close() {
 }
 
 void notifications_state::leave() {
-  leave_topic();
-  self->quit();
+  leave_topic([this] { self->quit(); });
 }
 
 plugin_actor::behavior_type

@@ -6,10 +6,13 @@
 // close), writes to its socket through its connection and joins its key's
 // topic through it too. Its context holds nothing local to this process,
 // so a plugin can run on another node. Adding a plugin = one file pair
-// plus one line in register_builtin_plugins.
+// plus one line in register_builtin_plugins. Plugins defined at start
+// (relays, proxies, shared libraries: actors/plugin_setup) register a
+// factory that holds their configuration, by value and serializable too.
 
 #include <caf/fwd.hpp>
 #include <caf/meta/type_name.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -42,15 +45,16 @@ struct plugin_context {
   connection_actor connection;   ///< monitored: the plugin quits when it goes
   broker_handles broker;
   plugin_settings settings;
+  backend_actor backend;         ///< proxy plugins' HTTP client; null without proxies
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_context& x) {
   return f(caf::meta::type_name("plugin_context"), x.socket_id, x.user, x.spec, x.key,
-           x.connection, x.broker, x.settings);
+           x.connection, x.broker, x.settings, x.backend);
 }
 
-using plugin_factory = plugin_actor (*)(caf::actor_system& sys, plugin_context ctx);
+using plugin_factory = std::function<plugin_actor(caf::actor_system& sys, plugin_context ctx)>;
 
 struct plugin_info {
   std::string name;

@@ -25,6 +25,26 @@ using open_promise = caf::typed_response_promise<open_result>;
 /// How long a plugin waits for its broker, its connection or its topic.
 constexpr auto request_timeout = std::chrono::seconds(5);
 
+/// Catch-up for a recovered `since`: one event frame per replayed entry,
+/// and the id after which live delivery continues.
+struct replay_catch_up {
+  std::vector<std::string> frames;
+  std::string after_id;
+};
+
+inline replay_catch_up make_replay(std::string_view plugin, std::string_view stream,
+                                   std::string_view default_event,
+                                   const std::vector<stream_entry>& entries,
+                                   std::string since) {
+  replay_catch_up out{{}, std::move(since)};
+  for (auto& entry : entries) {
+    auto ev = decode_entry(entry, default_event);
+    out.frames.push_back(event_frame(plugin, stream, ev.event, ev.id, ev.data));
+    out.after_id = entry.id;
+  }
+  return out;
+}
+
 /// What every built-in plugin state holds and does. `Self` is the typed
 /// actor pointer of the plugin (its interface may extend plugin_actor).
 template <class Self>
@@ -64,16 +84,54 @@ struct plugin_base {
     return rp;
   }
 
+  /// Reads what the client missed after its `since` (at most `count`
+  /// entries) into the catch-up, after what it already holds; `rp` then
+  /// gets what welcome says. For plugins that resume whatever was lost.
+  void replay_since(open_promise rp, std::string default_event, uint64_t count) {
+    auto since = ctx.spec.since->str();
+    self->request(ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since, count)
+      .then(
+        [this, rp, since, default_event](stream_replay& r) mutable {
+          auto replay = make_replay(ctx.spec.name, ctx.spec.stream, default_event, r.entries,
+                                    since);
+          for (auto& frame : replay.frames)
+            catch_up.push_back(std::move(frame));
+          after_id = std::move(replay.after_id);
+          rp.deliver(open_result{true, r.recovered});
+        },
+        [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+  }
+
   /// A frame for this socket only (an ack, an error).
   void reply(std::string frame) {
     self->send(ctx.connection, write_atom::value, std::move(frame));
   }
 
-  void leave_topic() {
-    if (topic)
-      self->send(topic, leave_atom::value);
+  /// Leaves the topic (when joined) and runs `then` once the topic let go:
+  /// from then on it writes nothing more to this plugin's socket, so the
+  /// connection may answer an unsubscribe as soon as the plugin is down.
+  template <class F>
+  void leave_topic(F then) {
+    if (!topic)
+      return then();
+    self->request(topic, request_timeout, leave_atom::value)
+      .then([then](ok_atom) mutable { then(); }, [then](caf::error&) mutable { then(); });
+  }
+
+  /// Leaves the topic and quits once no command is pending (close's end).
+  void quit_when_done() {
+    pending.when_done([this] { leave_topic([this] { self->quit(); }); });
   }
 };
+
+/// The factory of a plugin defined at start: spawns `fn(ctx, config)` for
+/// each spec naming it; `config` is a value, like the context.
+template <class Fn, class Config>
+plugin_factory configured_factory(Fn fn, Config config) {
+  return [fn, config](caf::actor_system& sys, plugin_context ctx) -> plugin_actor {
+    return sys.spawn(fn, std::move(ctx), config);
+  };
+}
 
 /// The behavior of a plugin whose State has `open()`, `start()`,
 /// `on_command(event, ref, data)` and `close()`, plus `extra` handlers
@@ -96,26 +154,6 @@ plugin_behavior(typename Handle::template stateful_pointer<State> self, plugin_c
     [&st](close_atom) { st.close(); },
     std::move(extra)...,
   };
-}
-
-/// Catch-up for a recovered `since`: one event frame per replayed entry,
-/// and the id after which live delivery continues.
-struct replay_catch_up {
-  std::vector<std::string> frames;
-  std::string after_id;
-};
-
-inline replay_catch_up make_replay(std::string_view plugin, std::string_view stream,
-                                   std::string_view default_event,
-                                   const std::vector<stream_entry>& entries,
-                                   std::string since) {
-  replay_catch_up out{{}, std::move(since)};
-  for (auto& entry : entries) {
-    auto ev = decode_entry(entry, default_event);
-    out.frames.push_back(event_frame(plugin, stream, ev.event, ev.id, ev.data));
-    out.after_id = entry.id;
-  }
-  return out;
 }
 
 } // namespace sb

@@ -31,7 +31,14 @@ std::string presence_users_json(const std::vector<presence_user>& users) {
     user["connections"] = u.connections;
     list.push_back(std::move(user));
   }
-  return json{{"users", std::move(list)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  auto count = list.size();
+  return json{{"users", std::move(list)}, {"count", count}}.dump(-1, ' ', false,
+                                                                   json::error_handler_t::replace);
+}
+
+bool presence_state::crowded(uint64_t users) const {
+  auto limit = ctx.settings.presence_max_list;
+  return limit > 0 && users > limit;
 }
 
 uint64_t presence_state::expiry() const {
@@ -61,18 +68,33 @@ void presence_state::register_connection(open_promise rp) {
 
 void presence_state::read_state(open_promise rp) {
   auto key = ctx.key;
+  auto failed = [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); };
   self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, key, now_ms())
     .then(
-      [this, rp, key](std::vector<std::string>& left) mutable {
+      [this, rp, key, failed](std::vector<std::string>& left) mutable {
         publish_leaves(left);
-        self->request(ctx.broker.command, request_timeout, pres_list_atom::value, key)
-          .then(
-            [this, rp](std::vector<presence_user>& users) mutable {
-              catch_up = {event_frame("presence", ctx.spec.stream, "state", {},
-                                      presence_users_json(users))};
-              rp.deliver(open_result{});
-            },
-            [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+        // Counted first: a big room's list is never read (it would cost
+        // each arrival the whole room).
+        self->request(ctx.broker.command, request_timeout, pres_count_atom::value, key)
+          .then([this, rp](uint64_t users) mutable { read_list(std::move(rp), users); },
+                failed);
+      },
+      failed);
+}
+
+void presence_state::read_list(open_promise rp, uint64_t users) {
+  if (crowded(users)) {
+    auto data = R"({"count":)" + std::to_string(users) + "}";
+    catch_up = {event_frame("presence", ctx.spec.stream, "state", {}, data)};
+    rp.deliver(open_result{});
+    return;
+  }
+  self->request(ctx.broker.command, request_timeout, pres_list_atom::value, ctx.key)
+    .then(
+      [this, rp](std::vector<presence_user>& list) mutable {
+        catch_up = {event_frame("presence", ctx.spec.stream, "state", {},
+                                presence_users_json(list))};
+        rp.deliver(open_result{});
       },
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
 }
@@ -80,7 +102,7 @@ void presence_state::read_state(open_promise rp) {
 caf::result<ok_atom> presence_state::start() {
   auto live = go_live();
   if (first)
-    publish("join", conn.user_json);
+    announce("join", conn.user_json);
   self->delayed_send(self, ctx.settings.presence_ttl / 3, tick_atom::value);
   return live;
 }
@@ -95,7 +117,7 @@ void presence_state::heartbeat() {
         if (!known) // swept while the broker was away: register again
           self->request(ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key,
                         conn, expiry())
-            .then([this](bool is_first) { if (is_first) publish("join", conn.user_json); },
+            .then([this](bool is_first) { if (is_first) announce("join", conn.user_json); },
                   [](caf::error&) {});
       },
       [](caf::error&) {}); // the broker is away; the next beat tries again
@@ -107,26 +129,49 @@ void presence_state::heartbeat() {
 
 void presence_state::publish_leaves(const std::vector<std::string>& users) {
   for (auto& user : users)
-    publish("leave", user);
+    announce("leave", user);
 }
 
-void presence_state::publish(std::string_view event, const std::string& user_json) {
-  caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key,
-                 encode_published(event, {}, R"({"user":)" + user_json + "}"));
+// `join`/`leave` carry the room's user count; above presence.max-list a
+// coalesced `count` event goes out instead (topics send the newest once a
+// second), so a big room costs no member a frame per arrival.
+void presence_state::announce(std::string event, std::string user_json,
+                              std::function<void()> then) {
+  auto publish = [this, event, user_json, then](std::optional<uint64_t> users) {
+    std::string payload;
+    if (users && crowded(*users))
+      payload = encode_published("count", {}, R"({"count":)" + std::to_string(*users) + "}",
+                                 publish_options{true, 0});
+    else
+      payload = encode_published(event, {}, R"({"user":)" + user_json
+                                              + (users ? ",\"count\":" + std::to_string(*users)
+                                                       : std::string{})
+                                              + "}");
+    // Fire and forget: an ephemeral event lost with the broker is no loss.
+    caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key, std::move(payload));
+    if (then)
+      then();
+  };
+  self->request(ctx.broker.command, request_timeout, pres_count_atom::value, ctx.key)
+    .then([publish](uint64_t users) { publish(users); },
+          [publish](caf::error&) { publish(std::nullopt); });
 }
 
 void presence_state::close() {
   if (closed)
     return;
   closed = true;
-  leave_topic();
+  leave_topic([this] { remove_connection(); });
+}
+
+void presence_state::remove_connection() {
   // Wait for the removal: `leave` must go out before this actor is gone.
   self->request(ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key, conn.conn)
     .then(
       [this](const std::string& last) {
-        if (!last.empty())
-          publish("leave", last);
-        self->quit();
+        if (last.empty())
+          return self->quit();
+        announce("leave", last, [this] { self->quit(); });
       },
       [this](caf::error&) { self->quit(); }); // expiry will remove it
 }

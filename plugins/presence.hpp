@@ -4,17 +4,17 @@
 // in the broker (a hash of connections, a sorted set of expiry times, a
 // count per user; atomic by Lua on Redis), refreshes it every ttl/3, and
 // sweeps connections whose node died. `join` goes out for a user's first
-// connection anywhere, `leave` for their last, through `<stream>:presence`.
+// connection anywhere, `leave` for their last, through `<stream>:presence`,
+// both with the room's user count. A room above presence.max-list gets a
+// count instead of the list, and coalesced `count` events instead of them.
 
 #include <caf/fwd.hpp>
 #include <caf/stateful_actor.hpp>
+#include <functional>
 
 #include "plugins/plugin_actor.hpp"
 
 namespace sb {
-
-/// A presence instance: a plugin with its own heartbeat tick.
-using presence_actor = plugin_actor::extend<caf::reacts_to<tick_atom>>;
 
 struct presence_state : plugin_base<presence_actor::stateful_pointer<presence_state>> {
   static inline const char* name = "presence";
@@ -22,13 +22,16 @@ struct presence_state : plugin_base<presence_actor::stateful_pointer<presence_st
   caf::result<open_result> open();
   void register_connection(open_promise rp);
   void read_state(open_promise rp);
+  void read_list(open_promise rp, uint64_t users);
   caf::result<ok_atom> start();
   void on_command(const std::string& event, const std::string& ref_json,
                   const std::string& data_json);
   void heartbeat();
   void publish_leaves(const std::vector<std::string>& users);
-  void publish(std::string_view event, const std::string& user_json);
+  void announce(std::string event, std::string user_json, std::function<void()> then = {});
+  bool crowded(uint64_t users) const;
   void close();
+  void remove_connection();
   uint64_t expiry() const;
 
   presence_conn conn;

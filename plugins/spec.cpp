@@ -59,8 +59,33 @@ std::variant<plugin_spec, spec_error> parse_spec(const json& obj, const spec_rul
 
 } // namespace
 
+std::vector<spec_check> check_specs(const json& entries, const spec_rules& rules) {
+  std::vector<spec_check> out;
+  std::set<std::pair<std::string, std::string>> seen;
+  size_t accepted = 0; // the limit counts specs that would run, live ones included
+  for (auto& entry : entries) {
+    auto parsed = parse_spec(entry, rules);
+    if (auto spec = std::get_if<plugin_spec>(&parsed)) {
+      bool twice = !seen.emplace(spec->name, spec->stream).second
+                   || (rules.taken && rules.taken(spec->name, spec->stream));
+      if (twice)
+        parsed = fail(entry, ec::invalid_frame,
+                      "duplicate client " + spec->name + " on " + spec->stream);
+      else if (rules.live + accepted >= rules.max_specs)
+        parsed = fail(entry, ec::too_large,
+                      "at most " + std::to_string(rules.max_specs) + " clients per socket");
+      else
+        ++accepted;
+    }
+    out.push_back(std::move(parsed));
+  }
+  return out;
+}
+
 std::variant<parsed_clients, clients_rejected>
 parse_clients(const std::optional<std::string>& value, const spec_rules& rules) {
+  if (rules.allow_empty && (!value || value->empty()))
+    return parsed_clients{};
   if (!value || value->empty())
     return clients_rejected{"No clients specified"};
   auto parsed = parse_client_json(*value);
@@ -72,32 +97,17 @@ parse_clients(const std::optional<std::string>& value, const spec_rules& rules) 
   auto& doc = parsed.value;
   if (!doc.is_array())
     return clients_rejected{"Invalid clients: expected a JSON array"};
-  if (doc.empty())
+  if (doc.empty() && !rules.allow_empty)
     return clients_rejected{"No clients specified"};
   for (auto& x : doc)
     if (!x.is_object())
       return clients_rejected{"Invalid clients: every entry must be an object"};
   parsed_clients result;
-  std::set<std::pair<std::string, std::string>> seen;
-  for (size_t i = 0; i < doc.size(); ++i) {
-    if (i >= rules.max_specs) {
-      result.errors.push_back(fail(doc[i], ec::too_large,
-                                   "at most " + std::to_string(rules.max_specs)
-                                     + " clients per socket"));
-      continue;
-    }
-    auto parsed = parse_spec(doc[i], rules);
-    if (auto err = std::get_if<spec_error>(&parsed)) {
+  for (auto& check : check_specs(doc, rules)) {
+    if (auto err = std::get_if<spec_error>(&check))
       result.errors.push_back(std::move(*err));
-      continue;
-    }
-    auto& spec = std::get<plugin_spec>(parsed);
-    if (!seen.emplace(spec.name, spec.stream).second) {
-      result.errors.push_back(fail(doc[i], ec::invalid_frame,
-                                   "duplicate client " + spec.name + " on " + spec.stream));
-      continue;
-    }
-    result.specs.push_back(std::move(spec));
+    else
+      result.specs.push_back(std::get<plugin_spec>(std::move(check)));
   }
   return result;
 }

@@ -108,6 +108,13 @@ memory_broker(memory_broker_actor::stateful_pointer<memory_broker_state> self, i
         return make_error(ec::invalid_frame);
       return st.store.replay(key, *id, count);
     },
+    [&st](before_atom, const std::string& key, const std::string& before,
+          uint64_t count) -> caf::result<std::vector<stream_entry>> {
+      auto id = stream_id::parse(before);
+      if (!id)
+        return make_error(ec::invalid_frame);
+      return st.store.before(key, *id, count);
+    },
     // --- presence ---
     [&st](pres_add_atom, const std::string& key, const presence_conn& c, uint64_t expires) {
       return st.presence.add(key, c, expires);
@@ -122,6 +129,7 @@ memory_broker(memory_broker_actor::stateful_pointer<memory_broker_state> self, i
       return st.presence.sweep(key, now);
     },
     [&st](pres_list_atom, const std::string& key) { return st.presence.list(key); },
+    [&st](pres_count_atom, const std::string& key) { return st.presence.count(key); },
     // --- read marks ---
     [&st](mark_get_atom, const std::string& key, const std::string& user) {
       return st.mark_get(key, user);

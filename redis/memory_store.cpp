@@ -32,6 +32,16 @@ std::vector<stream_entry> memory_store::tail(const std::string& key, uint64_t co
   return {s->entries.end() - static_cast<std::ptrdiff_t>(n), s->entries.end()};
 }
 
+std::vector<stream_entry> memory_store::before(const std::string& key, stream_id before,
+                                               uint64_t count) const {
+  auto s = find(key);
+  if (!s)
+    return {};
+  auto end = std::lower_bound(s->ids.begin(), s->ids.end(), before) - s->ids.begin();
+  auto n = static_cast<std::ptrdiff_t>(std::min<uint64_t>(count, static_cast<uint64_t>(end)));
+  return {s->entries.begin() + (end - n), s->entries.begin() + end};
+}
+
 stream_replay memory_store::replay(const std::string& key, stream_id after,
                                    uint64_t count) const {
   auto s = find(key);

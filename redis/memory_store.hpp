@@ -25,6 +25,10 @@ public:
   /// The last `count` entries, oldest first.
   std::vector<stream_entry> tail(const std::string& key, uint64_t count) const;
 
+  /// The last `count` entries with an id less than `before`, oldest first.
+  std::vector<stream_entry> before(const std::string& key, stream_id before,
+                                   uint64_t count) const;
+
   /// Entries with an id greater than `after`, oldest first, at most `count`.
   /// `recovered` is false when an entry after `after` was trimmed away.
   stream_replay replay(const std::string& key, stream_id after, uint64_t count) const;

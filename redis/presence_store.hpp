@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -34,6 +35,9 @@ public:
   /// Removes every connection expired at `now_ms`; the users that left.
   std::vector<std::string> sweep(const std::string& key, uint64_t now_ms);
 
+  /// How many users are online (not connections).
+  uint64_t count(const std::string& key) const;
+
   /// Users online, with their connection counts.
   std::vector<presence_user> list(const std::string& key) const;
 
@@ -46,6 +50,10 @@ private:
   struct stream {
     std::unordered_map<std::string, entry> conns;
     std::map<std::string, uint32_t> users; ///< user id -> connections
+    /// (expiry, connection), as Redis' sorted set: a sweep reads only what
+    /// expired instead of every connection (each heartbeat sweeps, so a
+    /// scan would cost a 10,000-member room 10^8 steps a ttl).
+    std::set<std::pair<uint64_t, std::string>> by_expiry;
   };
 
   std::unordered_map<std::string, stream> streams_;

@@ -84,6 +84,9 @@ broker_command_actor::behavior_type command_router(broker_command_actor::pointer
     [forward](replay_atom a, const std::string& key, const std::string& after, uint64_t n) {
       return forward(a, key, after, n);
     },
+    [forward](before_atom a, const std::string& key, const std::string& id, uint64_t n) {
+      return forward(a, key, id, n);
+    },
     [forward](pres_add_atom a, const std::string& key, const presence_conn& c, uint64_t t) {
       return forward(a, key, c, t);
     },
@@ -97,6 +100,7 @@ broker_command_actor::behavior_type command_router(broker_command_actor::pointer
       return forward(a, key, now);
     },
     [forward](pres_list_atom a, const std::string& key) { return forward(a, key); },
+    [forward](pres_count_atom a, const std::string& key) { return forward(a, key); },
     [forward](mark_get_atom a, const std::string& key, const std::string& user) {
       return forward(a, key, user);
     },

@@ -109,6 +109,23 @@ caf::result<std::vector<stream_entry>> tail(command_runner& r, const std::string
   return entries;
 }
 
+caf::result<std::vector<stream_entry>> before(command_runner& r, const std::string& key,
+                                              const std::string& before_id, uint64_t count) {
+  auto id = stream_id::parse(before_id);
+  if (!id)
+    return make_error(ec::invalid_frame);
+  if (count == 0)
+    return std::vector<stream_entry>{};
+  auto rep = r.run(key, {"XREVRANGE", key, "(" + id->str(), "-", "COUNT", std::to_string(count)});
+  if (!rep)
+    return make_error(ec::unavailable);
+  if (reply::is_error(rep.get())) // "(0-0" is no valid range: nothing is older
+    return std::vector<stream_entry>{};
+  auto entries = parse_entries(rep.get());
+  std::reverse(entries.begin(), entries.end());
+  return entries;
+}
+
 caf::result<stream_replay> replay(command_runner& r, const std::string& key,
                                   const std::string& after, uint64_t count) {
   auto since = stream_id::parse(after);
@@ -288,6 +305,13 @@ caf::result<std::vector<presence_user>> presence_list(command_runner& r,
   return count_connections(users);
 }
 
+caf::result<uint64_t> presence_count(command_runner& r, const std::string& key) {
+  auto rep = r.run(key, {"HLEN", key + ":users"});
+  if (!rep || reply::is_error(rep.get()))
+    return failed<uint64_t>(rep);
+  return static_cast<uint64_t>(reply::integer(rep.get()));
+}
+
 // --- read marks ---------------------------------------------------------------------
 
 caf::result<std::string> mark_get(command_runner& r, const std::string& key,
@@ -329,6 +353,9 @@ void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> 
     [&](replay_atom, const std::string& key, const std::string& after, uint64_t count) {
       return replay(runner, key, after, count);
     },
+    [&](before_atom, const std::string& key, const std::string& id, uint64_t count) {
+      return before(runner, key, id, count);
+    },
     [&](pres_add_atom, const std::string& key, const presence_conn& c, uint64_t expires) {
       return presence_add(runner, key, c, expires);
     },
@@ -342,6 +369,7 @@ void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> 
       return presence_sweep(runner, key, now);
     },
     [&](pres_list_atom, const std::string& key) { return presence_list(runner, key); },
+    [&](pres_count_atom, const std::string& key) { return presence_count(runner, key); },
     [&](mark_get_atom, const std::string& key, const std::string& user) {
       return mark_get(runner, key, user);
     },

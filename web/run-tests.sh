@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Every test of the JavaScript side, in one node test run:
-#   - client unit tests (test/unit/, no browser, fake WebSocket and timers);
+#   - client and Vite plugin unit tests (test/unit/, no browser, fake
+#     WebSocket and timers);
 #   - browser end-to-end tests (test/e2e/): playwright-core driving Debian's
 #     headless chromium against a real build/switchboard (and a private
 #     redis-server for the restart test);
-#   - the Svelte example (examples/svelte): vite build, then a browser test.
-# Installs the npm dependencies first (npm ci from the lockfiles). Exits
-# non-zero on any failure. Needs: node >= 20 and npm, chromium
+#   - the SvelteKit example (examples/sveltekit): built with adapter-node and
+#     served by its server.js, and under `vite dev` with @switchboard/vite
+#     starting the server.
+# Installs the npm dependencies first (npm ci from the lockfiles), then packs
+# @switchboard/client and @switchboard/vite with `npm pack` and installs the
+# tarballs into the example: it runs on what the packages ship, so a file
+# missing from a package's `files` fails the tests. Exits non-zero on any
+# failure. Needs: node >= 20 and npm, chromium
 # (/usr/bin/chromium, or $CHROMIUM), redis-server, build/switchboard (or
 # $SWITCHBOARD_BIN). Screenshots land in web/test-output/.
 set -euo pipefail
@@ -35,10 +41,17 @@ npm_install() {
   fi
 }
 npm_install "$WEB"
-npm_install "$REPO/examples/svelte"
+npm_install "$REPO/examples/sveltekit"
 
 rm -rf "$WEB/test-output"
-mkdir -p "$WEB/test-output"
+mkdir -p "$WEB/test-output/packs"
+echo "run-tests: packing @switchboard/client and @switchboard/vite"
+for pkg in client vite; do
+  (cd "$WEB/$pkg" && npm pack --silent --pack-destination "$WEB/test-output/packs" >/dev/null)
+done
+# Over the path links `npm ci` made; the lockfile and package.json stay as they are.
+(cd "$REPO/examples/sveltekit" && npm install --no-save --no-audit --no-fund --loglevel=error \
+  "$WEB"/test-output/packs/switchboard-*.tgz)
 
 cd "$WEB"
 # One run, one summary. Files run one at a time: the machine is small and

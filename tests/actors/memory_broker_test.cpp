@@ -82,6 +82,24 @@ CAF_TEST(tail and replay read back what was posted) {
   CAF_CHECK_EQUAL(replay.entries[0].id, b);
 }
 
+CAF_TEST(before pages back from an id to the first entry) {
+  auto a = post("k", "a");
+  auto b = post("k", "b");
+  auto c = post("k", "c");
+  auto before = [&](const std::string& id, uint64_t n) {
+    auto page = request<std::vector<stream_entry>>(broker, before_atom::value, std::string{"k"},
+                                                   id, n);
+    strings ids;
+    for (auto& e : page)
+      ids.push_back(e.id);
+    return ids;
+  };
+  CAF_CHECK_EQUAL(before(c, 1), strings{b});     // exclusive, the newest older ones
+  CAF_CHECK_EQUAL(before(c, 10), (strings{a, b})); // oldest first
+  CAF_CHECK(before(a, 10).empty());              // nothing before the first
+  CAF_CHECK(before("0-0", 10).empty());
+}
+
 CAF_TEST(replay is not recovered once entries after the id were trimmed) {
   auto a = post("k", "a", 1);
   post("k", "b", 1);
@@ -105,6 +123,8 @@ CAF_TEST(presence counts connections per user and says who left last) {
   auto users = request<std::vector<presence_user>>(broker, pres_list_atom::value, key);
   CAF_REQUIRE_EQUAL(users.size(), 1u);
   CAF_CHECK_EQUAL(users[0].connections, 2u);
+  // Users, not connections.
+  CAF_CHECK_EQUAL(request<uint64_t>(broker, pres_count_atom::value, key), 1u);
   CAF_CHECK(request<bool>(broker, pres_ping_atom::value, key, std::string{"s1"}, uint64_t{3000}));
   CAF_CHECK(!request<bool>(broker, pres_ping_atom::value, key, std::string{"nope"},
                            uint64_t{3000}));
@@ -113,6 +133,7 @@ CAF_TEST(presence counts connections per user and says who left last) {
   CAF_CHECK_EQUAL(request<strings>(broker, pres_sweep_atom::value, key, uint64_t{2000}),
                   strings{ada1.user_json});
   CAF_CHECK(request<std::vector<presence_user>>(broker, pres_list_atom::value, key).empty());
+  CAF_CHECK_EQUAL(request<uint64_t>(broker, pres_count_atom::value, key), 0u);
 }
 
 CAF_TEST(read marks only move forward) {

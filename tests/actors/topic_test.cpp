@@ -1,7 +1,9 @@
 // The topic (actors/topic): a member sees nothing until it activates, then
 // its catch-up, then what was held for it, then everything live; ids at or
-// below its floor never reach it; and the registry never stops a topic that
-// a join is on its way to.
+// below its floor never reach it; the registry never stops a topic that a
+// join is on its way to; leave is answered after the member's last frame;
+// coalesced events go out at most once a tick, the newest only; and
+// announcements skip a topic with more members than they allow.
 #define CAF_SUITE topic
 #include "tests/actors/fixture.hpp"
 
@@ -21,9 +23,12 @@ struct topic_fixture : actor_fixture {
   topic_fixture() : sink(std::make_shared<recording_sink>()) {
   }
 
-  /// `who` joins through the registry as a member with `s`; returns the topic.
-  membership_actor join(const caf::scoped_actor& who, strategy s) {
-    topic_member member{caf::actor_cast<caf::strong_actor_ptr>(who), sink, s, "u1", "sock-1"};
+  /// `who` joins through the registry as a member with `s` (on `socket`, or
+  /// the fixture's); returns the topic.
+  membership_actor join(const caf::scoped_actor& who, strategy s,
+                        std::shared_ptr<recording_sink> socket = nullptr) {
+    topic_member member{caf::actor_cast<caf::strong_actor_ptr>(who), socket ? socket : sink, s,
+                        "u1", "sock-1"};
     topic_join j{topic_request{key, stream, "chat", "message", s}, member};
     auto rp = who->request(registry, caf::infinite, join_atom::value, std::move(j));
     run();
@@ -31,6 +36,13 @@ struct topic_fixture : actor_fixture {
     rp.receive([&](membership_actor& t) { result = std::move(t); },
                [&](caf::error& err) { CAF_FAIL("join failed: " << sys.render(err)); });
     return result;
+  }
+
+  /// A second member, `who`, on its own socket, active at once.
+  void join_other(const caf::scoped_actor& who, const std::shared_ptr<recording_sink>& socket) {
+    auto t = join(who, strategy::pub_sub, socket);
+    who->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+    run();
   }
 
   /// The topic behind a membership handle, as the broker and registry see it.
@@ -149,6 +161,73 @@ CAF_TEST(a join on its way to an empty topic keeps it) {
   run();
   CAF_REQUIRE_EQUAL(sink->frames.size(), 1u);
   CAF_CHECK_EQUAL(sink->frames[0], pubsub_frame("still here"));
+}
+
+CAF_TEST(leave is answered and nothing of the topic follows the answer) {
+  auto t = join(self, strategy::pub_sub);
+  self->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+  caf::scoped_actor other{sys, true};
+  auto other_sink = std::make_shared<recording_sink>();
+  join_other(other, other_sink); // keeps the topic alive
+  self->send(broker, publish_atom::value, key,
+             encode_published("message", {}, R"({"text":"before"})"));
+  run();
+  CAF_REQUIRE_EQUAL(sink->frames.size(), 1u);
+  auto left = self->request(t, caf::infinite, leave_atom::value);
+  expect((leave_atom), from(_).to(t));
+  bool answered = false;
+  left.receive([&](ok_atom) { answered = true; },
+               [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  CAF_CHECK(answered);
+  self->send(broker, publish_atom::value, key,
+             encode_published("message", {}, R"({"text":"after"})"));
+  run();
+  CAF_CHECK_EQUAL(sink->frames.size(), 1u); // the one that left gets nothing more
+  CAF_REQUIRE_EQUAL(other_sink->frames.size(), 2u);
+  CAF_CHECK_EQUAL(other_sink->frames[1], pubsub_frame("after"));
+}
+
+CAF_TEST(coalesced events go out at once then once a tick with the newest only) {
+  auto t = join(self, strategy::pub_sub);
+  self->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+  auto count = [](int n) {
+    return encode_published("count", {}, R"({"count":)" + std::to_string(n) + "}",
+                            publish_options{true, 0});
+  };
+  auto frame_of = [](int n) {
+    return event_frame("chat", stream, "count", {}, R"({"count":)" + std::to_string(n) + "}");
+  };
+  self->send(broker, publish_atom::value, key, count(1));
+  run();
+  CAF_CHECK_EQUAL(sink->frames, (std::vector<std::string>{frame_of(1)}));
+  // Within the same second: held, and only the newest is kept.
+  self->send(broker, publish_atom::value, key, count(2));
+  self->send(broker, publish_atom::value, key, count(3));
+  sched.run(); // every message, but not the tick yet
+  CAF_CHECK_EQUAL(sink->frames.size(), 1u);
+  CAF_REQUIRE(trigger_timeout()); // the topic's tick
+  expect((tick_atom), from(_).to(full(t)));
+  CAF_CHECK_EQUAL(sink->frames, (std::vector<std::string>{frame_of(1), frame_of(3)}));
+}
+
+CAF_TEST(an announcement skips a topic with more members than it allows) {
+  auto t = join(self, strategy::pub_sub);
+  self->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+  caf::scoped_actor other{sys, true};
+  auto other_sink = std::make_shared<recording_sink>();
+  join_other(other, other_sink);
+  auto joined = [](uint64_t max_members) {
+    return encode_published("joined", {}, R"({"user":{"id":"u3"}})",
+                            publish_options{false, max_members});
+  };
+  self->send(broker, publish_atom::value, key, joined(1)); // two members: too many
+  run();
+  CAF_CHECK(sink->frames.empty());
+  CAF_CHECK(other_sink->frames.empty());
+  self->send(broker, publish_atom::value, key, joined(2));
+  run();
+  CAF_CHECK_EQUAL(sink->frames.size(), 1u);
+  CAF_CHECK_EQUAL(other_sink->frames.size(), 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -16,7 +16,10 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 for f in bin/switchboard etc/switchboard/switchboard.ini \
          share/switchboard/web/demo/index.html share/switchboard/web/client/switchboard.js \
          lib/systemd/system/switchboard.service lib/sysusers.d/switchboard.conf \
-         share/doc/switchboard/operations.md; do
+         share/doc/switchboard/operations.md include/switchboard/plugin.hpp \
+         lib/cmake/switchboard/switchboardConfig.cmake \
+         lib/cmake/switchboard/switchboardConfigVersion.cmake \
+         lib/cmake/switchboard/switchboardTargets.cmake; do
   [ -e "$prefix/$f" ] || fail "cmake --install did not install $f"
 done
 echo "ok: installed into $prefix"

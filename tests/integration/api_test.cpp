@@ -170,7 +170,7 @@ TEST_F(api_test, DisconnectClosesBySocketAndByUser) {
 TEST_F(api_test, PresenceListsTheOnlineUsers) {
   auto stream = test_stream();
   EXPECT_EQ(json::parse(get(port(), "/api/presence?stream=" + stream).body),
-            json::parse(R"({"users":[]})"));
+            json::parse(R"({"users":[],"count":0})"));
   ws_client ws(port(), ws_client::target(json::array({{{"name", "presence"}, {"stream", stream}}}),
                                          {{"name", "Ada"}}));
   auto welcome = ws.read_json();

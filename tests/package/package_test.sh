@@ -31,7 +31,9 @@ files="$(dpkg-deb -c "$deb" | awk '{print $6}')"
 for f in ./usr/bin/switchboard ./etc/switchboard/switchboard.ini \
          ./lib/systemd/system/switchboard.service ./usr/lib/sysusers.d/switchboard.conf \
          ./usr/share/switchboard/web/demo/index.html ./usr/share/switchboard/web/client/switchboard.js \
-         ./usr/share/doc/switchboard/operations.md; do
+         ./usr/share/doc/switchboard/operations.md ./usr/include/switchboard/plugin.hpp \
+         ./usr/lib/cmake/switchboard/switchboardConfig.cmake \
+         ./usr/lib/cmake/switchboard/switchboardTargets.cmake; do
   grep -qx -- "$f" <<<"$files" || fail "$f is not in the package"
 done
 ! grep -q "^./usr/local" <<<"$files" || fail "files under /usr/local"

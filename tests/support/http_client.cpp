@@ -14,12 +14,14 @@ params upgrade_headers() {
           {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
 }
 
-http_response http_get(uint16_t port, const std::string& target, const params& headers,
-                       std::chrono::milliseconds timeout) {
+namespace {
+
+template <class Request>
+http_response round_trip(uint16_t port, Request& req, const params& headers,
+                         std::chrono::milliseconds timeout) {
   boost::asio::io_context ioc;
   timed_socket socket(ioc);
   socket.connect(port, timeout);
-  http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   req.set(http::field::connection, "close");
   for (const auto& [name, value] : headers)
@@ -36,6 +38,23 @@ http_response http_get(uint16_t port, const std::string& target, const params& h
   boost::beast::error_code ec;
   socket.teardown(ec);
   return out;
+}
+
+} // namespace
+
+http_response http_get(uint16_t port, const std::string& target, const params& headers,
+                       std::chrono::milliseconds timeout) {
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  return round_trip(port, req, headers, timeout);
+}
+
+http_response http_post(uint16_t port, const std::string& target, const std::string& body,
+                        const params& headers, std::chrono::milliseconds timeout) {
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  return round_trip(port, req, headers, timeout);
 }
 
 } // namespace sb::test

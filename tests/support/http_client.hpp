@@ -1,6 +1,6 @@
 #pragma once
-// A one-shot HTTP/1.1 GET against a running switchboard, for the plain HTTP
-// endpoints (/healthz, 404s, the ws path without an upgrade).
+// One-shot HTTP/1.1 requests against a running switchboard, for the plain
+// HTTP endpoints (/healthz, 404s, the ws path without an upgrade) and /api/.
 
 #include "tests/support/ws_client.hpp"
 
@@ -24,5 +24,10 @@ params upgrade_headers();
 /// connection errors or after `timeout` of silence.
 http_response http_get(uint16_t port, const std::string& target, const params& headers = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+/// Sends `POST target` with a JSON `body` and `headers`; as http_get.
+http_response http_post(uint16_t port, const std::string& target, const std::string& body,
+                        const params& headers = {},
+                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 } // namespace sb::test

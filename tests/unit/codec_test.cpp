@@ -61,3 +61,20 @@ TEST(query, splits_path_and_decodes_parameters) {
   EXPECT_FALSE(query_param("/ws?clients=%zz", "clients"));
   EXPECT_FALSE(query_param("/ws?clients=%2", "clients"));
 }
+
+TEST(event_codec, carries_how_topics_treat_an_event) {
+  auto plain = decode_published(encode_published("joined", "", "{}"), "x");
+  EXPECT_FALSE(plain.coalesce);
+  EXPECT_EQ(plain.max_members, 0u);
+  auto crowd = decode_published(encode_published("joined", "", "{}", {false, 1000}), "x");
+  EXPECT_EQ(crowd.max_members, 1000u);
+  auto count = decode_published(encode_published("count", "", R"({"count":5})", {true, 0}), "x");
+  EXPECT_TRUE(count.coalesce);
+  EXPECT_EQ(json::parse(count.data)["count"], 5);
+}
+
+TEST(query, lists_every_parameter_name) {
+  EXPECT_EQ(query_names("/api/history?stream=s&limit=5&x&&reverse=true"),
+            (std::vector<std::string>{"stream", "limit", "x", "reverse"}));
+  EXPECT_TRUE(query_names("/api/history").empty());
+}

@@ -97,3 +97,29 @@ TEST(envelope, refuses_a_command_nested_too_deep_with_invalid_frame) {
   EXPECT_EQ(err.message, "frame is nested deeper than 64 levels");
   EXPECT_EQ(std::get<command_error>(parse_command(nested(150'000))).code, ec::invalid_frame);
 }
+
+TEST(envelope, parses_control_commands) {
+  auto sub = std::get<control_command>(parse_command(
+    R"({"type":"subscribe","ref":3,"clients":[{"name":"chat","stream":"s:1"}]})"));
+  EXPECT_EQ(sub.type, control_command::subscribe);
+  EXPECT_EQ(sub.ref, 3);
+  EXPECT_EQ(sub.clients.size(), 1u);
+  auto unsub = std::get<control_command>(parse_command(
+    R"({"type":"unsubscribe","clients":[{"name":"chat","stream":"s:1"}]})"));
+  EXPECT_EQ(unsub.type, control_command::unsubscribe);
+  EXPECT_TRUE(unsub.ref.is_null());
+  for (auto* bad : {R"({"type":"join","ref":"r","clients":[{}]})",
+                    R"({"type":"subscribe","ref":"r","clients":[]})",
+                    R"({"type":"subscribe","ref":"r","clients":{"name":"chat"}})",
+                    R"({"type":"subscribe","ref":"r","clients":[1]})",
+                    R"({"type":"subscribe","ref":"r"})"}) {
+    auto err = std::get<command_error>(parse_command(bad));
+    EXPECT_EQ(err.code, ec::invalid_frame) << bad;
+    EXPECT_EQ(err.ref, "r") << bad;
+  }
+}
+
+TEST(envelope, builds_the_control_reply) {
+  auto reply = json::parse(control_reply_frame("8", json::array({{{"name", "chat"}, {"ok", true}}})));
+  EXPECT_EQ(reply, json::parse(R"({"type":"ack","ref":"8","clients":[{"name":"chat","ok":true}]})"));
+}

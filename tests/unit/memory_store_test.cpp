@@ -93,3 +93,18 @@ TEST(stream_id, parses_and_orders) {
   EXPECT_LT(*stream_id::parse("2-1"), *stream_id::parse("2-10"));
   EXPECT_EQ(stream_id::parse("5-0")->next().str(), "5-1");
 }
+
+TEST(memory_store, before_pages_back_without_gap_or_duplicate) {
+  memory_store store;
+  for (uint64_t i = 1; i <= 10; ++i)
+    store.xadd("k", fields(std::to_string(i)), 0, i);
+  EXPECT_EQ(ids(store.before("k", stream_id{8, 0}, 3)),
+            (std::vector<std::string>{"5-0", "6-0", "7-0"}));
+  EXPECT_EQ(ids(store.before("k", stream_id{5, 0}, 3)),
+            (std::vector<std::string>{"2-0", "3-0", "4-0"}));
+  EXPECT_EQ(ids(store.before("k", stream_id{2, 0}, 3)), (std::vector<std::string>{"1-0"}));
+  EXPECT_TRUE(store.before("k", stream_id{1, 0}, 3).empty());
+  EXPECT_TRUE(store.before("none", stream_id{9, 0}, 3).empty());
+  // An id between two entries: the entries below it.
+  EXPECT_EQ(ids(store.before("k", stream_id{4, 7}, 2)), (std::vector<std::string>{"3-0", "4-0"}));
+}

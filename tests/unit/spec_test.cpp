@@ -2,6 +2,8 @@
 
 #include "plugins/spec.hpp"
 
+#include <nlohmann/json.hpp>
+
 using namespace sb;
 
 namespace {
@@ -124,4 +126,46 @@ TEST(clients_parser, nested_too_deep_is_invalid_clients) {
             "Invalid clients: nested deeper than 64 levels");
   std::string fine = std::string(10, '[') + std::string(10, ']');
   EXPECT_EQ(ok(R"([{"name":"chat","stream":"s:1","x":)" + fine + "}]").specs.size(), 1u);
+}
+
+TEST(clients_parser, invalid_specs_take_no_place_under_the_limit) {
+  auto r = ok(R"([{"name":"nope","stream":"a"},{"name":"chat","stream":"b"},
+                  {"name":"chat","stream":"c"},{"name":"chat","stream":"d"}])",
+              2);
+  ASSERT_EQ(r.specs.size(), 2u);
+  EXPECT_EQ(r.specs[1].stream, "c");
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.errors[0].code, ec::unknown_plugin);
+  EXPECT_EQ(r.errors[1].code, ec::too_large);
+  EXPECT_EQ(r.errors[1].stream, "d");
+}
+
+TEST(clients_parser, version_two_may_have_no_clients) {
+  auto r = rules();
+  r.allow_empty = true;
+  for (std::optional<std::string> value : {std::optional<std::string>{}, std::optional<std::string>{""},
+                                           std::optional<std::string>{"[]"}}) {
+    auto result = parse_clients(value, r);
+    ASSERT_TRUE(std::holds_alternative<parsed_clients>(result));
+    EXPECT_TRUE(std::get<parsed_clients>(result).specs.empty());
+  }
+  EXPECT_TRUE(std::holds_alternative<clients_rejected>(parse_clients("{}", r)));
+}
+
+TEST(check_specs, a_subscribe_counts_the_live_specs_and_refuses_duplicates) {
+  auto r = rules(4);
+  r.live = 2;
+  r.taken = [](const std::string& name, const std::string& stream) {
+    return name == "chat" && stream == "live:1";
+  };
+  auto checks = check_specs(nlohmann::json::parse(R"([
+    {"name":"chat","stream":"live:1"},
+    {"name":"chat","stream":"new:1"},
+    {"name":"presence","stream":"new:1"},
+    {"name":"chat","stream":"new:2"}])"), r);
+  ASSERT_EQ(checks.size(), 4u);
+  EXPECT_EQ(std::get<spec_error>(checks[0]).code, ec::invalid_frame);
+  EXPECT_EQ(std::get<plugin_spec>(checks[1]).stream, "new:1");
+  EXPECT_EQ(std::get<plugin_spec>(checks[2]).name, "presence");
+  EXPECT_EQ(std::get<spec_error>(checks[3]).code, ec::too_large);
 }

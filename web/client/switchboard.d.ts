@@ -1,11 +1,12 @@
-// Types for switchboard.js, the Switchboard client (protocol version 1).
+// Types for switchboard.js, the Switchboard client (protocol version 2).
 
-export declare const PROTOCOL_VERSION: 1;
+export declare const PROTOCOL_VERSION: 2;
 /** Close codes after which the client does not reconnect (1008, 4401; see `token` for the one 4401 that does). */
 export declare const FATAL_CLOSE_CODES: readonly number[];
 
 export type Strategy = "pub-sub" | "streams";
-export type Status = "connecting" | "open" | "reconnecting" | "closed";
+/** `idle`: not connected and not trying (server-side rendering, or a lazy store nobody subscribes to). */
+export type Status = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
 /** Svelte store contract. */
 export interface Readable<T> {
@@ -28,7 +29,7 @@ export type ErrorCode =
   | "invalid_stream" | "invalid_strategy" | "forbidden" | "rate_limited"
   | "too_large" | "unavailable" | "internal"
   // client side:
-  | "not_connected" | "disconnected" | "closed" | "timeout" | "queue_full";
+  | "not_connected" | "disconnected" | "closed" | "timeout" | "queue_full" | "removed";
 
 export declare class SwitchboardError extends Error {
   constructor(code: string, message?: string, frame?: unknown);
@@ -48,6 +49,26 @@ export interface AckFrame {
   type: "ack";
   ref: string;
   id?: string | null;
+}
+/** One spec's result in the reply to a subscribe or unsubscribe. */
+export interface SpecOutcome {
+  name: string;
+  stream: string;
+  ok: boolean;
+  strategy?: Strategy;
+  /** Subscribes that gave `since`: whether every entry after it was still there. */
+  recovered?: boolean;
+  /** When not ok: the protocol's error code and a message. */
+  code?: string;
+  message?: string;
+}
+/** The reply to chat's `history` command (Chat.loadOlder). */
+export interface HistoryFrame {
+  type: "history";
+  ref: string;
+  client: "chat";
+  stream: string;
+  data: {messages: ChatMessage[]; more: boolean; next: string | null};
 }
 export interface ErrorFrame {
   type: "error";
@@ -72,7 +93,8 @@ export interface WelcomeFrame {
 }
 
 export interface PluginOptions {
-  stream: string;
+  /** Required unless wsStore's `stream` gives it. */
+  stream?: string;
   /** Default "pub-sub" (the protocol's default). */
   strategy?: Strategy;
   /** Initial position for `streams` (normally tracked for you). */
@@ -96,7 +118,8 @@ export declare class Plugin<S extends object = Record<string, unknown>>
   implements Readable<S & {error: PluginError | null}>, Emits {
   constructor(options: PluginOptions & {name: string}, initialState?: S);
   readonly name: string;
-  readonly stream: string;
+  /** null until given (wsStore's `stream`). */
+  readonly stream: string | null;
   readonly strategy: Strategy;
   /** Last stream position seen (`streams` only), sent as `since` on reconnect. */
   lastId: string | null;
@@ -111,8 +134,8 @@ export declare class Plugin<S extends object = Record<string, unknown>>
   subscribe(run: (value: S & {error: PluginError | null}) => void): () => void;
   update(patch: Partial<S> | ((state: S & {error: PluginError | null}) => S & {error: PluginError | null})): void;
   spec(): PluginSpec;
-  /** Sends a command; resolves with the ack, rejects with a SwitchboardError. */
-  command(event: string, data?: object): Promise<AckFrame>;
+  /** Sends a command; resolves with the reply (ack), rejects with a SwitchboardError. */
+  command(event: string, data?: object): Promise<AckFrame | HistoryFrame>;
   /** Whether this event frame carries a position to track (default: any with `id` but `history`). */
   isPositional(event: string, frame: EventFrame): boolean;
   /** Dispatches an event; default calls `on<Event>(data, frame)`. */
@@ -134,12 +157,17 @@ export interface ChatMessage {
 }
 export interface ChatState {
   messages: ChatMessage[];
+  /** False once loadOlder() reached the start of the stream. */
+  hasOlder: boolean;
 }
 export declare class Chat extends Plugin<ChatState> {
-  constructor(options: PluginOptions & {maxMessages?: number; persistLimit?: number});
+  constructor(options?: PluginOptions & {maxMessages?: number; persistLimit?: number});
   readonly messages: ChatMessage[];
+  readonly hasOlder: boolean;
   /** Rejects with `.code` e.g. `rate_limited`, `too_large`, `unavailable`. */
   send(text: string): Promise<AckFrame>;
+  /** Puts up to `limit` (default 50) older messages in front; no gap, no duplicate. */
+  loadOlder(limit?: number): Promise<{messages: ChatMessage[]; more: boolean}>;
   on(event: "joined" | "left", fn: (data: {user: User}, frame: EventFrame) => void): () => void;
   on(event: "message", fn: (data: Omit<ChatMessage, "id">, frame: EventFrame) => void): () => void;
   on(event: string, fn: (...args: any[]) => void): () => void;
@@ -149,12 +177,19 @@ export interface PresenceUser extends User {
   connections: number;
 }
 export interface PresenceState {
+  /** Empty when the room is above the server's presence.max-list (`listed` false). */
   users: PresenceUser[];
+  /** Users online. */
+  count: number;
+  /** Whether `users` is the room's list (false: the server sends a count only). */
+  listed: boolean;
 }
 export declare class Presence extends Plugin<PresenceState> {
-  constructor(options: PluginOptions);
+  constructor(options?: PluginOptions);
   readonly users: PresenceUser[];
-  on(event: "join" | "leave", fn: (data: {user: User}, frame: EventFrame) => void): () => void;
+  readonly count: number;
+  on(event: "join" | "leave", fn: (data: {user: User; count?: number}, frame: EventFrame) => void): () => void;
+  on(event: "count", fn: (data: {count: number}, frame: EventFrame) => void): () => void;
   on(event: string, fn: (...args: any[]) => void): () => void;
 }
 
@@ -168,12 +203,37 @@ export interface NotificationsState {
   unread: number;
 }
 export declare class Notifications extends Plugin<NotificationsState> {
-  constructor(options: PluginOptions);
+  constructor(options?: PluginOptions);
   readonly items: Notification[];
   readonly unread: number;
   /** Marks everything up to `id` (default: the newest) as read. */
   markRead(id?: string): Promise<AckFrame | null>;
   markAllRead(): Promise<AckFrame | null>;
+}
+
+export interface TypingState {
+  /** The other users typing now, longest first. */
+  users: User[];
+}
+export interface TypingOptions extends PluginOptions {
+  /** The server plugin's name (default "typing"). */
+  name?: string;
+  /** Least time between two `typing` commands, in ms (default 2000). */
+  throttle?: number;
+  /** An indicator not refreshed within this many ms goes away (default 5000). */
+  expire?: number;
+  setTimeout?: (fn: () => void, ms: number) => unknown;
+  clearTimeout?: (id: unknown) => void;
+  now?: () => number;
+}
+/** The typing indicator: "Ada is typing…" (a `typing` plugin on the server). */
+export declare class Typing extends Plugin<TypingState> {
+  constructor(options: TypingOptions);
+  readonly users: User[];
+  /** The user typed: tells the others, at most every `throttle` ms; null when nothing was sent. */
+  start(): Promise<AckFrame | null>;
+  /** The user stopped typing; null when nothing was sent. */
+  stop(): Promise<AckFrame | null>;
 }
 
 export interface DefinePluginOptions<S extends object> {
@@ -200,7 +260,8 @@ export interface BackoffOptions {
 }
 
 export interface ConnectOptions {
-  clients: Plugin<any>[];
+  /** The plugins the socket starts with (may be empty: add() them later). */
+  clients?: Plugin<any>[];
   /** ws:, wss:, http:, https: URL or a path; default `/ws` on the page's host. */
   url?: string;
   path?: string;
@@ -218,6 +279,10 @@ export interface ConnectOptions {
   maxQueue?: number;
   /** Reconnect after unexpected closes (default true). */
   reconnect?: boolean;
+  /** Open on the first subscriber, close `grace` ms after the last (default false; wsStore: true). */
+  lazy?: boolean;
+  /** ms a lazy connection waits after its last subscriber left (default 1000). */
+  grace?: number;
   WebSocket?: new (url: string) => WebSocket;
   location?: {protocol: string; host: string};
   setTimeout?: (fn: () => void, ms: number) => unknown;
@@ -251,6 +316,10 @@ export declare class Connection implements Readable<ConnectionState>, Emits {
   /** The URL the next (re)connect uses. */
   readonly url: string;
   subscribe(run: (value: ConnectionState) => void): () => void;
+  /** Adds a plugin on the open socket (subscribe), or queues it; resolves with the server's outcome. */
+  add(plugin: Plugin<any>): Promise<SpecOutcome>;
+  /** Removes a plugin (unsubscribe); resolves once none of its events can follow. */
+  remove(plugin: Plugin<any>): Promise<SpecOutcome>;
   /** Clean close (1000); no reconnect. */
   close(code?: number, reason?: string): void;
   /** Reconnect now, skipping the backoff wait. */
@@ -260,7 +329,33 @@ export declare class Connection implements Readable<ConnectionState>, Emits {
   once(event: string, fn: (...args: any[]) => void): () => void;
 }
 
-export declare function connect(options: ConnectOptions): Connection;
+export declare function connect(options?: ConnectOptions): Connection;
+
+/** wsStore's value: the connection's state, plus its clients by name. */
+export type WsStoreValue = ConnectionState & {clients: Plugin<any>[]} & Record<string, any>;
+
+export interface WsStore extends Readable<WsStoreValue> {
+  readonly connection: Connection;
+  /** The default stream of clients created without one. */
+  readonly stream: string | undefined;
+  add(plugin: Plugin<any>): Promise<SpecOutcome>;
+  remove(plugin: Plugin<any>): Promise<SpecOutcome>;
+  /** Moves every client on the default stream to `stream`, on the same socket. */
+  setStream(stream: string): Promise<unknown[]>;
+  close(code?: number, reason?: string): void;
+  /** The clients by name (the seed's `api[client.name]`). */
+  readonly [name: string]: any;
+}
+
+/**
+ * The seed's store: `wsStore({stream, clients})`. Lazy (idle until a
+ * browser-side subscriber, closed a grace period after the last one), so it
+ * is safe to call during server-side rendering.
+ */
+export declare function wsStore(options: Omit<ConnectOptions, "clients"> & {
+  stream?: string;
+  clients?: Plugin<any>[];
+}): WsStore;
 export declare function buildUrl(options: {
   url?: string;
   path?: string;

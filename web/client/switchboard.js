@@ -1,18 +1,20 @@
 // Switchboard browser/Node client: one WebSocket, many plugins.
 //
-//   import {connect, Chat, Presence, Notifications} from "/switchboard.js";
-//   const chat = new Chat({stream: "stream:123", strategy: "streams"});
-//   const presence = new Presence({stream: "stream:123"});
-//   const connection = connect({clients: [chat, presence], name: "Ada"});
-//   chat.subscribe(({messages}) => render(messages));
+//   import {connect, wsStore, Chat, Presence, Notifications, Typing} from "/switchboard.js";
+//   const chat = new Chat({strategy: "streams"});
+//   const presence = new Presence({strategy: "pub-sub"});
+//   const ws = wsStore({stream: "stream:123", clients: [chat, presence]});
+//   chat.subscribe(({messages}) => render(messages));   // connects (browser)
 //   await chat.send("hello");
+//   ws.connection.remove(presence);                      // same socket
 //
-// Every plugin and the connection is a Svelte-compatible store
+// Every plugin, the connection and wsStore are Svelte-compatible stores
 // (`subscribe(fn) -> unsubscribe`, fn called at once with the current value).
-// No dependencies; runs in browsers and in Node (pass `WebSocket` and `url`).
-// The wire protocol is described in PROTOCOL.md (version 1).
+// No dependencies; runs in browsers and in Node (pass `WebSocket` and `url`);
+// safe to import and call during server-side rendering (it stays idle).
+// The wire protocol is described in PROTOCOL.md (version 2).
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Close codes after which the client does not reconnect. */
 export const FATAL_CLOSE_CODES = Object.freeze([1008, 4401]);
@@ -62,6 +64,11 @@ export function isValidStream(stream) {
   return typeof stream === "string" && STREAM_RE.test(stream);
 }
 
+function checkStream(stream) {
+  if (!isValidStream(stream))
+    throw new TypeError(`invalid stream ${JSON.stringify(stream)}: use [A-Za-z0-9_.:-], 1..200 characters`);
+}
+
 /**
  * Delay before reconnect attempt number `attempt` (0-based): capped
  * exponential backoff with jitter. With jitter j the delay is uniformly
@@ -74,14 +81,22 @@ export function backoffDelay(attempt, options = {}, random = Math.random) {
   return Math.round(base * (1 - j * random()));
 }
 
-/** A minimal Svelte-compatible readable store with a settable value. */
+/**
+ * A minimal Svelte-compatible readable store with a settable value.
+ * `watch.first()` runs when it gains its first subscriber, `watch.last()`
+ * when it loses its last one (Svelte's readable(start) contract).
+ */
 class Store {
-  constructor(value) {
+  constructor(value, watch = null) {
     this._value = value;
     this._subscribers = new Set();
+    this._watch = watch;
   }
   get value() {
     return this._value;
+  }
+  get size() {
+    return this._subscribers.size;
   }
   set(value) {
     this._value = value;
@@ -92,11 +107,21 @@ class Store {
     // Wrap so the same function may subscribe twice and unsubscribe once.
     const entry = (v) => fn(v);
     this._subscribers.add(entry);
+    if (this._subscribers.size === 1) this._watch?.first();
     fn(this._value);
+    let done = false;
     return () => {
+      if (done) return;
+      done = true;
       this._subscribers.delete(entry);
+      if (this._subscribers.size === 0) this._watch?.last();
     };
   }
+}
+
+/** True in a browser (a document to render into), false in Node and during SSR. */
+function inBrowser() {
+  return typeof globalThis.document === "object" && globalThis.document !== null;
 }
 
 /** Tiny event emitter mixed into plugins and the connection. */
@@ -174,25 +199,30 @@ export class Plugin extends Emitter {
     super();
     const {name, stream, strategy = "pub-sub", since, persist, persistKey} = options;
     if (!name || typeof name !== "string") throw new TypeError("a plugin needs a name");
-    if (!isValidStream(stream))
-      throw new TypeError(`invalid stream ${JSON.stringify(stream)}: use [A-Za-z0-9_.:-], 1..200 characters`);
+    if (stream != null) checkStream(stream);
     if (!STRATEGIES.includes(strategy))
       throw new TypeError(`invalid strategy ${JSON.stringify(strategy)}: use "pub-sub" or "streams"`);
     this.name = name;
-    this.stream = stream;
+    /** The stream; may be left out and given by wsStore's `stream`. */
+    this.stream = stream ?? null;
     this.strategy = strategy;
     /** Last stream position seen (`streams` only); sent as `since` on (re)connect. */
     this.lastId = strategy === "streams" && since ? String(since) : null;
     /** The connection carrying this plugin, once connected. */
     this.connection = null;
-    /** True between `welcome` (listing this plugin) and the socket closing. */
+    /** True between `welcome` (or its subscribe's reply) and the socket closing. */
     this.started = false;
     /** `recovered` from the last `welcome` (undefined when no `since` was sent). */
     this.recovered = undefined;
-    this._store = new Store({...initialState, error: null});
+    this._initial = JSON.stringify(initialState);
+    // A subscriber anywhere keeps a lazy connection (wsStore) open.
+    this._store = new Store({...initialState, error: null}, {
+      first: () => this.connection?._retain(),
+      last: () => this.connection?._release(),
+    });
     this._storage = resolveStorage(persist);
-    this._storageKey = persistKey || `switchboard:${name}:${stream}:${strategy}`;
-    if (this._storage) this._load();
+    this._persistKey = persistKey || null;
+    if (this.stream) this._loadFor(this.stream);
   }
 
   /** `name` + `stream`: what identifies this plugin on a socket. */
@@ -266,7 +296,32 @@ export class Plugin extends Emitter {
   _attach(connection) {
     if (this.connection && this.connection !== connection && !this.connection._closedForGood)
       throw new Error(`${this.name} on ${this.stream} is already on another open connection`);
+    if (this.connection === connection) return;
     this.connection = connection;
+    if (this._store.size > 0) connection._retain();
+  }
+
+  _detach(connection) {
+    if (this.connection !== connection) return;
+    this.started = false;
+    this.connection = null;
+    if (this._store.size > 0) connection._release();
+  }
+
+  /** Points this plugin at another stream with a fresh state (not on a socket). */
+  _moveTo(stream) {
+    checkStream(stream);
+    this.stream = stream;
+    this.lastId = null;
+    this.recovered = undefined;
+    this.started = false;
+    this._store.set({...JSON.parse(this._initial), error: null});
+    this._loadFor(stream);
+  }
+
+  _loadFor(stream) {
+    this._storageKey = this._persistKey || `switchboard:${this.name}:${stream}:${this.strategy}`;
+    if (this._storage) this._load();
   }
 
   _welcome(info) {
@@ -302,7 +357,7 @@ export class Plugin extends Emitter {
   }
 
   _save() {
-    if (!this._storage) return;
+    if (!this._storage || !this._storageKey) return;
     const state = this.serialize();
     if (state == null) return;
     try {
@@ -380,18 +435,51 @@ function normalizeMessage(m, id) {
 }
 
 /**
- * The chat plugin. State `{messages, error}`; `messages` oldest first, each
- * `{id, user: {id, name}, text, ts}` (`id` is null for live `pub-sub`
- * messages). Events `joined` / `left` are emitted: `chat.on("joined", ({user}) => ...)`.
+ * The chat plugin. State `{messages, hasOlder, error}`; `messages` oldest
+ * first, each `{id, user: {id, name}, text, ts}` (`id` is null for live
+ * `pub-sub` messages); `hasOlder` is false once loadOlder() reached the start
+ * of the stream. Events `joined` / `left` are emitted:
+ * `chat.on("joined", ({user}) => ...)` (not sent in rooms above the server's
+ * chat.max-join-leave).
  */
 export class Chat extends Plugin {
   constructor(options = {}) {
-    super({...options, name: "chat"}, {messages: []});
+    super({...options, name: "chat"}, {messages: [], hasOlder: true});
     this.maxMessages = options.maxMessages ?? 1000;
     this._persistLimit = options.persistLimit ?? 200;
+    this._next = null; // where the next loadOlder() starts, from the last page
   }
   get messages() {
     return this.state.messages;
+  }
+  get hasOlder() {
+    return this.state.hasOlder;
+  }
+
+  /**
+   * Fetches up to `limit` messages older than the oldest one held (the
+   * `history` command) and puts them in front. Resolves with
+   * `{messages, more}`: the ones added, and whether anything older is left.
+   * Repeated calls reach the start of the stream with no gap and no duplicate.
+   */
+  async loadOlder(limit = 50) {
+    if (!this.hasOlder) return {messages: [], more: false};
+    const before = this._next ?? this.messages.find((m) => m.id != null)?.id;
+    const data = {limit};
+    if (before != null) data.before = before;
+    const reply = await this.command("history", data);
+    const page = reply.data ?? {};
+    const held = new Set(this.messages.map((m) => m.id).filter((id) => id != null));
+    const oldest = this.messages.find((m) => m.id != null)?.id ?? null;
+    const older = (Array.isArray(page.messages) ? page.messages : [])
+      .map((m) => normalizeMessage(m))
+      .filter((m) => m.id != null && !held.has(m.id) && (oldest == null || compareIds(m.id, oldest) < 0));
+    this._next = page.more ? page.next ?? older[0]?.id ?? null : null;
+    const messages = [...older, ...this.messages];
+    // What the user paged in stays: the cap grows with it.
+    if (this.maxMessages > 0) this.maxMessages = Math.max(this.maxMessages, messages.length);
+    this.update({messages, hasOlder: Boolean(page.more)});
+    return {messages: older, more: Boolean(page.more)};
   }
 
   /** Sends a message; resolves with the ack (`{type, ref, id}`). */
@@ -411,7 +499,8 @@ export class Chat extends Plugin {
     let last = null;
     for (const m of messages) if (m.id && compareIds(m.id, last) > 0) last = m.id;
     if (this.strategy === "streams") this.lastId = last;
-    this.update({messages: this._cap(messages)});
+    this._next = null;
+    this.update({messages: this._cap(messages), hasOlder: true});
   }
 
   onMessage(data, frame) {
@@ -433,28 +522,139 @@ export class Chat extends Plugin {
 }
 
 /**
- * The presence plugin. State `{users, error}`; `users` = `[{id, name, connections}]`.
- * Emits `join` / `leave` with `{user}`.
+ * The presence plugin. State `{users, count, listed, error}`: `users` =
+ * `[{id, name, connections}]`, `count` = how many users are online. A room
+ * above the server's presence.max-list sends a count only: `listed` is then
+ * false, `users` empty, and `count` follows the server's `count` events.
+ * Emits `join` / `leave` with `{user, count}`, and `count` with `{count}`.
  */
 export class Presence extends Plugin {
   constructor(options = {}) {
-    super({...options, name: "presence"}, {users: []});
+    super({...options, name: "presence"}, {users: [], count: 0, listed: true});
   }
   get users() {
     return this.state.users;
   }
+  get count() {
+    return this.state.count;
+  }
   onState(data) {
-    this.update({users: (Array.isArray(data.users) ? data.users : []).map((u) => ({...u}))});
+    const listed = Array.isArray(data.users);
+    const users = listed ? data.users.map((u) => ({...u})) : [];
+    this.update({users, listed, count: typeof data.count === "number" ? data.count : users.length});
   }
   onJoin(data) {
     const user = data.user;
-    if (!user || this.users.some((u) => u.id === user.id)) return;
-    this.update({users: [...this.users, {connections: 1, ...user}]});
+    const known = user && this.users.some((u) => u.id === user.id);
+    const users = user && !known ? [...this.users, {connections: 1, ...user}] : this.users;
+    this.update({users, count: countOf(data, this.count + (user && !known ? 1 : 0))});
   }
   onLeave(data) {
     const user = data.user;
-    if (!user) return;
-    this.update({users: this.users.filter((u) => u.id !== user.id)});
+    const known = user && this.users.some((u) => u.id === user.id);
+    const users = user ? this.users.filter((u) => u.id !== user.id) : this.users;
+    this.update({users, count: countOf(data, Math.max(0, this.count - (known || !this.state.listed ? 1 : 0)))});
+  }
+  onCount(data) {
+    // The server stopped listing: a list kept from before would go stale.
+    this.update({users: [], listed: false, count: countOf(data, this.count)});
+  }
+}
+
+function countOf(data, fallback) {
+  return typeof data.count === "number" ? data.count : fallback;
+}
+
+/**
+ * The typing indicator: "Ada is typing…". Needs a `typing` plugin on the
+ * server: the example C++ plugin (examples/plugins/typing) or a relay
+ * (`--plugins.typing.relay --plugins.typing.events=typing,stopped`).
+ * State `{users, error}`: the other users typing now, `[{id, name}]`,
+ * longest first. Call `start()` on every keystroke (sent at most every
+ * `throttle` ms, default 2000) and `stop()` when the user sends or clears
+ * the input. An indicator that is not refreshed within `expire` ms
+ * (default 5000) goes away by itself: a peer that vanished shows no
+ * typing forever. Best effort: nothing is sent while not connected, and
+ * failures are ignored.
+ */
+export class Typing extends Plugin {
+  constructor(options = {}) {
+    super({...options, name: options.name ?? "typing"}, {users: []});
+    this.throttle = options.throttle ?? 2000;
+    this.expire = options.expire ?? 5000;
+    this._setTimeout = options.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms));
+    this._clearTimeout = options.clearTimeout ?? ((id) => globalThis.clearTimeout(id));
+    this._now = options.now ?? (() => Date.now());
+    this._lastSent = -Infinity;
+    this._announced = false; // the others were told we type
+    this._expiry = new Map(); // user id -> timer
+  }
+  get users() {
+    return this.state.users;
+  }
+
+  /** The user typed. Resolves with the ack, or null when nothing was sent. */
+  start() {
+    const now = this._now();
+    if (!this.started || (this._announced && now - this._lastSent < this.throttle)) return Promise.resolve(null);
+    this._lastSent = now;
+    this._announced = true;
+    return this.command("typing", {}).catch(() => null);
+  }
+
+  /** The user stopped typing (sent, cleared the input, left the field). */
+  stop() {
+    if (!this._announced) return Promise.resolve(null);
+    this._announced = false;
+    if (!this.started) return Promise.resolve(null);
+    return this.command("stopped", {}).catch(() => null);
+  }
+
+  onTyping(data) {
+    const user = data.user;
+    // Our own user (another tab, or a relay on `streams`) is not "someone".
+    if (!user || user.id == null || user.id === this.connection?.user?.id) return;
+    this._clearExpiry(user.id);
+    this._expiry.set(user.id, this._setTimeout(() => this._remove(user.id), this.expire));
+    if (!this.users.some((u) => u.id === user.id)) this.update({users: [...this.users, {id: user.id, name: user.name}]});
+  }
+
+  onStopped(data) {
+    if (data.user?.id != null) this._remove(data.user.id);
+  }
+
+  _remove(id) {
+    this._clearExpiry(id);
+    if (this.users.some((u) => u.id === id)) this.update({users: this.users.filter((u) => u.id !== id)});
+  }
+
+  _clearExpiry(id) {
+    const timer = this._expiry.get(id);
+    if (timer != null) this._clearTimeout(timer);
+    this._expiry.delete(id);
+  }
+
+  _socketClosed() {
+    super._socketClosed();
+    this._forget();
+  }
+
+  _detach(connection) {
+    const was = this.connection;
+    super._detach(connection);
+    if (was === connection) this._forget();
+  }
+
+  _moveTo(stream) {
+    this._forget();
+    super._moveTo(stream);
+  }
+
+  // What we saw belongs to the socket (or stream) we are no longer on.
+  _forget() {
+    for (const id of [...this._expiry.keys()]) this._clearExpiry(id);
+    this._announced = false;
+    if (this.users.length) this.update({users: []});
   }
 }
 
@@ -538,7 +738,8 @@ export class Notifications extends Plugin {
 /**
  * The WebSocket URL for a set of plugins. Without `url` it is derived from
  * `location`: `ws:` (or `wss:` on https), same host, `path` (default `/ws`).
- * `url` may be absolute (`ws:`, `wss:`, `http:`, `https:`) or a path.
+ * `url` may be absolute (`ws:`, `wss:`, `http:`, `https:`) or a path. It
+ * announces protocol version 2 (`v=2`), so `clients` may be empty.
  */
 export function buildUrl({url, path = "/ws", location, clients = [], token, name} = {}) {
   const loc = location ?? globalThis.location;
@@ -555,7 +756,7 @@ export function buildUrl({url, path = "/ws", location, clients = [], token, name
   const hash = base.indexOf("#");
   if (hash >= 0) base = base.slice(0, hash);
   const specs = clients.map((c) => (c && typeof c.spec === "function" ? c.spec() : c));
-  const params = [`clients=${encodeURIComponent(JSON.stringify(specs))}`];
+  const params = [`clients=${encodeURIComponent(JSON.stringify(specs))}`, `v=${PROTOCOL_VERSION}`];
   if (token) params.push(`token=${encodeURIComponent(token)}`);
   if (name != null && name !== "") params.push(`name=${encodeURIComponent(name)}`);
   return base + (base.includes("?") ? "&" : "?") + params.join("&");
@@ -565,9 +766,16 @@ export function buildUrl({url, path = "/ws", location, clients = [], token, name
 // Connection
 
 /**
- * One WebSocket carrying every plugin, reconnecting until closed.
- * Store value `{status, error, user, socket, lastClose}`; `status` is
- * `connecting | open | reconnecting | closed`.
+ * One WebSocket carrying every plugin, reconnecting until closed. Plugins
+ * come and go with add() and remove() on the open socket (protocol
+ * version 2's subscribe/unsubscribe); a reconnect's URL carries the current
+ * set. Store value `{status, error, user, socket, lastClose}`; `status` is
+ * `idle | connecting | open | reconnecting | closed`.
+ *
+ * `idle`: not connected and not trying: no WebSocket implementation or no
+ * URL yet (server-side rendering), or a `lazy` connection nobody subscribes
+ * to. A lazy connection opens on its first subscriber (to it or to one of
+ * its plugins) in a browser, and closes `grace` ms after its last one left.
  */
 export class Connection extends Emitter {
   constructor(options = {}) {
@@ -587,39 +795,48 @@ export class Connection extends Emitter {
       ackTimeout = 10000,
       maxQueue = 1000,
       reconnect = true,
+      lazy = false,
+      grace = 1000,
     } = options;
-    if (!Array.isArray(clients) || clients.length === 0) throw new TypeError("connect: give at least one client");
-    if (typeof WS !== "function") throw new TypeError("connect: no WebSocket implementation (pass options.WebSocket)");
-    this.clients = clients;
+    if (!Array.isArray(clients)) throw new TypeError("connect: clients must be an array of plugins");
+    this.clients = [];
     this._byKey = new Map();
+    const keys = new Set();
     for (const c of clients) {
-      if (!(c instanceof Plugin)) throw new TypeError("connect: clients must be plugin objects (Chat, Presence, ...)");
-      if (this._byKey.has(c.key)) throw new TypeError(`connect: ${c.name} on ${c.stream} given twice`);
-      this._byKey.set(c.key, c);
+      this._check(c);
+      if (keys.has(c.key)) throw new TypeError(`connect: ${c.name} on ${c.stream} given twice`);
+      keys.add(c.key);
     }
-    this.options = {url, path, token, name, location, backoff, ackTimeout, maxQueue, reconnect};
-    this._WS = WS;
+    this.options = {url, path, token, name, location, backoff, ackTimeout, maxQueue, reconnect, lazy, grace};
+    this._WS = typeof WS === "function" ? WS : null;
+    // Node users pass their WebSocket class: they want a socket even without a document.
+    this._explicitWS = typeof options.WebSocket === "function";
     this._setTimeout = setT;
     this._clearTimeout = clearT;
     this._random = random;
-    this._store = new Store({status: "connecting", error: null, user: null, socket: null, lastClose: null});
+    this._store = new Store({status: "idle", error: null, user: null, socket: null, lastClose: null}, {
+      first: () => this._retain(),
+      last: () => this._release(),
+    });
     this._ws = null;
     this._welcomed = false;
     this._attempt = 0;
     this._expiryRetries = 0; // 4401s still retried after a token expired
     this._timer = null;
+    this._graceTimer = null;
+    this._interest = 0; // subscribers of this store and of its plugins' stores
     this._refCounter = 0;
     this._pending = new Map(); // ref -> entry (sent or queued)
-    this._queue = []; // entries not yet sent
+    this._queue = []; // entries not yet sent, in order
+    this._onSocket = new Set(); // keys the server runs on this socket (as sent)
     this._closedForGood = false;
     this._generation = 0;
-    for (const c of clients) c._attach(this);
+    for (const c of clients) this._adopt(c);
     this._onOnline = () => {
       if (this.status === "reconnecting") this.reconnect();
     };
-    if (typeof globalThis.addEventListener === "function" && typeof globalThis.document === "object")
-      globalThis.addEventListener("online", this._onOnline);
-    this._open();
+    this._listening = false;
+    if (!lazy) this._start();
   }
 
   get state() {
@@ -647,19 +864,41 @@ export class Connection extends Emitter {
     return this._store.subscribe(fn);
   }
 
+  /**
+   * Adds a plugin to this connection: subscribed on the open socket at once,
+   * or queued while connecting or offline and replayed in order. Resolves
+   * with the server's outcome `{name, stream, strategy, ok, recovered?}`;
+   * rejects with a SwitchboardError (`.code` e.g. `forbidden`, `timeout`,
+   * `removed` when a later remove() came first). The plugin stays in
+   * `clients` either way, as a plugin the server refused at connect does.
+   */
+  add(plugin) {
+    if (this._closedForGood) return Promise.reject(new SwitchboardError("closed", "the connection is closed"));
+    this._check(plugin);
+    this._adopt(plugin);
+    return this._control("subscribe", plugin);
+  }
+
+  /**
+   * Removes a plugin: unsubscribed on the open socket (the server runs its
+   * close hook: chat `left`, presence `leave`), or queued. Its events stop
+   * at once. Resolves with the server's outcome once no event of it can
+   * follow.
+   */
+  remove(plugin) {
+    if (!this.clients.includes(plugin)) return Promise.resolve({name: plugin?.name, stream: plugin?.stream, ok: true});
+    this.clients = this.clients.filter((c) => c !== plugin);
+    this._byKey.delete(plugin.key);
+    plugin._detach(this);
+    if (this._closedForGood) return Promise.resolve({name: plugin.name, stream: plugin.stream, ok: true});
+    return this._control("unsubscribe", plugin);
+  }
+
   /** Closes for good (close code 1000): no reconnect; pending commands reject with `closed`. */
   close(code = 1000, reason = "") {
     if (this._closedForGood) return;
     this._finish(null);
-    const ws = this._ws;
-    this._ws = null;
-    if (ws && ws.readyState <= OPEN) {
-      try {
-        ws.close(code, reason);
-      } catch {
-        // ignore
-      }
-    }
+    this._dropSocket(code, reason);
   }
 
   /** Reconnects now (skipping the backoff wait), e.g. when the network returns. */
@@ -682,10 +921,102 @@ export class Connection extends Emitter {
     this._open();
   }
 
-  _set(patch) {
-    this._store.set({...this._store.value, ...patch});
-    this.emit("status", this._store.value);
+  // -- the plugin set --
+
+  _check(plugin) {
+    if (!(plugin instanceof Plugin)) throw new TypeError("connect: clients must be plugin objects (Chat, Presence, ...)");
+    if (!plugin.stream) throw new TypeError(`connect: ${plugin.name} has no stream (give one, or use wsStore's stream)`);
+    if (this._byKey.has(plugin.key) || this.clients.includes(plugin))
+      throw new TypeError(`connect: ${plugin.name} on ${plugin.stream} given twice`);
   }
+
+  _adopt(plugin) {
+    plugin._attach(this);
+    this.clients.push(plugin);
+    this._byKey.set(plugin.key, plugin);
+  }
+
+  // -- lazy connections: open while someone listens --
+
+  _retain() {
+    this._interest++;
+    if (this._graceTimer != null) {
+      this._clearTimeout(this._graceTimer);
+      this._graceTimer = null;
+    }
+    if (this.options.lazy && this.status === "idle") this._start();
+  }
+
+  _release() {
+    this._interest = Math.max(0, this._interest - 1);
+    if (!this.options.lazy || this._interest > 0 || this._closedForGood || this._graceTimer != null) return;
+    // Svelte tears components down and up again on navigation: a short wait
+    // lets the next page's subscription keep this socket.
+    this._graceTimer = this._setTimeout(() => {
+      this._graceTimer = null;
+      if (this._interest === 0) this._sleep();
+    }, this.options.grace);
+  }
+
+  /** Whether this connection may open a socket here and now. */
+  _canOpen() {
+    if (!this._WS) return false;
+    if (this.options.lazy && !inBrowser() && !this._explicitWS) return false; // server-side rendering
+    const loc = this.options.location ?? globalThis.location;
+    return Boolean(this.options.url && /^(wss?|https?):\/\//i.test(this.options.url)) || Boolean(loc && loc.host);
+  }
+
+  _start() {
+    if (this._closedForGood || this.status !== "idle" || !this._canOpen()) return;
+    if (!this._listening && typeof globalThis.addEventListener === "function" && inBrowser()) {
+      globalThis.addEventListener("online", this._onOnline);
+      this._listening = true;
+    }
+    this._set({status: "connecting"});
+    this._open();
+  }
+
+  /** Back to idle: the socket closes, commands waiting for it reject with `closed`. */
+  _sleep() {
+    if (this._closedForGood || this.status === "idle") return;
+    this._generation++;
+    if (this._timer != null) {
+      this._clearTimeout(this._timer);
+      this._timer = null;
+    }
+    this._dropSocket(1000, "");
+    this._welcomed = false;
+    this._onSocket.clear();
+    for (const c of this.clients) c._socketClosed();
+    // Commands reject; adds and removes settle against the next socket.
+    this._rejectAll("closed", "the connection went idle (no subscriber)", true);
+    this._set({status: "idle"});
+  }
+
+  _dropSocket(code, reason) {
+    const ws = this._ws;
+    this._ws = null;
+    if (!ws) return;
+    this._detachSocket(ws);
+    if (ws.readyState <= OPEN) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        // ignore
+      }
+    }
+  }
+
+  // -- status --
+
+  _set(patch) {
+    const before = this._store.value.status;
+    this._store.set({...this._store.value, ...patch});
+    // Once per change of status, whatever else changed with it.
+    if (this._store.value.status !== before) this.emit("status", this._store.value);
+  }
+
+  // -- the socket --
 
   async _open() {
     const generation = ++this._generation;
@@ -729,14 +1060,24 @@ export class Connection extends Emitter {
   _socketGone(close, schedule) {
     const wasWelcomed = this._welcomed;
     this._welcomed = false;
+    this._onSocket.clear();
     for (const c of this.clients) c._socketClosed();
-    // Commands in flight have no answer coming: reject them; unsent ones wait.
+    // Commands in flight have no answer coming: reject them; unsent ones
+    // wait. Subscribes and unsubscribes in flight go back to the queue: the
+    // next socket's URL carries the current set, and they settle against it.
+    const requeue = [];
     for (const [ref, entry] of this._pending) {
       if (!entry.sent) continue;
+      if (entry.control) {
+        entry.sent = false;
+        requeue.push(entry);
+        continue;
+      }
       this._pending.delete(ref);
       if (entry.timer != null) this._clearTimeout(entry.timer);
       entry.reject(new SwitchboardError("disconnected", "the connection dropped before the server answered"));
     }
+    this._queue = [...requeue, ...this._queue];
     this.emit("close", close);
     if (this._closedForGood) return;
     // 4401 on a socket that was welcomed means its token expired: with a
@@ -753,17 +1094,17 @@ export class Connection extends Emitter {
       this._finish({code: close.code, message: close.reason || (close.code === 4401 ? "Unauthorized" : "Policy violation")}, close);
       return;
     }
-    this._set({lastClose: close});
-    if (schedule) this._scheduleReconnect();
+    if (schedule) this._scheduleReconnect(close);
+    else this._set({lastClose: close});
   }
 
-  _scheduleReconnect() {
+  _scheduleReconnect(close) {
     if (!this.options.reconnect) {
-      this._finish(null);
+      this._finish(null, close);
       return;
     }
     const delay = backoffDelay(this._attempt++, this.options.backoff, this._random);
-    this._set({status: "reconnecting"});
+    this._set({status: "reconnecting", ...(close ? {lastClose: close} : {})});
     this.emit("reconnecting", {attempt: this._attempt, delay});
     this._timer = this._setTimeout(() => {
       this._timer = null;
@@ -774,21 +1115,35 @@ export class Connection extends Emitter {
   _finish(error, close = null) {
     this._closedForGood = true;
     this._generation++;
-    if (this._timer != null) {
-      this._clearTimeout(this._timer);
-      this._timer = null;
+    for (const t of ["_timer", "_graceTimer"]) {
+      if (this[t] != null) {
+        this._clearTimeout(this[t]);
+        this[t] = null;
+      }
     }
     for (const c of this.clients) c._socketClosed();
-    for (const entry of this._pending.values()) {
-      if (entry.timer != null) this._clearTimeout(entry.timer);
-      entry.reject(new SwitchboardError("closed", "the connection is closed"));
-    }
-    this._pending.clear();
-    this._queue = [];
-    if (typeof globalThis.removeEventListener === "function")
-      globalThis.removeEventListener("online", this._onOnline);
+    this._rejectAll("closed", "the connection is closed");
+    if (this._listening) globalThis.removeEventListener("online", this._onOnline);
+    this._listening = false;
     this._set({status: "closed", error, ...(close ? {lastClose: close} : {})});
   }
+
+  _rejectAll(code, message, keepControl = false) {
+    const kept = [];
+    for (const entry of this._pending.values()) {
+      if (keepControl && entry.control) {
+        entry.sent = false;
+        kept.push(entry);
+        continue;
+      }
+      if (entry.timer != null) this._clearTimeout(entry.timer);
+      if (!entry.settled) entry.reject(new SwitchboardError(code, message));
+    }
+    this._pending = new Map(kept.map((e) => [e.ref, e]));
+    this._queue = kept;
+  }
+
+  // -- frames in --
 
   _onMessage(raw) {
     let frame;
@@ -800,7 +1155,7 @@ export class Connection extends Emitter {
     if (!frame || typeof frame !== "object") return;
     this.emit("frame", frame);
     if (frame.type === "welcome") return this._onWelcome(frame);
-    if (frame.type === "ack") return this._settle(frame, null);
+    if (frame.type === "ack" || frame.type === "history") return this._settle(frame, null);
     if (frame.type === "error") {
       if (frame.ref != null && this._pending.has(String(frame.ref)))
         return this._settle(frame, new SwitchboardError(frame.code, frame.message, frame));
@@ -819,8 +1174,11 @@ export class Connection extends Emitter {
     this._welcomed = true;
     this._attempt = 0;
     this._expiryRetries = 0;
+    this._onSocket.clear();
     for (const info of Array.isArray(frame.clients) ? frame.clients : []) {
-      const plugin = this._byKey.get(`${info.name}\n${info.stream}`);
+      const key = `${info.name}\n${info.stream}`;
+      this._onSocket.add(key);
+      const plugin = this._byKey.get(key);
       if (plugin) plugin._welcome(info);
     }
     this._set({status: "open", error: null, user: frame.user ?? null, socket: frame.socket ?? null});
@@ -836,51 +1194,221 @@ export class Connection extends Emitter {
     if (!entry) return;
     this._pending.delete(ref);
     if (entry.timer != null) this._clearTimeout(entry.timer);
+    if (entry.control) return this._settleControl(entry, frame, error);
     if (error) entry.reject(error);
     else entry.resolve(frame);
   }
 
+  _settleControl(entry, frame, error) {
+    const outcome = !error && Array.isArray(frame.clients) ? frame.clients[0] : null;
+    const ok = Boolean(outcome && outcome.ok);
+    // The socket set as the server has it now.
+    if (entry.control === "subscribe" && !ok) this._onSocket.delete(entry.key);
+    if (entry.control === "unsubscribe" && error) this._onSocket.add(entry.key);
+    const plugin = this._byKey.get(entry.key);
+    if (entry.control === "subscribe" && plugin === entry.plugin) {
+      if (ok) plugin._welcome(outcome);
+      else if (outcome) plugin._errorFrame(outcome);
+    }
+    if (entry.settled) return;
+    if (error) entry.reject(error);
+    else if (entry.control === "subscribe" && !ok)
+      entry.reject(new SwitchboardError(outcome?.code ?? "internal", outcome?.message, outcome ?? frame));
+    else entry.resolve(outcome ?? {name: entry.name, stream: entry.stream, ok: true});
+  }
+
+  // -- frames out --
+
   _command(plugin, event, data) {
     if (this._closedForGood) return Promise.reject(new SwitchboardError("closed", "the connection is closed"));
+    const frame = {client: plugin.name, stream: plugin.stream, event};
+    if (data !== undefined) frame.data = data;
+    return this._enqueue({frame});
+  }
+
+  _control(type, plugin) {
+    return this._enqueue({control: type, plugin, key: plugin.key, name: plugin.name, stream: plugin.stream});
+  }
+
+  _enqueue(fields) {
     if (this._queue.length >= this.options.maxQueue)
       return Promise.reject(new SwitchboardError("queue_full", "too many commands waiting for the connection"));
     const ref = String(++this._refCounter);
-    const frame = {client: plugin.name, stream: plugin.stream, event, ref};
-    if (data !== undefined) frame.data = data;
     return new Promise((resolve, reject) => {
-      const entry = {ref, frame, resolve, reject, sent: false, timer: null};
+      const entry = {...fields, ref, resolve, reject, sent: false, settled: false, timer: null};
       this._pending.set(ref, entry);
+      this._startTimer(entry);
       if (this._welcomed && this._ws && this._ws.readyState === OPEN) this._transmit(entry);
       else this._queue.push(entry);
     });
   }
 
+  /** ackTimeout runs from the call, queued or not. */
+  _startTimer(entry) {
+    const ms = this.options.ackTimeout;
+    if (!(ms > 0)) return;
+    entry.timer = this._setTimeout(() => {
+      entry.timer = null;
+      if (!this._pending.has(entry.ref) || entry.settled) return;
+      const what = entry.control ?? entry.frame.event;
+      const error = new SwitchboardError("timeout", `no answer to ${what} within ${ms} ms`);
+      if (entry.control) {
+        // The change itself is never dropped: it still goes out (or is
+        // bookkept when its reply comes); only the caller stops waiting.
+        entry.settled = true;
+        entry.reject(error);
+        return;
+      }
+      this._pending.delete(entry.ref);
+      this._queue = this._queue.filter((e) => e !== entry);
+      entry.reject(error);
+    }, ms);
+  }
+
   _transmit(entry) {
+    const frame = entry.control ? this._controlFrame(entry) : {...entry.frame, ref: entry.ref};
+    if (!frame) return; // settled without a round trip
     try {
-      this._ws.send(JSON.stringify(entry.frame));
+      this._ws.send(JSON.stringify(frame));
     } catch (e) {
       this._queue.push(entry); // socket is closing; retry after reconnect
       return;
     }
     entry.sent = true;
-    const ms = this.options.ackTimeout;
-    if (ms > 0) {
-      entry.timer = this._setTimeout(() => {
-        if (!this._pending.has(entry.ref)) return;
-        this._pending.delete(entry.ref);
-        entry.reject(new SwitchboardError("timeout", `no answer to ${entry.frame.event} within ${ms} ms`));
-      }, ms);
+    if (entry.control === "subscribe") this._onSocket.add(entry.key);
+    if (entry.control === "unsubscribe") this._onSocket.delete(entry.key);
+  }
+
+  /** The subscribe/unsubscribe frame, or null when the socket already agrees. */
+  _controlFrame(entry) {
+    const onSocket = this._onSocket.has(entry.key);
+    const wanted = this._byKey.get(entry.key) === entry.plugin;
+    if (entry.control === "subscribe" && onSocket && wanted) {
+      // The URL carried it: the welcome answered for it.
+      this._settleLocal(entry, () => entry.resolve({name: entry.name, stream: entry.stream, strategy: entry.plugin.strategy, ok: true,
+        ...(entry.plugin.recovered !== undefined ? {recovered: entry.plugin.recovered} : {})}));
+      return null;
     }
+    if (entry.control === "subscribe" && !wanted) {
+      this._settleLocal(entry, () => entry.reject(new SwitchboardError("removed", `${entry.name} on ${entry.stream} was removed before the server had it`)));
+      return null;
+    }
+    if (entry.control === "unsubscribe" && !onSocket) {
+      this._settleLocal(entry, () => entry.resolve({name: entry.name, stream: entry.stream, ok: true}));
+      return null;
+    }
+    const clients = entry.control === "subscribe" ? [entry.plugin.spec()] : [{name: entry.name, stream: entry.stream}];
+    return {type: entry.control, ref: entry.ref, clients};
+  }
+
+  _settleLocal(entry, settle) {
+    this._pending.delete(entry.ref);
+    if (entry.timer != null) this._clearTimeout(entry.timer);
+    if (!entry.settled) settle();
+    entry.settled = true;
   }
 }
 
 /**
- * Opens one socket for `clients` (plugin objects) and returns the connection.
- * Options: `url` (default: same host, `/ws`), `token` (string or function,
- * may be async), `name` (guest name when auth is off), `backoff`
- * (`{initial, max, factor, jitter}`), `ackTimeout` (ms, 0 = none),
- * `WebSocket`, `location`, `setTimeout`, `clearTimeout`, `random`.
+ * Opens one socket for `clients` (plugin objects, possibly none: add them
+ * later) and returns the connection. Options: `url` (default: same host,
+ * `/ws`), `token` (string or function, may be async), `name` (guest name
+ * when auth is off), `backoff` (`{initial, max, factor, jitter}`),
+ * `ackTimeout` (ms, 0 = none), `lazy` (open on the first subscriber, close
+ * `grace` ms after the last), `WebSocket`, `location`, `setTimeout`,
+ * `clearTimeout`, `random`. Never throws for a missing WebSocket or URL: the
+ * connection stays `idle` (server-side rendering).
  */
 export function connect(options) {
   return new Connection(options);
+}
+
+// ---------------------------------------------------------------------------
+// wsStore: the seed's API
+
+/**
+ * The seed's store: `wsStore({stream, clients})`. `stream` is the default
+ * stream of every client created without one; each client is reachable by
+ * name (`ws.chat`, and `$ws.chat` in Svelte). The store's value is the
+ * connection's state plus the clients by name, and it changes when either
+ * does. Lazy: idle until something subscribes in a browser (so it is safe
+ * in server-side rendering), closed `grace` ms (default 1000) after the last
+ * subscriber left. Any connect() option may be given too.
+ *
+ *   const ws = wsStore({stream: "stream:123", clients: [chat, presence]});
+ *   ws.setStream("stream:456");   // moves chat and presence, same socket
+ */
+export function wsStore({stream, clients = [], ...options} = {}) {
+  if (stream != null) checkStream(stream);
+  const defaulted = new Set(clients.filter((c) => c instanceof Plugin && !c.stream));
+  if (stream) for (const c of defaulted) c._moveTo(stream);
+  const connection = new Connection({...options, clients, lazy: options.lazy ?? true});
+  const byName = () => Object.fromEntries(connection.clients.map((c) => [c.name, c]));
+  const value = () => ({...connection.state, ...byName(), clients: connection.clients});
+  let offs = [];
+  const watched = new Set();
+  const watch = (plugin) => {
+    if (watched.has(plugin)) return;
+    watched.add(plugin);
+    offs.push(plugin.subscribe(() => store.set(value())));
+  };
+  const store = new Store(value(), {
+    first: () => {
+      offs.push(connection.subscribe(() => store.set(value())));
+      for (const c of connection.clients) watch(c);
+    },
+    last: () => {
+      for (const off of offs) off();
+      offs = [];
+      watched.clear();
+    },
+  });
+  const api = {
+    subscribe: (fn) => store.subscribe(fn),
+    connection,
+    get stream() {
+      return stream;
+    },
+    /** Adds a client (with the store's stream when it has none). */
+    add(plugin) {
+      if (plugin instanceof Plugin && !plugin.stream && stream) {
+        plugin._moveTo(stream);
+        defaulted.add(plugin);
+      }
+      const done = connection.add(plugin);
+      api[plugin.name] = plugin;
+      if (store.size > 0) watch(plugin);
+      store.set(value());
+      return done;
+    },
+    remove(plugin) {
+      const done = connection.remove(plugin);
+      defaulted.delete(plugin);
+      if (api[plugin.name] === plugin) delete api[plugin.name];
+      store.set(value());
+      return done;
+    },
+    /**
+     * Moves every client on the default stream to `next` on the same
+     * socket (unsubscribe, then subscribe, each with a fresh state).
+     * Resolves when the server has them all.
+     */
+    setStream(next) {
+      checkStream(next);
+      if (next === stream) return Promise.resolve([]);
+      stream = next;
+      const moving = [...defaulted].filter((c) => connection.clients.includes(c));
+      const done = [];
+      for (const c of moving) done.push(connection.remove(c).catch(() => null));
+      for (const c of moving) {
+        c._moveTo(next);
+        done.push(connection.add(c));
+      }
+      store.set(value());
+      return Promise.all(done);
+    },
+    close: (code, reason) => connection.close(code, reason),
+  };
+  for (const c of connection.clients) api[c.name] = c;
+  return api;
 }

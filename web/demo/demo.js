@@ -1,6 +1,6 @@
-// Switchboard demo: chat + "online now" + notifications on one socket.
+// Switchboard demo: chat + "online now" + notifications + who is typing, on one socket.
 // Plain DOM code on top of the client's stores; no framework, no build step.
-import {connect, Chat, Presence, Notifications} from "/switchboard.js";
+import {connect, Chat, Presence, Notifications, Typing} from "/switchboard.js";
 
 const ROOMS = [
   {stream: "stream:lobby", label: "Lobby"},
@@ -70,6 +70,7 @@ let connection = null;
 let chat = null;
 let presence = null;
 let notifications = null;
+let typing = null; // needs a typing plugin on the server; hidden without one
 let unsubscribers = [];
 let systemLines = []; // [{ts, text}] joined/left lines, not stored
 let seenInRoom = new Map(); // id -> user: presence fallback from chat joined/left
@@ -145,7 +146,7 @@ function leave() {
   for (const u of unsubscribers) u();
   unsubscribers = [];
   connection?.close();
-  connection = chat = presence = notifications = null;
+  connection = chat = presence = notifications = typing = null;
   systemLines = [];
   seenInRoom = new Map();
 }
@@ -159,8 +160,9 @@ function join(next) {
   chat = new Chat({stream: session.stream, strategy: "streams", persist: true});
   presence = new Presence({stream: session.stream});
   notifications = new Notifications({stream: `user:${slug(session.name)}`, strategy: "streams", persist: true});
-  connection = connect({clients: [chat, presence, notifications], name: session.name});
-  window.switchboard = {connection, chat, presence, notifications};
+  typing = new Typing({stream: session.stream});
+  connection = connect({clients: [chat, presence, notifications, typing], name: session.name});
+  window.switchboard = {connection, chat, presence, notifications, typing};
 
   $("join").hidden = true;
   $("app").hidden = false;
@@ -176,6 +178,7 @@ function join(next) {
     chat.subscribe(renderChat),
     presence.subscribe(renderPresence),
     notifications.subscribe(renderNotifications),
+    typing.subscribe(renderTyping),
     chat.on("joined", ({user}) => noteMember(user, true)),
     chat.on("left", ({user}) => noteMember(user, false)),
   );
@@ -303,9 +306,34 @@ function renderChat(state) {
 
 const input = $("message-input");
 const sendButton = $("send-button");
+let idleTimer = null;
 input.addEventListener("input", () => {
-  sendButton.disabled = input.value.trim() === "";
+  const empty = input.value.trim() === "";
+  sendButton.disabled = empty;
+  // Others see "… is typing" while we type, until we send, clear, or pause.
+  clearTimeout(idleTimer);
+  if (empty) return void typing?.stop();
+  typing?.start();
+  idleTimer = setTimeout(() => typing?.stop(), 3000);
 });
+input.addEventListener("blur", () => typing?.stop());
+
+// ---------------------------------------------------------------------------
+// Who is typing
+
+function typingText(users) {
+  const names = users.map((u) => u.name || "Someone");
+  if (names.length === 0) return "";
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return `${names[0]}, ${names[1]} and ${names.length - 2} more are typing…`;
+}
+
+function renderTyping(state) {
+  const p = $("typing");
+  p.textContent = typingText(state.users);
+  p.hidden = state.users.length === 0;
+}
 
 $("composer").addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -313,6 +341,8 @@ $("composer").addEventListener("submit", async (e) => {
   if (!text || !chat) return;
   input.value = "";
   sendButton.disabled = true;
+  clearTimeout(idleTimer);
+  typing?.stop();
   showSendError("");
   try {
     await chat.send(text);

@@ -1,5 +1,6 @@
 // The client library in a real browser against real servers: tokens, 4401
-// and 1008 (no reconnect), and sends before the socket is up.
+// (no reconnect), specs that fail on a version 2 socket (it stays open, no
+// reconnect), and sends before the socket is up.
 import {describe, it, before, after} from "node:test";
 import assert from "node:assert/strict";
 import {createHmac} from "node:crypto";
@@ -91,36 +92,42 @@ describe("client library in the browser", () => {
     assert.match(page.sockets[0].url, /[?&]token=/);
   });
 
-  it("a stream the token does not permit gets forbidden, and no valid client closes 1008 for good", async () => {
+  it("a stream the token does not permit gets forbidden; the socket stays open (v=2) and nothing reconnects", async () => {
     const page = await newPage(browser);
     await page.goto(`${secured.base}/healthz`);
     const token = jwt({sub: "u7", exp: Math.floor(Date.now() / 1000) + 600, streams: ["stream:allowed"]});
     const state = await inPage(page, async (m, args, until) => {
       const chat = new m.Chat({stream: "stream:not-allowed"});
       const conn = m.connect({clients: [chat], token: args.token, backoff: {initial: 50}});
-      await until(() => conn.status === "closed");
-      return {error: conn.error, chatError: chat.error};
+      await until(() => chat.error != null);
+      return {status: conn.status, error: conn.error, chatError: chat.error};
     }, {token});
     assert.equal(state.chatError.code, "forbidden");
-    assert.deepEqual(state.error, {code: 1008, message: "No valid clients"});
+    // Protocol version 2: a socket whose specs all failed stays open for
+    // later subscribes, instead of closing with 1008 "No valid clients".
+    assert.equal(state.status, "open");
+    assert.equal(state.error, null);
     await sleep(500);
     assert.equal(page.sockets.length, 1);
+    assert.equal(page.sockets[0].closed, false);
   });
 
-  it("1008 for an unknown custom plugin: the plugin's error is set, no reconnect", async () => {
+  it("an unknown custom plugin: the plugin's error is set, the socket stays open, no reconnect", async () => {
     const page = await newPage(browser);
     await page.goto(`${open.base}/healthz`);
     const state = await inPage(page, async (m, args, until) => {
       const Custom = m.definePlugin({name: "no-such-plugin"});
       const custom = new Custom({stream: "stream:x"});
       const conn = m.connect({clients: [custom], backoff: {initial: 50}});
-      await until(() => conn.status === "closed");
-      return {error: conn.error, pluginError: custom.error};
+      await until(() => custom.error != null);
+      return {status: conn.status, error: conn.error, pluginError: custom.error};
     });
     assert.equal(state.pluginError.code, "unknown_plugin");
-    assert.deepEqual(state.error, {code: 1008, message: "No valid clients"});
+    assert.equal(state.status, "open");
+    assert.equal(state.error, null);
     await sleep(500);
     assert.equal(page.sockets.length, 1);
+    assert.equal(page.sockets[0].closed, false);
   });
 
   it("sends made before the socket opens are delivered once, in order, with their acks", async () => {

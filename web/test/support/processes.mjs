@@ -138,6 +138,34 @@ export async function startSwitchboard({port, args = []} = {}) {
   return Object.assign(proc, {port, base, argv});
 }
 
+/**
+ * Starts `command args` in `cwd` with `env` added, and resolves once `readyUrl`
+ * answers (any HTTP status). Its output is kept (`.output`).
+ */
+export async function startProcess({name, command, args = [], cwd, env = {}, readyUrl, timeoutMs = 60000}) {
+  const child = spawn(command, args, {cwd, env: {...process.env, ...env}, stdio: ["ignore", "pipe", "pipe"]});
+  const proc = track(child, name);
+  let early = null;
+  proc.exited.then((r) => (early = r));
+  await waitFor(`${name} at ${readyUrl}`, async () => {
+    if (early) throw new Error(`${name} exited early (${JSON.stringify(early)}):\n${proc.output}`);
+    try {
+      await fetch(readyUrl, {redirect: "manual"});
+      return true;
+    } catch {
+      return false;
+    }
+  }, timeoutMs);
+  return proc;
+}
+
+/** The value of an unlabelled metric at `base`/metrics (NaN when absent). */
+export async function metric(base, name) {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const m = new RegExp(`^switchboard_${name} (\\S+)$`, "m").exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
 /** A throwaway redis-server (no persistence) on a free port. */
 export async function startRedis() {
   const port = await freePort();

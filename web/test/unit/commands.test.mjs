@@ -82,7 +82,7 @@ test("an error without ref becomes the plugin's error state", () => {
   WS.last.welcome([{name: "chat", stream: "stream:1", strategy: "pub-sub"}]);
   WS.last.receive({type: "error", client: "presence", stream: "stream:1", code: "unknown_plugin", message: "no plugin named \"presence\""});
   assert.deepEqual(presence.error, {code: "unknown_plugin", message: "no plugin named \"presence\""});
-  assert.deepEqual(presence.state, {users: [], error: {code: "unknown_plugin", message: "no plugin named \"presence\""}});
+  assert.deepEqual(presence.state, {users: [], count: 0, listed: true, error: {code: "unknown_plugin", message: "no plugin named \"presence\""}});
   assert.equal(chat.error, null);
   WS.last.receive({type: "error", code: "invalid_json", message: "?"}); // tied to nothing
   assert.deepEqual(seen, ["unknown_plugin", "invalid_json"]);

@@ -15,7 +15,7 @@ test("subscribe calls at once with the current value and returns unsubscribe", (
   const values = [];
   const unsubscribe = chat.subscribe((v) => values.push(v));
   assert.equal(typeof unsubscribe, "function");
-  assert.deepEqual(values, [{messages: [], error: null}]);
+  assert.deepEqual(values, [{messages: [], hasOlder: true, error: null}]);
   chat.update({messages: [{id: "1-0", text: "x"}]});
   assert.equal(values.length, 2);
   assert.deepEqual(values[1].messages, [{id: "1-0", text: "x"}]);
@@ -51,8 +51,8 @@ test("initial store values and getters of every plugin", () => {
   const chat = new Chat({stream: "s:1"});
   const presence = new Presence({stream: "s:1"});
   const notifications = new Notifications({stream: "user:1"});
-  assert.deepEqual(get(chat), {messages: [], error: null});
-  assert.deepEqual(get(presence), {users: [], error: null});
+  assert.deepEqual(get(chat), {messages: [], hasOlder: true, error: null});
+  assert.deepEqual(get(presence), {users: [], count: 0, listed: true, error: null});
   assert.deepEqual(get(notifications), {items: [], unread: 0, error: null});
   assert.deepEqual(chat.messages, []);
   assert.deepEqual(presence.users, []);

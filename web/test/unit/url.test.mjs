@@ -94,11 +94,15 @@ test("connect opens one socket for every plugin, at the built URL", () => {
   conn.close();
 });
 
-test("connect rejects a plugin given twice and an empty list", () => {
+test("connect rejects a plugin given twice, and accepts an empty list", () => {
   const WS = fakeWebSocketClass();
   const chat = new Chat({stream: "stream:1"});
   assert.throws(() => connect({clients: [chat, new Chat({stream: "stream:1"})], WebSocket: WS, location: LOCATION}), /twice/);
-  assert.throws(() => connect({clients: [], WebSocket: WS, location: LOCATION}), TypeError);
+  // Protocol version 2: a socket may start with no clients (add them later).
+  const empty = connect({clients: [], WebSocket: WS, location: LOCATION});
+  assert.deepEqual(WS.last.specs, []);
+  assert.equal(new URL(WS.last.url).searchParams.get("v"), "2");
+  empty.close();
 });
 
 test("token may be a function, called on every connect", async () => {
