@@ -34,10 +34,11 @@ bool known(std::string_view name) {
 
 void check_parsed(const parsed_clients& p, const spec_rules& rules,
                   const std::vector<std::string>& patterns) {
-  check(p.specs.size() <= rules.max_specs);
+  check(p.specs.size() + rules.live <= rules.max_specs);
   std::set<std::pair<std::string, std::string>> seen;
   for (auto& s : p.specs) {
     check(known(s.name) && valid_stream_name(s.stream) && permitted(patterns, s.stream));
+    check(!rules.taken || !rules.taken(s.name, s.stream));
     check(!s.since || s.strategy == strategy::streams);
     check(seen.emplace(s.name, s.stream).second);
   }
@@ -63,11 +64,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   spec_rules rules;
   rules.max_specs = data[0] & 2 ? 32 : 3;
   rules.known_plugin = known;
+  // The same checks guard a subscribe on an open socket (protocol version
+  // 2): specs already there count toward the limit and may not come twice.
+  if (data[0] & 4) {
+    rules.allow_empty = true;
+    rules.live = 1;
+    rules.taken = [](const std::string& name, const std::string& stream) {
+      return name == "chat" && stream == "stream:1";
+    };
+  }
   rules.permitted = [](std::string_view s) { return permitted(patterns, s); };
   auto result = parse_clients(value, rules);
   if (auto p = std::get_if<parsed_clients>(&result))
     check_parsed(*p, rules, patterns);
   else
-    check(!std::get<clients_rejected>(result).reason.empty());
+    check(!rules.allow_empty || (value && !value->empty()));
+  if (auto r = std::get_if<clients_rejected>(&result))
+    check(!r->reason.empty());
   return 0;
 }

@@ -4,7 +4,7 @@
 // leak": a parsed command has an object `data` and a string or number (or
 // no) `ref`; the error, ack and event frames built from it are valid JSON
 // and echo the `ref` as given; a command written back out parses to the
-// same command.
+// same command; a subscribe or unsubscribe's entries each get an outcome.
 
 #include <cstddef>
 #include <cstdint>
@@ -53,6 +53,34 @@ void check_command(const command& cmd) {
         && back->event == cmd.event && back->ref == cmd.ref && back->data == cmd.data);
 }
 
+// A subscribe or unsubscribe (protocol version 2): its entries go through
+// the handshake's checks one by one, and the reply names each of them.
+void check_control(const control_command& ctl) {
+  check(ctl.ref.is_null() || ctl.ref.is_string() || ctl.ref.is_number());
+  check(ctl.clients.is_array() && !ctl.clients.empty());
+  spec_rules rules;
+  rules.max_specs = 3;
+  rules.live = 1;
+  rules.known_plugin = [](std::string_view name) { return name == "chat"; };
+  auto checked = check_specs(ctl.clients, rules);
+  check(checked.size() == ctl.clients.size());
+  json outcomes = json::array();
+  for (auto& c : checked) {
+    if (auto* err = std::get_if<spec_error>(&c)) {
+      check(!err->message.empty());
+      outcomes.push_back({{"name", err->name ? json(*err->name) : json()},
+                          {"stream", err->stream ? json(*err->stream) : json()},
+                          {"code", std::string{to_string(err->code)}}});
+    } else {
+      auto& spec = std::get<plugin_spec>(c);
+      check(spec.name == "chat" && valid_stream_name(spec.stream));
+      outcomes.push_back({{"name", spec.name}, {"stream", spec.stream}, {"ok", true}});
+    }
+  }
+  auto reply = parsed_frame(control_reply_frame(ctl.ref, std::move(outcomes)));
+  check(reply["ref"] == ctl.ref && reply["clients"].size() == ctl.clients.size());
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -60,6 +88,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto parsed = parse_command(text);
   if (auto* cmd = std::get_if<command>(&parsed)) {
     check_command(*cmd);
+    return 0;
+  }
+  if (auto* ctl = std::get_if<control_command>(&parsed)) {
+    check_control(*ctl);
     return 0;
   }
   auto& err = std::get<command_error>(parsed);

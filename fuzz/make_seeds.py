@@ -169,6 +169,11 @@ def clients_seeds():
         write("clients", name + "-query",
               b"\x03clients=" + urllib.parse.quote_plus(raw).encode() + b"&token=x")
     write("clients", "deep", b"\x02" + b"[" * 70 + b"]" * 70)
+    # Bit 4: the rules of a version 2 socket with chat on stream:1 already on it.
+    write("clients", "v2-empty", b"\x06")
+    write("clients", "v2-taken", b"\x06" + json.dumps(
+        [{"name": "chat", "stream": "stream:1"}, {"name": "chat", "stream": "stream:12"},
+         {"name": "presence", "stream": "stream:12"}]).encode())
 
 
 # --- commands ----------------------------------------------------------------------
@@ -185,6 +190,15 @@ def envelope_seeds():
         "bad-data": {"client": "chat", "stream": "s", "event": "send", "data": "text"},
         "unicode": {"client": "chat", "stream": "stream:1", "event": "s\u00e9nd",
                     "ref": "\u2603", "data": {"text": "\U0001F600"}},
+        # Protocol version 2's control commands (PROTOCOL.md 2.1).
+        "subscribe": {"type": "subscribe", "ref": "8",
+                      "clients": [{"name": "chat", "stream": "stream:456",
+                                   "strategy": "streams", "since": "1718000000000-0"}]},
+        "unsubscribe": {"type": "unsubscribe", "ref": 9,
+                        "clients": [{"name": "chat", "stream": "stream:456"},
+                                    {"name": "presence", "stream": "stream:1"}]},
+        "subscribe-empty": {"type": "subscribe", "ref": "10", "clients": []},
+        "subscribe-bad-type": {"type": "join", "clients": [{"name": "chat"}]},
     }
     for name, doc in docs.items():
         write("envelope", name, json.dumps(doc))
