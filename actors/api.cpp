@@ -9,6 +9,7 @@
 
 #include "actors/api_body.hpp"
 #include "actors/disconnector.hpp"
+#include "core/deadline.hpp"
 #include "core/envelope.hpp"
 #include "core/log.hpp"
 #include "net/query.hpp"
@@ -26,12 +27,6 @@ constexpr auto broker_timeout = std::chrono::seconds(5);
 
 std::string error_json(std::string_view message) {
   return json{{"error", message}}.dump();
-}
-
-/// When a request sent now with `timeout` stops waiting, in ms since the epoch.
-uint64_t deadline_ms(std::chrono::milliseconds timeout) {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch() + timeout).count();
 }
 
 bool same_secret(std::string_view a, std::string_view b) {

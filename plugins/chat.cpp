@@ -187,10 +187,7 @@ void chat_state::send_message(const json& ref, const json& data) {
   // subscriber not yet): acked, it would reach none of this node's sockets.
   bool live_only = ctx.spec.strategy == strategy::pub_sub;
   pending.begin();
-  auto deadline = now_ms() + uint64_t(std::chrono::milliseconds(request_timeout).count());
-  self->request(ctx.broker.command, request_timeout, post_atom::value, ctx.key,
-                std::string{"message"}, message_data(str), uint64_t{ctx.settings.chat_max_length},
-                live_only, deadline)
+  post("message", message_data(str), ctx.settings.chat_max_length, live_only)
     .then(
       [this, ref](const std::string& id) {
         reply(ack_frame(ref, id));

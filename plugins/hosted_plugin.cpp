@@ -251,8 +251,7 @@ void hosted_state::append(const std::string& event, const std::string& data, uin
   // hear the channel, or it would be acked and reach none of its sockets.
   bool live_only = ctx.spec.strategy == strategy::pub_sub;
   pending.begin();
-  self->request(ctx.broker.command, request_timeout, post_atom::value, ctx.key, event, data,
-                max_length, live_only)
+  post(event, data, max_length, live_only)
     .then(
       [this, done](const std::string& id) {
         if (done)

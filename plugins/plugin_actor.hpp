@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "core/envelope.hpp"
 #include "core/event_codec.hpp"
 #include "plugins/pending_commands.hpp"
@@ -100,6 +101,16 @@ struct plugin_base {
           rp.deliver(open_result{true, r.recovered});
         },
         [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
+  }
+
+  /// Appends an event to this plugin's stream and publishes it (post_atom).
+  /// live_only: refused while this node cannot hear the channel, for a
+  /// pub-sub sender, whose ack would otherwise promise what no socket here
+  /// gets. Never stored once this request timed out.
+  auto post(std::string event, std::string data, uint64_t max_length, bool live_only) {
+    return self->request(ctx.broker.command, request_timeout, post_atom::value, ctx.key,
+                         std::move(event), std::move(data), max_length, live_only,
+                         deadline_ms(request_timeout));
   }
 
   /// A frame for this socket only (an ack, an error).

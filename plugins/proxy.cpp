@@ -136,8 +136,7 @@ void proxy_state::broadcast(std::vector<hook_event> events,
     pending.begin();
     // One actor answers them in order: the last reply holds the last id.
     if (store)
-      self->request(ctx.broker.command, request_timeout, post_atom::value, ctx.key, e.event,
-                    e.data, config.max_length, false)
+      post(e.event, e.data, config.max_length, false)
         .then([p, finished](const std::string& id) { p->last_id = id; finished(std::nullopt); },
               [finished](caf::error& err) { finished(to_ec(err)); });
     else

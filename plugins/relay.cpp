@@ -60,8 +60,7 @@ void relay_state::relay(const std::string& event, const json& ref, std::string d
   };
   pending.begin();
   if (ctx.spec.strategy == strategy::streams) {
-    self->request(ctx.broker.command, request_timeout, post_atom::value, ctx.key, event,
-                  std::move(data), config.max_length, false)
+    post(event, std::move(data), config.max_length, false)
       .then(
         [this, ref](const std::string& id) {
           reply(ack_frame(ref, id));

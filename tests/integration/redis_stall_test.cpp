@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,7 @@ public:
       redis_connection conn(port, 30s);
       conn.command({"DEBUG", "SLEEP", std::to_string(stall.count())});
     });
+    wait_until_asleep(redis.port());
   }
   /// Ends the stall (SIGCONT) or waits for DEBUG SLEEP to return.
   void end() {
@@ -65,6 +67,21 @@ public:
   ~stalled_redis() { end(); }
 
 private:
+  // The sleeper's command may not have reached Redis yet, and a send before
+  // it would be acked: the stall starts when a PING goes unanswered.
+  static void wait_until_asleep(uint16_t port) {
+    for (auto until = std::chrono::steady_clock::now() + 5s;
+         std::chrono::steady_clock::now() < until;) {
+      try {
+        redis_connection probe(port, 300ms);
+        probe.command({"PING"});
+      } catch (const std::exception&) {
+        return;
+      }
+    }
+    throw std::runtime_error("Redis still answers PING 5 s after DEBUG SLEEP");
+  }
+
   redis_server& redis_;
   std::string how_;
   std::thread sleeper_;
