@@ -228,7 +228,9 @@ export interface TypingOptions extends PluginOptions {
 }
 /** The typing indicator: "Ada is typing…" (a `typing` plugin on the server). */
 export declare class Typing extends Plugin<TypingState> {
-  constructor(options: TypingOptions);
+  constructor(options?: TypingOptions);
+  /** "" for no one, "Ada is typing…", "Ada and Grace are typing…", "Ada, Grace and 2 more are typing…". */
+  static text(users: User[]): string;
   readonly users: User[];
   /** The user typed: tells the others, at most every `throttle` ms; null when nothing was sent. */
   start(): Promise<AckFrame | null>;

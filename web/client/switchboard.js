@@ -570,9 +570,9 @@ function countOf(data, fallback) {
  * server: the example C++ plugin (examples/plugins/typing) or a relay
  * (`--plugins.typing.relay --plugins.typing.events=typing,stopped`).
  * State `{users, error}`: the other users typing now, `[{id, name}]`,
- * longest first. Call `start()` on every keystroke (sent at most every
- * `throttle` ms, default 2000) and `stop()` when the user sends or clears
- * the input. An indicator that is not refreshed within `expire` ms
+ * longest first; `Typing.text(users)` puts them in a line. Call `start()`
+ * on every keystroke (sent at most every `throttle` ms, default 2000) and
+ * `stop()` when the user sends or clears the input. An indicator that is not refreshed within `expire` ms
  * (default 5000) goes away by itself: a peer that vanished shows no
  * typing forever. Best effort: nothing is sent while not connected, and
  * failures are ignored.
@@ -591,6 +591,18 @@ export class Typing extends Plugin {
   }
   get users() {
     return this.state.users;
+  }
+
+  /**
+   * The line to show for `users`: "" for none, "Ada is typing…", "Ada and
+   * Grace are typing…", "Ada, Grace and 2 more are typing…".
+   */
+  static text(users) {
+    const names = users.map((u) => u.name || "Someone");
+    if (names.length === 0) return "";
+    if (names.length === 1) return `${names[0]} is typing…`;
+    if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+    return `${names[0]}, ${names[1]} and ${names.length - 2} more are typing…`;
   }
 
   /** The user typed. Resolves with the ack, or null when nothing was sent. */

@@ -321,17 +321,9 @@ input.addEventListener("blur", () => typing?.stop());
 // ---------------------------------------------------------------------------
 // Who is typing
 
-function typingText(users) {
-  const names = users.map((u) => u.name || "Someone");
-  if (names.length === 0) return "";
-  if (names.length === 1) return `${names[0]} is typing…`;
-  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
-  return `${names[0]}, ${names[1]} and ${names.length - 2} more are typing…`;
-}
-
 function renderTyping(state) {
   const p = $("typing");
-  p.textContent = typingText(state.users);
+  p.textContent = Typing.text(state.users);
   p.hidden = state.users.length === 0;
 }
 

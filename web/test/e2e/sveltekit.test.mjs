@@ -1,20 +1,23 @@
 // examples/sveltekit built with adapter-node and served by its server.js,
-// against a real switchboard with auth: two users switch rooms and chat
-// while each keeps its one room socket (checked in the server's metrics and
-// in the browser), "load older" pages back to the first message, and the
-// bell stays connected across pages. The example consumes the packed
-// @switchboard/client tarball (run-tests.sh installs it).
+// against a real switchboard with auth and the example's switchboard.ini
+// (its typing relay): two users switch rooms and chat while each keeps its
+// one room socket (checked in the server's metrics and in the browser), see
+// each other typing in their room only, "load older" pages back to the
+// first message, and the bell stays connected across pages. The example
+// consumes the packed @switchboard/client tarball (run-tests.sh installs it).
 import {describe, it, before, after} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
 import {existsSync, realpathSync} from "node:fs";
 import path from "node:path";
-import {REPO_ROOT, startSwitchboard, startProcess, freePort, metric} from "../support/processes.mjs";
-import {launchBrowser, newPage, expectMessages, sendMessage, waitForStatus, waitForTexts, screenshotPath, assertNoPageErrors} from "../support/browser.mjs";
+import {REPO_ROOT, startSwitchboard, startProcess, freePort, metric, sleep} from "../support/processes.mjs";
+import {launchBrowser, newPage, expectMessages, sendMessage, waitForStatus, waitForTexts, expectTypingIndicator, screenshotPath, assertNoPageErrors} from "../support/browser.mjs";
 
 const APP = path.join(REPO_ROOT, "examples/sveltekit");
 const SECRET = "e2e-auth-secret";
 const API_KEY = "e2e-api-key";
+/** The room page's clients, each moved on a room switch: chat, presence, notifications, typing. */
+const ROOM_CLIENTS = 4;
 
 /** Signs in as `name` and waits in the lobby with the room socket open. */
 async function signIn(page, base, name) {
@@ -35,6 +38,21 @@ async function goToRoom(page, room) {
 /** Sockets the page opened whose URL names `stream` in its clients. */
 const socketsFor = (page, stream) => page.sockets.filter((s) => decodeURIComponent(s.url).includes(`"stream":"${stream}"`));
 
+/** The frames the page's room socket (opened in the lobby) has received. */
+const roomFrames = (page) => socketsFor(page, "room:lobby")[0].frames;
+
+/** Waits until the page's room socket has received, from frame `from` on, one matching `match`. */
+async function waitForFrame(page, what, match, from = 0) {
+  const deadline = Date.now() + 15000;
+  while (!roomFrames(page).slice(from).some(match)) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Types `text` key by key (input events, as a user does). */
+const typeKeys = (page, text) => page.getByTestId("message-input").pressSequentially(text, {delay: 20});
+
 describe("sveltekit example (adapter-node)", () => {
   let server;
   let app;
@@ -48,7 +66,10 @@ describe("sveltekit example (adapter-node)", () => {
     const built = spawnSync(process.execPath, [vite, "build", "--logLevel", "warn"], {cwd: APP, encoding: "utf8", timeout: 300000});
     assert.equal(built.status, 0, `vite build failed:\n${built.stdout}\n${built.stderr}`);
     browser = await launchBrowser();
-    server = await startSwitchboard({args: [`--auth.secret=${SECRET}`, `--api.key=${API_KEY}`]});
+    // The example's own config (its [plugins.typing] relay); the flags win
+    // over the file for the port, the secret and the key.
+    const config = `--config-file=${path.join(APP, "switchboard.ini")}`;
+    server = await startSwitchboard({args: [config, `--auth.secret=${SECRET}`, `--api.key=${API_KEY}`]});
     const port = await freePort();
     app = await startProcess({
       name: "sveltekit", command: process.execPath, args: ["server.js"], cwd: APP,
@@ -64,11 +85,18 @@ describe("sveltekit example (adapter-node)", () => {
     await server?.stop();
   });
 
+  /** A page per name, each signed in and in the lobby with its room socket open. */
+  async function usersInLobby(...names) {
+    const pages = [];
+    for (const name of names) {
+      pages.push(await newPage(browser));
+      await signIn(pages.at(-1), app.base, name);
+    }
+    return pages;
+  }
+
   it("two users switch rooms and chat, each on the socket it opened", async () => {
-    const ada = await newPage(browser);
-    const bob = await newPage(browser);
-    await signIn(ada, app.base, "Ada");
-    await signIn(bob, app.base, "Bob");
+    const [ada, bob] = await usersInLobby("Ada", "Bob");
     const opened = await metric(server.base, "sockets_opened_total");
     const subscribed = await metric(server.base, "subscribed_specs_total");
 
@@ -95,17 +123,81 @@ describe("sveltekit example (adapter-node)", () => {
     // No socket was reopened: the server accepted none, and each page still
     // has the room socket it opened in the lobby (the others moved streams).
     assert.equal(await metric(server.base, "sockets_opened_total"), opened);
-    assert.equal(await metric(server.base, "subscribed_specs_total"), subscribed + 2 * rooms.length * 3);
+    assert.equal(await metric(server.base, "subscribed_specs_total"), subscribed + 2 * rooms.length * ROOM_CLIENTS);
     for (const page of [ada, bob]) {
       const roomSockets = socketsFor(page, "room:lobby");
       assert.equal(roomSockets.length, 1);
       assert.equal(roomSockets[0].closed, false);
       const moves = roomSockets[0].frames.filter((f) => f.type === "ack" && Array.isArray(f.clients));
-      assert.equal(moves.length, 2 * rooms.length * 3, "an unsubscribe and a subscribe per client per switch");
+      assert.equal(moves.length, 2 * rooms.length * ROOM_CLIENTS, "an unsubscribe and a subscribe per client per switch");
     }
     assertNoPageErrors(ada, bob);
     await ada.context().close();
     await bob.context().close();
+  });
+
+  it("each sees the other typing in their room only, on the same socket", async () => {
+    const [hal, ivy] = await usersInLobby("Hal", "Ivy");
+    const opened = await metric(server.base, "sockets_opened_total");
+    for (const page of [hal, ivy]) {
+      const url = decodeURIComponent(socketsFor(page, "room:lobby")[0].url);
+      assert.ok(url.includes('{"name":"typing","stream":"room:lobby"'), `typing rides on the room socket's URL: ${url}`);
+    }
+    await expectTypingIndicator(ivy, null);
+
+    // Both ways in the lobby: shown while typing, gone on send (through a
+    // stopped event, not the indicator's expiry).
+    const stoppedBy = (name) => (f) => f.client === "typing" && f.event === "stopped" && f.stream === "room:lobby" && f.data?.user?.name === name;
+    for (const [writer, reader, name] of [[hal, ivy, "Hal"], [ivy, hal, "Ivy"]]) {
+      await typeKeys(writer, `${name} sa`);
+      await expectTypingIndicator(reader, `${name} is typing…`);
+      await expectTypingIndicator(writer, null); // not to themselves
+      await typeKeys(writer, "ys hi");
+      const beforeSending = roomFrames(reader).length;
+      await writer.getByTestId("send-button").click();
+      await waitForFrame(reader, `${name}'s stopped on send`, stoppedBy(name), beforeSending);
+      await expectTypingIndicator(reader, null);
+    }
+    await waitForTexts(hal, "message", (t) => t.slice(-2).join() === "Hal says hi,Ivy says hi");
+
+    // Hal leaves mid-sentence: the lobby hears him stop at once (a stopped
+    // event, not the indicator's expiry).
+    await typeKeys(hal, "bye");
+    await expectTypingIndicator(ivy, "Hal is typing…");
+    const beforeLeaving = roomFrames(ivy).length;
+    await goToRoom(hal, "music");
+    await waitForFrame(ivy, "Hal's stopped on leaving", stoppedBy("Hal"), beforeLeaving);
+    await expectTypingIndicator(ivy, null);
+    await hal.getByTestId("message-input").fill("");
+
+    // Ivy types in the lobby: nothing reaches Hal in music. Then she follows
+    // him and types there: he sees that, and by then the lobby's typing
+    // (sent before) would have arrived, had his socket still carried it.
+    const leftLobby = (f) => f.type === "ack" && f.clients?.[0]?.name === "typing" && f.clients[0].stream === "room:lobby";
+    await waitForFrame(hal, "Hal's unsubscribe from the lobby's typing", leftLobby);
+    const left = roomFrames(hal).findIndex(leftLobby); // the URL subscribed it: the only such ack
+    await typeKeys(ivy, "anyone?");
+    await expectTypingIndicator(hal, null);
+    await ivy.getByTestId("message-input").fill("");
+    await goToRoom(ivy, "music");
+    await waitForTexts(hal, "presence-user", (names) => names.includes("Ivy"));
+    await typeKeys(ivy, "found you");
+    await expectTypingIndicator(hal, "Ivy is typing…");
+    const lobbyTyping = roomFrames(hal).slice(left).filter((f) => f.client === "typing" && f.stream === "room:lobby");
+    assert.deepEqual(lobbyTyping, [], "no typing from the room Hal left");
+    await ivy.getByTestId("send-button").click();
+    await waitForTexts(hal, "message", (t) => t.at(-1) === "found you");
+    await expectTypingIndicator(hal, null);
+
+    // All of it on the sockets opened in the lobby.
+    assert.equal(await metric(server.base, "sockets_opened_total"), opened);
+    for (const page of [hal, ivy]) {
+      assert.equal(socketsFor(page, "room:lobby").length, 1);
+      assert.equal(socketsFor(page, "room:lobby")[0].closed, false);
+    }
+    assertNoPageErrors(hal, ivy);
+    await hal.context().close();
+    await ivy.context().close();
   });
 
   it("load older reaches the first message, with no gap and no duplicate", async () => {

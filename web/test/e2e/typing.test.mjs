@@ -7,17 +7,12 @@ import assert from "node:assert/strict";
 import {existsSync} from "node:fs";
 import path from "node:path";
 import {startSwitchboard, uniqueStream, SWITCHBOARD_BIN} from "../support/processes.mjs";
-import {launchBrowser, newPage, joinDemo, expectMessages, sendMessage, assertNoPageErrors} from "../support/browser.mjs";
+import {launchBrowser, newPage, joinDemo, expectMessages, sendMessage, expectTypingIndicator, assertNoPageErrors} from "../support/browser.mjs";
 
 const TYPING_PLUGIN =
   process.env.SWITCHBOARD_TYPING_PLUGIN || path.join(path.dirname(SWITCHBOARD_BIN), "examples/plugins/typing/libtyping.so");
 
 const indicator = (page) => page.getByTestId("typing-indicator");
-
-async function expectIndicator(page, text) {
-  if (text === null) await indicator(page).waitFor({state: "hidden"});
-  else await page.waitForFunction((t) => document.querySelector('[data-testid="typing-indicator"]')?.textContent === t && !document.querySelector('[data-testid="typing-indicator"]').hidden, text);
-}
 
 const kinds = [
   ["the C++ example plugin", () => [`--plugins.load=${TYPING_PLUGIN}`]],
@@ -44,17 +39,17 @@ for (const [kind, args] of kinds) {
       const grace = await newPage(browser);
       await joinDemo(ada, server.base, {name: "Ada", stream});
       await joinDemo(grace, server.base, {name: "Grace", stream});
-      await expectIndicator(grace, null);
+      await expectTypingIndicator(grace, null);
 
       await ada.getByTestId("message-input").pressSequentially("hello Gr", {delay: 20});
-      await expectIndicator(grace, "Ada is typing…");
-      await expectIndicator(ada, null); // not to herself
+      await expectTypingIndicator(grace, "Ada is typing…");
+      await expectTypingIndicator(ada, null); // not to herself
       assert.equal(await ada.evaluate(() => window.switchboard.typing.error), null);
 
       await ada.getByTestId("message-input").pressSequentially("ace");
       await sendMessage(ada, "hello Grace");
       await expectMessages(grace, ["hello Grace"]);
-      await expectIndicator(grace, null);
+      await expectTypingIndicator(grace, null);
       assertNoPageErrors(ada, grace);
     });
   });

@@ -106,6 +106,18 @@ export async function waitForTexts(page, testid, predicate, {timeout = 15000} = 
 }
 
 /**
+ * Waits until the page's typing indicator ([data-testid="typing-indicator"])
+ * shows exactly `text`, or is hidden (`text` null).
+ */
+export async function expectTypingIndicator(page, text) {
+  if (text === null) await page.getByTestId("typing-indicator").waitFor({state: "hidden"});
+  else await page.waitForFunction((t) => {
+    const el = document.querySelector('[data-testid="typing-indicator"]');
+    return el?.textContent === t && !el.hidden;
+  }, text);
+}
+
+/**
  * Opens a raw WebSocket from inside a page on `base` (same origin) with
  * the given specs, collects frames for `ms` after welcome (or until close),
  * and returns {frames, close}.

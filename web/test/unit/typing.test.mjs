@@ -62,3 +62,12 @@ test("others typing are listed until they stop, go quiet, or the socket closes",
   assert.deepEqual(typing.users, [], "cleared when the socket went");
   conn.close();
 });
+
+test("Typing.text puts the users typing in one line", () => {
+  const user = (name) => ({id: name, name});
+  assert.equal(Typing.text([]), "");
+  assert.equal(Typing.text([user("Ada")]), "Ada is typing…");
+  assert.equal(Typing.text([user("Ada"), user("Grace")]), "Ada and Grace are typing…");
+  assert.equal(Typing.text([user("Ada"), user("Grace"), user("Lin"), user("Bo")]), "Ada, Grace and 2 more are typing…");
+  assert.equal(Typing.text([{id: "x"}]), "Someone is typing…");
+});
