@@ -438,6 +438,13 @@ def config_seeds():
           b"--limits.frame-size=1024\0SWITCHBOARD_HTTP_PORT=8081\0SWITCHBOARD_NOPE=1")
     write("config", "bad", b"[nope]\nx = 1\n")
     write("config", "check-config", b"\0check-config\0--http.port=0")
+    # Custom plugins (README, "Custom plugins"): a relay, a proxy, a library.
+    write("config", "plugins",
+          b"[plugins]\nload = [\"/usr/lib/switchboard/plugins/libtyping.so\"]\n"
+          b"[plugins.typing]\nrelay = true\nevents = [\"typing\", \"stopped\"]\n"
+          b"[plugins.votes]\nproxy = \"http://127.0.0.1:3000/hooks/votes\"\ntimeout = 2s\n"
+          b"events = vote,tally\nmax-length = 500\n"
+          b"\0--plugins.votes.rely=true\0SWITCHBOARD_PLUGINS_TYPING_EVENTS=typing")
 
 
 GENERATORS = {
