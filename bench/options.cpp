@@ -97,7 +97,7 @@ scenarios:
            of chat and --churn-rate reconnects/s for --duration s; samples
            the server every --sample-interval s into --csv and judges its
            steadiness after --warmup s (needs --server-pid; docs/soak.md)
-           (--sockets=15000 --streams=1500 --rate=1000 --churn-rate=100)
+           (--sockets=15000 --streams=1500 --rate=200 --churn-rate=100)
   hooks    --sockets sockets, each pinging a relay and a proxy plugin in turn,
            one command at a time, against an HTTP backend the bench serves on
            --backend-port: what a backend hook adds to a command's ack

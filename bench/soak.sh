@@ -10,7 +10,7 @@
 # Redis' logs. Every process it starts is stopped on exit, Ctrl-C included.
 #
 # Environment: SOAK_MINUTES (30), SOAK_SOCKETS (15000), SOAK_ROOMS (1500),
-# SOAK_RATE (msg/s, 1000), SOAK_CHURN (reconnects/s, 100), SOAK_WARMUP (s,
+# SOAK_RATE (msg/s, 200), SOAK_CHURN (reconnects/s, 100), SOAK_WARMUP (s,
 # default min(300, duration/6)), BUILD (build), JOBS (1), SWITCHBOARD and
 # BENCH (prebuilt binaries: nothing is built), OUT (bench/soak).
 set -euo pipefail
@@ -21,7 +21,7 @@ BUILD=${BUILD:-$root/build}
 SOAK_MINUTES=${SOAK_MINUTES:-30}
 SOAK_SOCKETS=${SOAK_SOCKETS:-15000}
 SOAK_ROOMS=${SOAK_ROOMS:-1500}
-SOAK_RATE=${SOAK_RATE:-1000}
+SOAK_RATE=${SOAK_RATE:-200}
 SOAK_CHURN=${SOAK_CHURN:-100}
 JOBS=${JOBS:-1}
 OUT=${OUT:-$root/bench/soak}
