@@ -93,7 +93,7 @@ install: setup-run configure
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 ## The standard benchmark scenarios against Switchboard (memory and Redis
-## broker) and the Node.js baseline; writes bench/RESULTS.md. ~8 minutes.
+## broker) and the Node.js baseline; writes bench/RESULTS.md. ~10 minutes.
 bench: build
 	BUILD=$(BUILD) JOBS=$(JOBS) ./bench/run.sh
 

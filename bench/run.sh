@@ -10,7 +10,7 @@
 #   hooks   what a proxy plugin's backend hook adds to a command (Switchboard only)
 #   crowd   10,000 sockets joining one room (chat + presence; Switchboard only)
 # It writes bench/RESULTS.md, bench/p99-latency.svg and the raw results in
-# bench/results.jsonl. About 8 minutes. Every process it starts is stopped
+# bench/results.jsonl. About 10 minutes. Every process it starts is stopped
 # on exit, Ctrl-C included.
 #
 # Environment: BUILD (default build), FANOUT_RATES ("10 30 100 300 1000"),
