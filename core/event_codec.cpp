@@ -33,6 +33,10 @@ std::string encode_published_to(std::string_view event, std::string_view data_js
   return out;
 }
 
+bool is_json_text(std::string_view text) {
+  return text.find('\0') == std::string_view::npos && json::accept(text);
+}
+
 namespace {
 
 /// `text` as a JSON string. Redis hands over any bytes (a backend's
@@ -49,7 +53,7 @@ std::string utf8_text(std::string_view text) {
 }
 
 std::string as_json_text(std::string_view text) {
-  if (json::accept(text))
+  if (is_json_text(text))
     return std::string{text};
   return quoted(text);
 }
@@ -57,7 +61,9 @@ std::string as_json_text(std::string_view text) {
 } // namespace
 
 decoded_event decode_published(std::string_view payload, std::string_view default_event) {
-  auto doc = json::parse(payload, nullptr, false);
+  // Past a NUL byte the parser stops reading: such a payload is not JSON.
+  auto doc = payload.find('\0') == std::string_view::npos ? json::parse(payload, nullptr, false)
+                                                           : json(json::value_t::discarded);
   auto ev = doc.is_object() ? doc.find("event") : doc.end();
   if (doc.is_object() && ev != doc.end() && ev->is_string() && doc.contains("data")) {
     decoded_event out;

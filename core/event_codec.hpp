@@ -41,6 +41,12 @@ std::string encode_published(std::string_view event, std::string_view id,
 std::string encode_published_to(std::string_view event, std::string_view data_json,
                                 std::string_view to_user, std::string_view except_socket);
 
+/// True when all of `text` is one JSON document. nlohmann's lexer takes a
+/// NUL byte for the end of its input, so `{}` followed by a NUL and any
+/// bytes parses; passed on as it is, that text would make a frame that is
+/// not JSON. Use this before writing text into a frame unchanged.
+bool is_json_text(std::string_view text);
+
 /// Decodes a published payload. A payload that is not our envelope (a
 /// backend's own PUBLISH) is taken whole as `data` of `default_event`.
 decoded_event decode_published(std::string_view payload, std::string_view default_event);

@@ -189,7 +189,7 @@ void hosted_state::on_command(const std::string& event, const std::string& ref_j
 
 void hosted_state::send_event(const std::string& event, const std::string& data,
                               const std::string& id) {
-  if (!json::accept(data)) {
+  if (!is_json_text(data)) {
     log::warning("plugin", def.name, " sent event ", event, " with data that is not JSON; dropped");
     return;
   }
@@ -210,7 +210,7 @@ void hosted_state::send_event(const std::string& event, const std::string& data,
 
 bool hosted_state::valid_data(const std::string& data,
                               const std::function<void(outcome)>& done) {
-  if (json::accept(data))
+  if (is_json_text(data))
     return true;
   log::warning("plugin", def.name, " gave data that is not JSON to the broker; refused");
   if (done)

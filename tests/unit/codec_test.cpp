@@ -50,6 +50,22 @@ TEST(event_codec, bytes_that_are_not_utf8_become_replacement_characters) {
             "\xef\xbf\xbd");
 }
 
+// Found by fuzz/redis_reply_fuzzer: nlohmann's parser stops at a NUL byte,
+// so a payload or an entry's data of JSON, a NUL and any bytes after it
+// (from anyone who can write to Redis) passed as JSON and went into the
+// frame whole: the socket got a frame that was not JSON. Now it is text.
+TEST(event_codec, json_followed_by_a_nul_byte_is_text_not_json) {
+  std::string tail("{\"a\":1}\0\0{junk", 13);
+  EXPECT_FALSE(is_json_text(tail));
+  EXPECT_TRUE(is_json_text(R"({"a":1})"));
+  auto published = decode_published(tail, "notification");
+  EXPECT_EQ(json::parse(published.data), tail);
+  auto entry = decode_entry(stream_entry{"9-3", {"data", tail}}, "x");
+  EXPECT_EQ(json::parse(entry.data), tail);
+  for (auto* data : {&published.data, &entry.data})
+    EXPECT_TRUE(is_json_text(event_frame("chat", "s", "message", "", *data)));
+}
+
 TEST(query, splits_path_and_decodes_parameters) {
   EXPECT_EQ(target_path("/ws?clients=x"), "/ws");
   EXPECT_EQ(target_path("/healthz"), "/healthz");
