@@ -78,7 +78,9 @@ std::variant<command, control_command, command_error> parse_control(nlohmann::js
 client_json parse_client_json(std::string_view text) {
   client_json out;
   depth_limited_sax sax{out.value};
-  if (json::sax_parse(text, &sax)) {
+  // The parser takes a NUL byte for the end: `{...}`, a NUL and anything
+  // after it would pass for one document (core/event_codec's is_json_text).
+  if (text.find('\0') == std::string_view::npos && json::sax_parse(text, &sax)) {
     out.status = client_json::ok;
     return out;
   }

@@ -33,6 +33,9 @@ TEST(envelope, reports_invalid_json_and_invalid_frames) {
   EXPECT_EQ(std::get<command_error>(bad_data).code, ec::invalid_frame);
   auto bad_ref = parse_command(R"({"client":"c","stream":"s","event":"e","ref":{}})");
   EXPECT_EQ(std::get<command_error>(bad_ref).code, ec::invalid_frame);
+  // nlohmann's parser stops at a NUL byte: what follows one must not be ignored.
+  std::string nul_tail(R"({"client":"c","stream":"s","event":"e"})" "\0junk", 44);
+  EXPECT_EQ(std::get<command_error>(parse_command(nul_tail)).code, ec::invalid_json);
 }
 
 TEST(envelope, builds_error_and_ack_frames) {
