@@ -132,7 +132,7 @@ void api_handler::publish_parsed(publish_body req, api_responder respond) {
     };
     if (strategy == "pub-sub")
       self->request(broker.command, broker_timeout, publish_atom::value, key,
-                    encode_published(event, {}, data))
+                    encode_published(event, {}, data), true)
         .then([=](uint64_t) { answer(std::nullopt); }, failed);
     else
       self->request(broker.command, broker_timeout, post_atom::value, key, event, data, maxlen,

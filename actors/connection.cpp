@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "actors/socket_directory.hpp"
 #include "net/auth.hpp"
 #include "core/envelope.hpp"
 #include "core/log.hpp"
@@ -74,6 +75,8 @@ bool connection_state::authenticate(const connection_args& args) {
 
 void connection_state::init(connection_args args) {
   socket_id = std::move(args.socket_id);
+  if (node.sockets)
+    node.sockets->add(socket_id, caf::actor_cast<connection_actor>(self));
   sink = std::move(args.sink);
   if (!authenticate(args)) {
     gave_up = true;
@@ -360,6 +363,7 @@ connection(connection_actor::stateful_pointer<connection_state> self, node_conte
     [&st](closed_atom, uint16_t) { st.on_closed(); },
     [&st](write_atom, std::string& text) { st.reply(std::move(text)); },
     [&st](join_atom, topic_request& request) { return st.join_topic(std::move(request)); },
+    [&st](describe_atom) { return st.describe(); },
   };
 }
 
@@ -390,6 +394,28 @@ private:
 handler_ptr make_connection(caf::actor_system& sys, node_context node, connection_args args) {
   return std::make_unique<connection_handler>(
     sys.spawn(connection, std::move(node), std::move(args)));
+}
+
+// The state goes when the actor quits: the directory forgets it then. The
+// actor itself enters it (init), so leaving always comes after entering.
+connection_state::~connection_state() {
+  if (node.sockets)
+    node.sockets->remove(socket_id);
+}
+
+socket_report connection_state::describe() const {
+  socket_report r;
+  r.id = socket_id;
+  r.user = user.id;
+  if (sink) {
+    auto s = sink->report();
+    r.remote = std::move(s.remote);
+    r.queued_bytes = s.queued_bytes;
+    r.age_ms = s.age_ms;
+  }
+  for (auto& [route, plugin] : routes)
+    r.plugins.push_back({route.first, route.second});
+  return r;
 }
 
 } // namespace sb

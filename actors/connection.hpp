@@ -37,6 +37,7 @@
 namespace sb {
 
 struct control_command; // core/envelope.hpp
+class socket_directory; // actors/socket_directory.hpp
 
 /// What every connection on a node shares.
 struct node_context {
@@ -46,6 +47,8 @@ struct node_context {
   broker_handles broker;
   plugin_settings plugin_config; ///< from config, for every plugin's context
   backend_actor backend;         ///< proxy plugins' HTTP client; null without proxies
+  /// Every connection of the node, for the admin actor; null in tests.
+  std::shared_ptr<socket_directory> sockets;
 };
 
 /// What the listener knows about one upgraded socket.
@@ -60,6 +63,8 @@ struct connection_args {
 
 struct connection_state {
   static inline const char* name = "connection";
+
+  ~connection_state();
 
   /// One spec on its way through open.
   struct slot {
@@ -112,6 +117,7 @@ struct connection_state {
   void finish_closing();
   void reply(std::string frame);
   caf::result<membership_actor> join_topic(topic_request request);
+  socket_report describe() const;
 
   connection_actor::stateful_pointer<connection_state> self = nullptr;
   node_context node;

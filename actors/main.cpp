@@ -1,8 +1,9 @@
 // The `switchboard` binary: its commands (serve, check-config,
-// print-config, token, version, help), and serving: configuration, signal
+// print-config, token, ctl, version, help), and serving: configuration, signal
 // handling, and a node that runs until SIGINT or SIGTERM.
 
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -13,6 +14,7 @@
 #endif
 
 #include "core/log.hpp"
+#include "actors/ctl.hpp"
 #include "actors/node.hpp"
 #include "actors/token_command.hpp"
 #include "config/config_printer.hpp"
@@ -111,6 +113,11 @@ int serve(const sb::loaded_config& loaded) {
   caf::actor_system_config cfg;
   sb::apply_to(*settings, cfg);
   sb::register_message_types(cfg);
+  // The middleman (a thread and a port) only for a node that is inspected.
+  if (settings->admin_port != 0) {
+    cfg.load<caf::io::middleman>();
+    cfg.set("middleman.app-identifiers", std::vector<std::string>{"switchboard"});
+  }
   caf::actor_system sys{cfg};
   sb::node node{sys, settings, std::get<sb::plugin_set>(std::move(plugins))};
   if (auto err = node.start()) {
@@ -119,6 +126,12 @@ int serve(const sb::loaded_config& loaded) {
                      ? " or " + settings->metrics_host + ":" + std::to_string(settings->metrics_port)
                      : std::string{},
                    ": ", err.message());
+    return 1;
+  }
+  if (auto err = node.start_admin(sb::effective_config_entries(loaded)); !err.empty()) {
+    sb::log::error("main", "cannot publish the admin actor on ", settings->admin_host, ":",
+                   settings->admin_port, ": ", err);
+    node.stop();
     return 1;
   }
   sb::log::info("main", "listening on http://", settings->http_host, ":", settings->http_port);
@@ -158,6 +171,8 @@ int main(int argc, char** argv) {
     std::cout << sb::help_text();
     return 0;
   }
+  if (cl.cmd == sb::command::ctl)
+    return sb::run_ctl(cl.ctl_args);
   if (cl.cmd == sb::command::version) {
     std::cout << sb::version_text();
     return 0;

@@ -1,11 +1,14 @@
 #include "actors/node.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 
+#include "actors/admin.hpp"
 #include "actors/api.hpp"
 #include "actors/disconnector.hpp"
 #include "core/log.hpp"
 #include "actors/memory_trimmer.hpp"
+#include "actors/socket_directory.hpp"
 #include "actors/topic_registry.hpp"
 #include "net/query.hpp"
 #include "redis/memory_broker.hpp"
@@ -21,6 +24,9 @@ node::node(caf::actor_system& sys, std::shared_ptr<const settings> config, plugi
   ctx_.plugin_config
     = plugin_settings{cfg.chat_history,        cfg.chat_max_length, cfg.chat_max_text_bytes,
                       cfg.chat_max_join_leave, cfg.presence_ttl,    cfg.presence_max_list};
+  // Only an inspected node pays for the directory of its sockets.
+  if (cfg.admin_port != 0)
+    ctx_.sockets = std::make_shared<socket_directory>();
 }
 
 node::~node() {
@@ -71,6 +77,23 @@ std::error_code node::start() {
   return server_->start();
 }
 
+std::string node::start_admin(std::vector<config_entry> config) {
+  auto& cfg = *ctx_.config;
+  if (cfg.admin_port == 0 || !server_)
+    return {};
+  admin_ = spawn_admin(sys_, {server_.get(), ctx_.sockets, ctx_.topics, ctx_.broker,
+                              std::move(config)});
+  auto port = sys_.middleman().publish(admin_, cfg.admin_port, cfg.admin_host.c_str());
+  if (!port) {
+    caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);
+    admin_ = nullptr;
+    return sys_.render(port.error());
+  }
+  log::info("node", "admin actor on ", cfg.admin_host, ":", *port,
+            " (switchboard ctl --node ", cfg.admin_host, ":", *port, ")");
+  return {};
+}
+
 void node::stop_backend() {
   if (!ctx_.backend)
     return;
@@ -91,6 +114,11 @@ void node::stop() {
   caf::anon_send_exit(ctx_.topics, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(disconnector_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(trimmer_, caf::exit_reason::user_shutdown);
+  if (admin_) {
+    // Closing the port first: no ctl reaches an admin that is going away.
+    sys_.middleman().unpublish(admin_);
+    caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);
+  }
   caf::anon_send_exit(ctx_.broker.command, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.broker.subscriber, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_.broker.listener, caf::exit_reason::user_shutdown);

@@ -6,7 +6,9 @@
 
 #include <caf/fwd.hpp>
 #include <memory>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include "actors/connection.hpp"
 #include "actors/plugin_setup.hpp"
@@ -25,6 +27,12 @@ public:
   /// Spawns the actors and starts listening; an error if the port is taken.
   std::error_code start();
 
+  /// With admin.port set: spawns the admin actor and publishes it on the
+  /// middleman (which main() loaded), so `switchboard ctl` reaches this
+  /// node. `config` is what `ctl config` shows. An error text if the port
+  /// is taken; "" when published or admin.port is 0.
+  std::string start_admin(std::vector<config_entry> config);
+
   /// Graceful stop: closes every socket with 1001 within the drain time,
   /// then ends every actor of the node and waits for them.
   void stop();
@@ -42,6 +50,7 @@ private:
   std::unique_ptr<api_handler> api_;
   disconnector_actor disconnector_;
   memory_trimmer_actor trimmer_;
+  admin_actor admin_; ///< null without admin.port
 };
 
 } // namespace sb

@@ -28,6 +28,7 @@ void topic_state::on_published(const std::string& payload) {
   // a crowd does not get them (counted on this node, no broker round trip).
   if (ev.max_members > 0 && members.size() > ev.max_members)
     return;
+  ++delivered;
   auto frame = make_frame(event_frame(plugin, stream, ev.event, {}, ev.data));
   if (ev.coalesce)
     return coalesce(std::move(frame));
@@ -69,6 +70,7 @@ void topic_state::flush_coalesced() {
 void topic_state::on_entry(const stream_entry& entry) {
   if (streams_members == 0)
     return;
+  ++delivered;
   auto ev = decode_entry(entry, default_event);
   auto frame = make_frame(event_frame(plugin, stream, ev.event, ev.id, ev.data));
   auto id = stream_id::parse(ev.id);
@@ -242,7 +244,16 @@ topic_actor::behavior_type topic(topic_actor::stateful_pointer<topic_state> self
     },
     [&st](entry_atom, const std::string&, const stream_entry& entry) { st.on_entry(entry); },
     [&st](tick_atom) { st.flush_coalesced(); },
+    [&st](describe_atom) { return st.describe(); },
   };
+}
+
+topic_report topic_state::describe() const {
+  auto pub_sub = members.size() - streams_members;
+  std::string strategy = streams_members == 0 ? "pub-sub"
+                         : pub_sub == 0       ? "streams"
+                                              : "pub-sub+streams";
+  return {key, std::move(strategy), members.size(), delivered};
 }
 
 void topic_state::stop() {

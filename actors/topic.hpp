@@ -71,6 +71,7 @@ struct topic_state {
   void on_link_failed(const caf::error& err);
   void answer_waiting();
   bool ready_for(const member& m) const;
+  topic_report describe() const;
 
   topic_actor::stateful_pointer<topic_state> self = nullptr;
   std::string key;
@@ -82,6 +83,7 @@ struct topic_state {
   std::unordered_map<caf::actor_addr, member> members;
   size_t streams_members = 0;
   uint64_t joins = 0;
+  uint64_t delivered = 0; ///< events that went to members (each counted once)
   link subscribed = link::none;
   link listening = link::none;
   uint64_t listen_generation = 0;

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "core/metrics.hpp"
+#include "actors/gather.hpp"
 #include "actors/topic.hpp"
 
 namespace sb {
@@ -64,6 +65,13 @@ topic_registry(topic_registry_actor::stateful_pointer<topic_registry_state> self
     },
     [self, &st](empty_atom, const std::string& key, uint64_t joins_seen) {
       st.on_empty(key, joins_seen, caf::actor_cast<caf::actor_addr>(self->current_sender()));
+    },
+    [&st](topics_atom) -> caf::result<std::vector<topic_report>> {
+      std::vector<topic_actor> all;
+      all.reserve(st.topics.size());
+      for (auto& [key, e] : st.topics)
+        all.push_back(e.topic);
+      return gather<topic_report>(st.self, all, std::chrono::seconds(1), describe_atom::value);
     },
   };
 }

@@ -14,7 +14,8 @@ std::optional<command> command_named(std::string_view word) {
   static constexpr std::pair<std::string_view, command> names[] = {
     {"run", command::run},         {"check-config", command::check_config},
     {"print-config", command::print_config}, {"token", command::token},
-    {"version", command::version}, {"help", command::help}};
+    {"version", command::version}, {"help", command::help},
+    {"ctl", command::ctl}};
   for (auto& [name, cmd] : names)
     if (name == word)
       return cmd;
@@ -47,6 +48,10 @@ public:
         return stray(argv_[i]);
       out_.cmd = *cmd;
       ++i;
+      if (out_.cmd == command::ctl) {
+        out_.ctl_args.assign(argv_ + i, argv_ + argc_);
+        return out_;
+      }
     }
     for (; i < argc_; ++i)
       if (auto err = flag(i))

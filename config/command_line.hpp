@@ -1,8 +1,10 @@
 #pragma once
 // The command line of the `switchboard` binary: an optional command
-// (check-config, print-config, token, version, help), option flags
+// (check-config, print-config, token, version, help, ctl), option flags
 // (`--http.port=9000`, `--http.port 9000`, `--demo.enabled`), the config
-// file, and the `token` command's own flags. Anything else is an error: an
+// file, and the `token` command's own flags. `ctl` takes the rest of the
+// line as its own (actors/ctl parses it): it talks to another process and
+// reads no configuration. Anything else is an error: an
 // unknown option or a stray argument never passes silently.
 
 #include <map>
@@ -13,7 +15,7 @@
 
 namespace sb {
 
-enum class command { run, check_config, print_config, token, version, help };
+enum class command { run, check_config, print_config, token, version, help, ctl };
 
 struct option_flag {
   std::string key;   ///< "http.port"
@@ -25,6 +27,7 @@ struct command_line {
   std::vector<option_flag> options;                ///< in argument order
   std::optional<std::string> config_file;          ///< --config-file
   std::map<std::string, std::string> token_flags;  ///< sub, name, streams, ttl
+  std::vector<std::string> ctl_args; ///< everything after `ctl`: its own flags (actors/ctl)
 };
 
 /// The parsed arguments, or an error message for the user.

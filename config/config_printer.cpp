@@ -1,5 +1,6 @@
 #include "config/config_printer.hpp"
 
+#include <set>
 #include <sstream>
 
 #include "config/option_table.hpp"
@@ -19,6 +20,10 @@ Commands:
   token           print an HS256 token signed with auth.secret, for
                   development and scripts: token --sub u42 [--name Ada]
                   [--streams 'room:*,user:u42'] [--ttl 1h]
+  ctl             inspect a running node through its admin.port:
+                  ctl --node 127.0.0.1:9090 [--json] stats|sockets|topics|
+                  kick SOCKET [REASON]|disconnect-user USER|config
+                  (ctl --help says more)
   version         print the versions of switchboard and its libraries
                   (also --version)
   help            print this text (also --help)
@@ -117,9 +122,8 @@ std::string help_text() {
 
 namespace {
 
-/// One line of print-config: `name = value  ; origin`.
-void config_line(std::ostringstream& out, const option_def& o, std::string_view key,
-                 const loaded_config& cfg) {
+/// Option `key`'s value (secrets masked, not quoted) and where it came from.
+config_entry entry_of(std::string_view key, const loaded_config& cfg) {
   auto& v = cfg.options.at(key);
   auto value = v.text;
   auto origin = v.origin;
@@ -129,8 +133,15 @@ void config_line(std::ostringstream& out, const option_def& o, std::string_view 
   }
   if (key == "scheduler.max-threads" && v.is_default())
     origin = "default: one per core, " + std::to_string(cfg.values.scheduler_threads);
+  return {std::string{key}, masked(key, value), origin};
+}
+
+/// One line of print-config: `name = value  ; origin`.
+void config_line(std::ostringstream& out, const option_def& o, std::string_view key,
+                 const loaded_config& cfg) {
+  auto e = entry_of(key, cfg);
   auto name = is_wildcard(o) ? name_of(name_of(o.key)) : name_of(o.key);
-  out << name << " = " << shown(o, masked(key, value)) << "  ; " << origin << '\n';
+  out << name << " = " << shown(o, e.value) << "  ; " << e.origin << '\n';
 }
 
 /// `[plugins.votes]` and its options, for every name the configuration gives.
@@ -174,6 +185,26 @@ std::string effective_config_text(const loaded_config& cfg) {
       wildcard_sections(out, cfg);
   }
   return out.str();
+}
+
+std::vector<config_entry> effective_config_entries(const loaded_config& cfg) {
+  std::vector<config_entry> out;
+  std::set<std::string_view> instances; // `votes` of [plugins.votes], ...
+  for (auto& [key, value] : cfg.options.values)
+    if (!instance_of(key).empty())
+      instances.insert(instance_of(key));
+  for (auto& o : option_table()) {
+    if (!is_wildcard(o)) {
+      out.push_back(entry_of(o.key, cfg));
+      continue;
+    }
+    for (auto name : instances) {
+      auto key = instance_key(o, name);
+      if (group_of(key) == group_of(o.key) && cfg.options.values.count(key) > 0)
+        out.push_back(entry_of(key, cfg));
+    }
+  }
+  return out;
 }
 
 } // namespace sb

@@ -51,6 +51,11 @@ const std::vector<option_def>& option_table() {
     {"metrics.port", k::integer, "0",
      "own port for /metrics and /readyz (off http.port); 0: none"},
     {"metrics.host", k::text, "", "address of the metrics port", false, "http.host"},
+    // --- admin ---
+    {"admin.port", k::integer, "0",
+     "port of the admin actor that `switchboard ctl` talks to; 0: off"},
+    {"admin.host", k::text, "127.0.0.1",
+     "address of the admin port: a loopback address (no TLS yet)"},
     // --- demo ---
     {"demo.enabled", k::boolean, "false",
      "POST /api/demo/notify publishes test notifications without a key"},

@@ -63,6 +63,9 @@ struct settings {
   std::string metrics_host;              ///< address of the metrics listener
   uint16_t metrics_port = 0;             ///< 0: /metrics and /readyz on http.port
   bool demo_routes = false;              ///< POST /api/demo/notify without a key
+  // --- admin (switchboard ctl, over CAF's middleman) ---
+  std::string admin_host = "127.0.0.1";  ///< loopback only (no TLS yet)
+  uint16_t admin_port = 0;               ///< 0: no admin actor published
   size_t io_threads = 1;                 ///< asio threads running sockets
   size_t max_header_bytes = 8 * 1024;    ///< HTTP request header limit
   size_t max_body_bytes = 1024 * 1024;   ///< HTTP request body limit

@@ -139,6 +139,23 @@ void read_http(converter& c, settings& s) {
     c.fail("metrics.port", "metrics.port must differ from http.port");
 }
 
+/// The admin port answers anyone who reaches it, without a password: it
+/// stays on this machine until the admin port speaks TLS (issue 12).
+void read_admin(converter& c, settings& s) {
+  s.admin_port = static_cast<uint16_t>(c.integer("admin.port", 0, 65535));
+  s.admin_host = c.text("admin.host");
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(s.admin_host, ec);
+  if (ec)
+    return check_address(c, "admin.host", s.admin_host);
+  if (!address.is_loopback())
+    c.fail("admin.host", "admin.host must be a loopback address such as 127.0.0.1 or ::1: "
+                         "the admin port has no TLS yet, and without TLS anyone who reaches "
+                         "it could close sockets (got \"" + s.admin_host + "\")");
+  if (s.admin_port != 0 && (s.admin_port == s.http_port || s.admin_port == s.metrics_port))
+    c.fail("admin.port", "admin.port must differ from http.port and metrics.port");
+}
+
 void read_broker(converter& c, settings& s) {
   s.broker = c.one_of("broker", {"memory", "redis"});
   if (s.broker == "redis") {
@@ -339,6 +356,7 @@ std::variant<loaded_config, std::string> load_config(const command_line& cl,
   auto& s = out.values;
   converter c{out.options};
   read_http(c, s);
+  read_admin(c, s);
   read_broker(c, s);
   read_limits(c, s);
   read_runtime(c, s);

@@ -13,6 +13,8 @@
 //   subscriber --message--> topic;  stream listener --entry--> topic
 //   topic --frame_ptr--> the sinks of its members (local shared buffers)
 //   proxy plugin --backend(hook)--> backend (HTTP to the application's server)
+//   switchboard ctl --(middleman)--> admin --describe--> connections;
+//                                    admin --topics--> registry --describe--> topics
 //
 // Everything a plugin sends or receives is serializable (core/messages.hpp),
 // so a plugin may run on another node; only the topic touches sockets, and
@@ -39,10 +41,14 @@ using close_atom = caf::atom_constant<caf::atom("close")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using closing_atom = caf::atom_constant<caf::atom("closing")>;
 using command_atom = caf::atom_constant<caf::atom("command")>;
+using config_atom = caf::atom_constant<caf::atom("config")>;
+using describe_atom = caf::atom_constant<caf::atom("describe")>;
+using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 using empty_atom = caf::atom_constant<caf::atom("empty")>;
 using entry_atom = caf::atom_constant<caf::atom("entry")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
+using kick_atom = caf::atom_constant<caf::atom("kick")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using listen_atom = caf::atom_constant<caf::atom("listen")>;
 using mark_get_atom = caf::atom_constant<caf::atom("mark_get")>;
@@ -59,12 +65,15 @@ using pres_rm_atom = caf::atom_constant<caf::atom("pres_rm")>;
 using pres_sweep_atom = caf::atom_constant<caf::atom("pres_sweep")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using sockets_atom = caf::atom_constant<caf::atom("sockets")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using replay_atom = caf::atom_constant<caf::atom("replay")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using tail_atom = caf::atom_constant<caf::atom("tail")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using topics_atom = caf::atom_constant<caf::atom("topics")>;
 using unlisten_atom = caf::atom_constant<caf::atom("unlisten")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscrib")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
@@ -104,6 +113,11 @@ using broker_command_actor = handle<
   replies<post_atom, std::string, std::string, std::string, uint64_t, bool, uint64_t>::with<std::string>,
   /// (channel, payload) -> receivers: an ephemeral event.
   replies<publish_atom, std::string, std::string>::with<uint64_t>,
+  /// (channel, payload, live_only) -> receivers: the same; with live_only
+  /// refused (`unavailable`, not published) while this node's subscriber
+  /// cannot hear the channel, as `post` does: an ephemeral event a client
+  /// or the API sends is never acked when this node's sockets would miss it.
+  replies<publish_atom, std::string, std::string, bool>::with<uint64_t>,
   /// (key, count) -> the last `count` entries, oldest first.
   replies<tail_atom, std::string, uint64_t>::with<std::vector<stream_entry>>,
   /// (key, after id, count) -> the entries after the id, and whether none
@@ -189,6 +203,8 @@ using topic_actor = membership_actor::extend_with<channel_actor>::extend_with<st
   replies<join_atom, topic_join>::with<membership_actor>,
   /// (): from the registry when no join is in flight: unsubscribe and quit.
   reacts<stop_atom>,
+  /// () -> key, strategy, members and events delivered (`ctl topics`).
+  replies<describe_atom>::with<topic_report>,
   /// (): its own timer: the newest coalesced event (a big room's presence
   /// count) goes to every member, at most once a second.
   reacts<tick_atom>>;
@@ -199,7 +215,10 @@ using topic_registry_actor = handle<
   replies<join_atom, topic_join>::with<membership_actor>,
   /// (key, joins seen): a topic saying it became empty; stopped unless a
   /// join reached it meanwhile.
-  reacts<empty_atom, std::string, uint64_t>>;
+  reacts<empty_atom, std::string, uint64_t>,
+  /// () -> every topic's report (`ctl topics`), asked of each topic; one
+  /// that does not answer within a second is left out.
+  replies<topics_atom>::with<std::vector<topic_report>>>;
 
 // --- a socket and its plugins ----------------------------------------------------
 
@@ -219,7 +238,9 @@ using connection_actor = handle<
   reacts<write_atom, std::string>,
   /// (request) -> the topic: a plugin joining its key; the connection adds
   /// its socket and forwards the join to the registry.
-  replies<join_atom, topic_request>::with<membership_actor>>;
+  replies<join_atom, topic_request>::with<membership_actor>,
+  /// () -> what `ctl sockets` shows of it: user, peer, plugins, queue, age.
+  replies<describe_atom>::with<socket_report>>;
 
 /// One per (socket, plugin, stream): the seed's hooks as messages.
 using plugin_actor = handle<
@@ -264,6 +285,25 @@ using disconnector_actor = channel_actor::extend<
   replies<ready_atom>::with<ok_atom>,
   /// (): its own retry of the subscription.
   reacts<subscribe_atom>>;
+
+/// Answers `switchboard ctl` (actors/ctl): published on the middleman at
+/// admin.port when that is set, so it is the one actor other processes
+/// reach. Every reply is data, never a local handle.
+using admin_actor = handle<
+  /// () -> the Prometheus text of /metrics, the same counters and gauges.
+  replies<stats_atom>::with<std::string>,
+  /// () -> every open socket of this node, in no order (ctl sorts them).
+  replies<sockets_atom>::with<std::vector<socket_report>>,
+  /// () -> every topic of this node, by key.
+  replies<topics_atom>::with<std::vector<topic_report>>,
+  /// (socket id, reason) -> sockets closed (0 or 1), with code 4000 and the
+  /// reason (cut to the 123 bytes a Close frame holds).
+  replies<kick_atom, std::string, std::string>::with<uint64_t>,
+  /// (user id) -> this node's sockets of the user closed with 1008; the
+  /// other nodes close theirs too (the cluster channel of /api/disconnect).
+  replies<disconnect_atom, std::string>::with<uint64_t>,
+  /// () -> the effective configuration, secrets masked.
+  replies<config_atom>::with<std::vector<config_entry>>>;
 
 /// Gives freed memory back to the system after many sockets closed.
 using memory_trimmer_actor = handle<

@@ -21,6 +21,13 @@ inline frame_ptr make_frame(std::string_view text) {
   return std::make_shared<const std::string>(ws::encode(ws::op_text, text));
 }
 
+/// What an operator sees of a socket itself (`switchboard ctl sockets`).
+struct sink_report {
+  std::string remote;        ///< the peer's address:port
+  uint64_t queued_bytes = 0; ///< queued and not yet written
+  uint64_t age_ms = 0;       ///< since the upgrade
+};
+
 /// Where a socket's outgoing frames go. Implemented by the WebSocket session
 /// (and by fakes in tests). Every member function is thread-safe and never
 /// blocks: callers are actors on the CAF scheduler.
@@ -50,6 +57,9 @@ public:
   /// remaining life). The socket keeps the timer, so an actor that is gone
   /// holds nothing until then.
   virtual void expire_after(std::chrono::seconds after) { (void) after; }
+
+  /// The socket's peer, queue and age, read from any thread.
+  virtual sink_report report() const { return {}; }
 };
 
 using sink_ptr = std::shared_ptr<frame_sink>;

@@ -23,6 +23,14 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<membership_actor>("sb::membership_actor");
   cfg.add_message_type<channel_actor>("sb::channel_actor");
   cfg.add_message_type<stream_actor>("sb::stream_actor");
+  cfg.add_message_type<plugin_ref>("sb::plugin_ref");
+  cfg.add_message_type<socket_report>("sb::socket_report");
+  cfg.add_message_type<std::vector<socket_report>>("std::vector<sb::socket_report>");
+  cfg.add_message_type<topic_report>("sb::topic_report");
+  cfg.add_message_type<std::vector<topic_report>>("std::vector<sb::topic_report>");
+  cfg.add_message_type<config_entry>("sb::config_entry");
+  cfg.add_message_type<std::vector<config_entry>>("std::vector<sb::config_entry>");
+  cfg.add_message_type<admin_actor>("sb::admin_actor");
 }
 
 } // namespace sb

@@ -141,6 +141,60 @@ typename Inspector::result_type inspect(Inspector& f, backend_response& x) {
   return f(caf::meta::type_name("backend_response"), x.status, x.body, x.error);
 }
 
+// --- admin (a node's admin actor <-> `switchboard ctl`, another process) ---------
+
+/// One plugin on a socket: the spec's client name and its stream.
+struct plugin_ref {
+  std::string client;
+  std::string stream;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_ref& x) {
+  return f(caf::meta::type_name("plugin_ref"), x.client, x.stream);
+}
+
+/// What `ctl sockets` shows of one open socket.
+struct socket_report {
+  std::string id;
+  std::string user;
+  std::string remote;          ///< the peer's address:port
+  std::vector<plugin_ref> plugins;
+  uint64_t queued_bytes = 0;   ///< written by the server, not yet by the kernel
+  uint64_t age_ms = 0;         ///< since the upgrade
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, socket_report& x) {
+  return f(caf::meta::type_name("socket_report"), x.id, x.user, x.remote, x.plugins,
+           x.queued_bytes, x.age_ms);
+}
+
+/// What `ctl topics` shows of one topic (one key on one node).
+struct topic_report {
+  std::string key;          ///< `<stream>:<plugin>`
+  std::string strategy;     ///< "pub-sub" or "streams"
+  uint64_t members = 0;     ///< plugin instances on this node
+  uint64_t delivered = 0;   ///< events fanned out since the topic started
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topic_report& x) {
+  return f(caf::meta::type_name("topic_report"), x.key, x.strategy, x.members, x.delivered);
+}
+
+/// One line of the effective configuration, as print-config shows it.
+struct config_entry {
+  std::string key;    ///< "http.port", "plugins.votes.proxy"
+  std::string value;  ///< secrets masked
+  std::string origin; ///< "default", "command line", the INI file, ...
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, config_entry& x) {
+  return f(caf::meta::type_name("config_entry"), x.key, x.value, x.origin);
+}
+
 /// Registers every type above that may cross to another node, and the
 /// containers of them that replies carry. Without it CAF delivers them
 /// locally but drops them on the way to another node.

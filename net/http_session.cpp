@@ -5,7 +5,6 @@
 
 #include "net/auth.hpp"
 #include "core/log.hpp"
-#include "core/metrics.hpp"
 #include "net/origin.hpp"
 #include "net/peer.hpp"
 #include "net/query.hpp"
@@ -114,12 +113,7 @@ bool http_session::serve_probe(const request& req, std::string_view path) {
   }
   bool here = metrics_only_ || server_.config().metrics_port == 0;
   if (here && path == "/metrics") {
-    auto text = metrics::global().render()
-                + "# HELP switchboard_send_queue_bytes Bytes queued for sockets, not yet written.\n"
-                  "# TYPE switchboard_send_queue_bytes gauge\n"
-                  "switchboard_send_queue_bytes "
-                + std::to_string(server_.queued_bytes()) + "\n";
-    send(make_response(http::status::ok, req.version(), keep, std::move(text),
+    send(make_response(http::status::ok, req.version(), keep, server_.metrics_text(),
                        "text/plain; version=0.0.4"));
     return true;
   }

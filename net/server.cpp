@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "net/listener.hpp"
 #include "net/websocket_session.hpp"
 
@@ -140,7 +141,20 @@ size_t server::queued_bytes() const {
   return total;
 }
 
+std::string server::metrics_text() const {
+  return metrics::global().render()
+         + "# HELP switchboard_send_queue_bytes Bytes queued for sockets, not yet written.\n"
+           "# TYPE switchboard_send_queue_bytes gauge\n"
+           "switchboard_send_queue_bytes "
+         + std::to_string(queued_bytes()) + "\n";
+}
+
 size_t server::disconnect(const std::string& user, const std::string& socket) {
+  return close_sockets(user, socket, 1008, "Disconnected by the server");
+}
+
+size_t server::close_sockets(const std::string& user, const std::string& socket, uint16_t code,
+                             const std::string& reason) {
   std::vector<std::shared_ptr<websocket_session>> matching;
   {
     std::lock_guard<std::mutex> guard{mutex_};
@@ -150,7 +164,7 @@ size_t server::disconnect(const std::string& user, const std::string& socket) {
           matching.push_back(std::move(s));
   }
   for (auto& s : matching)
-    s->close(1008, "Disconnected by the server");
+    s->close(code, reason);
   return matching.size();
 }
 

@@ -78,10 +78,16 @@ public:
   /// Closes this node's sockets of `user` (or the one with id `socket`)
   /// with 1008 "Disconnected by the server"; returns how many.
   size_t disconnect(const std::string& user, const std::string& socket);
+  /// Closes this node's sockets of `user` (or the one with id `socket`)
+  /// with `code` and `reason`; returns how many.
+  size_t close_sockets(const std::string& user, const std::string& socket, uint16_t code,
+                       const std::string& reason);
   bool ready() const { return !readiness_ || readiness_(); }
   /// Outgoing bytes queued over every socket and not yet written: the
   /// switchboard_send_queue_bytes gauge, summed when /metrics is read.
   size_t queued_bytes() const;
+  /// What /metrics answers (also `switchboard ctl stats`).
+  std::string metrics_text() const;
   /// The demo page and the JavaScript client, from http.web-root.
   static_files& files() { return files_; }
 

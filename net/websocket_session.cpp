@@ -212,6 +212,13 @@ std::string websocket_session::user() {
   return user ? *user : std::string{};
 }
 
+sink_report websocket_session::report() const {
+  auto age = std::chrono::steady_clock::now() - accepted_;
+  return {remote_, queue_.queued_bytes(),
+          static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(age).count())};
+}
+
 void websocket_session::expire_after(std::chrono::seconds after) {
   // Capped at ten years: asio counts nanoseconds in 64 bits, and a
   // far-future `exp` would wrap around into a timer that fires at once.

@@ -49,6 +49,7 @@ public:
   void consumed() override;
   void identify(std::string user_id) override;
   void expire_after(std::chrono::seconds after) override;
+  sink_report report() const override;
 
   /// The socket id; fixed before the connection actor exists.
   const std::string& id() const { return id_; }
@@ -106,7 +107,9 @@ private:
   boost::asio::steady_timer timer_;
   std::unique_ptr<boost::asio::steady_timer> expiry_; ///< only with a token
   std::string id_;
-  std::string remote_;    ///< the peer's address:port, for logs
+  std::string remote_;    ///< the peer's address:port, for logs and ctl
+  /// For ctl's age column.
+  std::chrono::steady_clock::time_point accepted_ = std::chrono::steady_clock::now();
   handler_ptr handler_;
   ws::reader reader_;
   send_queue queue_;

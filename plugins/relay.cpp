@@ -69,9 +69,10 @@ void relay_state::relay(const std::string& event, const json& ref, std::string d
         failed);
     return;
   }
-  // Ephemeral: every socket on the stream but the sender's, on every node.
+  // Ephemeral: every socket on the stream but the sender's, on every node;
+  // refused while this node cannot hear the channel, as chat's sends are.
   self->request(ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
-                encode_published_to(event, data, {}, ctx.socket_id))
+                encode_published_to(event, data, {}, ctx.socket_id), true)
     .then(
       [this, ref](uint64_t) {
         reply(ack_frame(ref));

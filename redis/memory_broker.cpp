@@ -98,6 +98,10 @@ memory_broker(memory_broker_actor::stateful_pointer<memory_broker_state> self, i
     [&st](publish_atom, const std::string& channel, const std::string& payload) {
       return st.publish(channel, payload);
     },
+    // One process hears everything it publishes: live_only never refuses.
+    [&st](publish_atom, const std::string& channel, const std::string& payload, bool) {
+      return st.publish(channel, payload);
+    },
     [&st](tail_atom, const std::string& key, uint64_t count) {
       return st.store.tail(key, count);
     },

@@ -78,6 +78,9 @@ broker_command_actor::behavior_type command_router(broker_command_actor::pointer
     [forward](publish_atom a, const std::string& channel, std::string& payload) {
       return forward(a, channel, std::move(payload));
     },
+    [forward](publish_atom a, const std::string& channel, std::string& payload, bool live_only) {
+      return forward(a, channel, std::move(payload), live_only);
+    },
     [forward](tail_atom a, const std::string& key, uint64_t count) {
       return forward(a, key, count);
     },

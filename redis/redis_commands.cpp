@@ -349,6 +349,12 @@ void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> 
     [&](publish_atom, const std::string& channel, const std::string& payload) {
       return publish(runner, channel, payload);
     },
+    [&](publish_atom, const std::string& channel, const std::string& payload,
+        bool live_only) -> caf::result<uint64_t> {
+      if (live_only && !runner.heard(channel))
+        return make_error(ec::unavailable);
+      return publish(runner, channel, payload);
+    },
     [&](tail_atom, const std::string& key, uint64_t count) { return tail(runner, key, count); },
     [&](replay_atom, const std::string& key, const std::string& after, uint64_t count) {
       return replay(runner, key, after, count);

@@ -1,7 +1,8 @@
 // The connection (actors/connection): commands that arrive before welcome
 // wait for it and then run in order; a plugin that never opens is given up
 // after the open timeout; a plugin that dies is reported and unrouted; a
-// plugin's join reaches the topic with the socket; its replies reach the socket.
+// plugin's join reaches the topic with the socket; its replies reach the socket;
+// the connection is in the node's socket directory and describes itself.
 #define CAF_SUITE connection
 #include "tests/actors/fixture.hpp"
 
@@ -123,6 +124,28 @@ CAF_TEST(a plugin joins its topic through the connection and writes to the socke
   CAF_REQUIRE_EQUAL(sink->frames.size(), before + 2);
   CAF_CHECK_EQUAL(sink->frames[before], R"({"catch":"up"})");
   CAF_CHECK_EQUAL(sink->frames[before + 1], R"({"type":"ack","ref":"1"})");
+}
+
+CAF_TEST(the connection is in the directory and describes its socket) {
+  auto conn = open_socket(fake_on_s1);
+  run();
+  auto listed = node.sockets->snapshot();
+  CAF_REQUIRE_EQUAL(listed.size(), 1u);
+  CAF_CHECK(listed[0] == conn);
+  auto rp = self->request(conn, caf::infinite, describe_atom::value);
+  expect((describe_atom), from(self).to(conn));
+  rp.receive(
+    [&](const socket_report& r) {
+      CAF_CHECK_EQUAL(r.id, "sock-1");
+      CAF_REQUIRE_EQUAL(r.plugins.size(), 1u);
+      CAF_CHECK_EQUAL(r.plugins[0].client, "fake");
+      CAF_CHECK_EQUAL(r.plugins[0].stream, "s:1");
+    },
+    [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  // Gone with its actor: the directory holds no dead sockets.
+  self->send(conn, closed_atom::value, uint16_t{1006});
+  run();
+  CAF_CHECK(node.sockets->snapshot().empty());
 }
 
 CAF_TEST(the client closing lets plugins finish before the close goes out) {

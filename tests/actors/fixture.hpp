@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "actors/connection.hpp"
+#include "actors/socket_directory.hpp"
 #include "core/actors.hpp"
 #include "core/frame.hpp"
 

@@ -3,7 +3,8 @@
 // below its floor never reach it; the registry never stops a topic that a
 // join is on its way to; leave is answered after the member's last frame;
 // coalesced events go out at most once a tick, the newest only; and
-// announcements skip a topic with more members than they allow.
+// announcements skip a topic with more members than they allow; the
+// registry gathers every topic's report for `ctl topics`.
 #define CAF_SUITE topic
 #include "tests/actors/fixture.hpp"
 
@@ -228,6 +229,27 @@ CAF_TEST(an announcement skips a topic with more members than it allows) {
   run();
   CAF_CHECK_EQUAL(sink->frames.size(), 1u);
   CAF_CHECK_EQUAL(other_sink->frames.size(), 1u);
+}
+
+CAF_TEST(the registry reports every topic with its members and events) {
+  auto t = join(self, strategy::pub_sub);
+  caf::scoped_actor other{sys, true};
+  join_other(other, std::make_shared<recording_sink>());
+  self->send(broker, publish_atom::value, key, encode_published("message", {}, R"({"a":1})"));
+  run();
+  auto rp = self->request(registry, caf::infinite, topics_atom::value);
+  expect((topics_atom), from(self).to(registry));
+  expect((describe_atom), from(registry).to(full(t)));
+  run();
+  rp.receive(
+    [&](const std::vector<topic_report>& topics) {
+      CAF_REQUIRE_EQUAL(topics.size(), 1u);
+      CAF_CHECK_EQUAL(topics[0].key, key);
+      CAF_CHECK_EQUAL(topics[0].strategy, "pub-sub");
+      CAF_CHECK_EQUAL(topics[0].members, 2u);
+      CAF_CHECK_EQUAL(topics[0].delivered, 1u); // once, not once per member
+    },
+    [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -10,7 +10,9 @@
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/chat_peer.hpp"
 #include "tests/support/frames.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/metrics.hpp"
+#include "tests/support/plugin_socket.hpp"
 #include "tests/support/redis_node.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/server_process.hpp"
@@ -76,6 +78,41 @@ TEST(redis_restart_test, PubSubSendIsRefusedWhileTheNodeCannotHearItsChannel) {
     auto seen = read_messages_until(*p, "after", p == &p1 ? "p1 on n1" : "p2 on n2");
     EXPECT_EQ(seen, (std::vector<std::string>{"before", "after"}));
   }
+}
+
+// A relay's ephemeral events and /api/publish to a pub-sub client are held
+// to the same promise as chat's sends: refused, never acked into the void.
+TEST(redis_restart_test, RelayEventsAndApiPublishesAreRefusedWhileTheNodeCannotHear) {
+  SB_REDIS_ONLY();
+  redis_server redis;
+  server_process node(redis_node_args(
+    redis, "n1", "200ms",
+    {"--plugins.typing.relay", "--plugins.typing.events=typing", "--api.key=restart-key"}));
+  ASSERT_EQ(wait_for_status(node.port(), "/readyz", 200, 5s), 200u) << node.logs_tail();
+  auto stream = test_stream();
+  plugin_socket ada(node.port(), json::array({plugin_spec("typing", stream)}), {{"name", "Ada"}});
+  auto publish = [&] {
+    return http_post(node.port(), "/api/publish",
+                     json{{"stream", stream}, {"client", "chat"}, {"event", "note"},
+                          {"data", json::object()}, {"strategy", "pub-sub"}}
+                       .dump(),
+                     {{"Authorization", "Bearer restart-key"}});
+  };
+  ASSERT_EQ(ada.command("typing", stream, "typing").value("type", ""), "ack") << "before";
+  ASSERT_EQ(publish().status, 200u);
+
+  redis.command({"ACL", "SETUSER", "default", "-subscribe"});
+  redis.command({"CLIENT", "KILL", "TYPE", "pubsub"});
+  ASSERT_EQ(wait_for_status(node.port(), "/readyz", 503, 5s), 503u);
+  auto refused = ada.command("typing", stream, "typing");
+  EXPECT_EQ(refused.value("code", ""), "unavailable") << refused;
+  auto res = publish();
+  EXPECT_EQ(res.status, 503u) << res.body;
+
+  redis.command({"ACL", "SETUSER", "default", "+subscribe"});
+  ASSERT_EQ(wait_for_status(node.port(), "/readyz", 200, 5s), 200u) << node.logs_tail();
+  EXPECT_EQ(ada.command("typing", stream, "typing").value("type", ""), "ack") << "after";
+  EXPECT_EQ(publish().status, 200u);
 }
 
 TEST(redis_restart_test, AckedPubSubSendsReachTheirNodeAfterARestartAndQuietNodesHearAgainSoon) {
