@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,8 @@
 #include <thread>
 
 #include "actors/ctl_format.hpp"
+#include "actors/middleman_setup.hpp"
+#include "config/tls_files.hpp"
 #include "core/actors.hpp"
 
 namespace sb {
@@ -31,7 +34,8 @@ std::string connect_failure(const caf::actor_system& sys, const caf::error& err)
   if (is(err, caf::sec::cannot_connect_to_node))
     return "nothing listens there; is admin.port set on that node?";
   if (is(err, caf::sec::disconnect_during_handshake))
-    return "that port does not speak CAF's protocol (http.port instead of admin.port?)";
+    return "the handshake failed: not an admin port (http.port instead?), TLS on one side "
+           "only, or a certificate the other side's CA did not sign";
   if (is(err, caf::sec::unexpected_actor_messaging_interface))
     return "the node runs a switchboard whose admin interface differs from this one's";
   return sys.render(err);
@@ -92,11 +96,11 @@ outcome call(caf::scoped_actor& self, const admin_actor& admin, const ctl_reques
 outcome connect_and_call(const ctl_request& req) {
   caf::actor_system_config cfg;
   register_message_types(cfg);
-  cfg.load<caf::io::middleman>();
   cfg.set("scheduler.max-threads", 2);
-  cfg.set("middleman.app-identifiers", std::vector<std::string>{"switchboard"});
+  load_middleman(cfg, req.certificate, req.key, req.ca);
   caf::actor_system sys{cfg};
-  auto admin = sys.middleman().remote_actor<admin_actor>(req.host, req.port);
+  auto admin = uses_tls(sys) ? caf::openssl::remote_actor<admin_actor>(sys, req.host, req.port)
+                             : sys.middleman().remote_actor<admin_actor>(req.host, req.port);
   if (!admin)
     return {1, {}, "cannot reach the admin actor at " + req.host + ":"
                      + std::to_string(req.port) + ": " + connect_failure(sys, admin.error())};
@@ -118,6 +122,13 @@ int run_ctl(const std::vector<std::string>& args) {
     return 2;
   }
   auto req = std::get<ctl_request>(parsed);
+  // CAF's OpenSSL module reads the files only when it connects, and throws
+  // from its own thread if one is bad: they are checked here first.
+  if (!req.certificate.empty())
+    if (auto err = check_tls_files("ctl", req.certificate, req.key, req.ca); !err.empty()) {
+      std::fprintf(stderr, "switchboard ctl: %s\n", err.c_str());
+      return 2;
+    }
   // CAF's connect and handshake have no deadline of their own, and a node
   // that accepts the connection but never answers would hold them forever.
   // So the work runs on a thread this one waits for with a deadline, and

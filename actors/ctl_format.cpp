@@ -72,6 +72,15 @@ std::string read_flag(const std::vector<std::string>& args, size_t& i, ctl_reque
     node_given = true;
     return "ok";
   }
+  for (auto [flag, field] : {std::pair{"--certificate", &req.certificate},
+                              std::pair{"--key", &req.key}, std::pair{"--ca", &req.ca}})
+    if (name == flag) {
+      auto v = value();
+      if (!v || v->empty())
+        return std::string{flag} + " needs a PEM file";
+      *field = *v;
+      return "ok";
+    }
   if (name == "--timeout") {
     auto v = value();
     if (!v || v->empty() || v->size() > 4 || !std::all_of(v->begin(), v->end(), ::isdigit)
@@ -142,7 +151,8 @@ json sample_value(const std::string& text) {
 } // namespace
 
 std::string ctl_usage() {
-  return "usage: switchboard ctl --node HOST:PORT [--json] [--timeout SECONDS] COMMAND\n"
+  return "usage: switchboard ctl --node HOST:PORT [--json] [--timeout SECONDS]\n"
+         "                        [--certificate PEM --key PEM --ca PEM] COMMAND\n"
          "\n"
          "Asks a running node (its admin.port) and prints a table, or JSON with --json.\n"
          "\n"
@@ -154,6 +164,8 @@ std::string ctl_usage() {
          "  disconnect-user USER      closes the user's sockets on every node (1008)\n"
          "  config                    the node's effective configuration, secrets masked\n"
          "\n"
+         "A node with TLS on its admin port (admin.certificate) needs --certificate and\n"
+         "--key signed by the CA it trusts (admin.ca), and --ca, the CA of its own.\n"
          "--timeout (default 5) bounds everything: a node that does not answer in time\n"
          "is an error (exit status 1); a usage error exits with 2.\n";
 }
@@ -181,6 +193,9 @@ std::variant<ctl_request, std::string> parse_ctl_args(const std::vector<std::str
     return err;
   if (!node_given)
     return std::string{"--node HOST:PORT is required: the node's admin.host and admin.port"};
+  int tls = !req.certificate.empty() + !req.key.empty() + !req.ca.empty();
+  if (tls != 0 && tls != 3)
+    return std::string{"TLS needs --certificate, --key and --ca, all three"};
   return req;
 }
 

@@ -23,6 +23,9 @@ struct ctl_request {
   ctl_command cmd = ctl_command::stats;
   std::string target; ///< kick: the socket id; disconnect-user: the user id
   std::string reason; ///< kick: what the client's Close frame says
+  /// TLS (a node with admin.certificate): ctl's own certificate, signed by
+  /// the CA the node trusts, its key, and the CA that signed the node's.
+  std::string certificate, key, ca;
 };
 
 /// `ctl`'s usage, for --help and after a usage error.

@@ -3,7 +3,6 @@
 // handling, and a node that runs until SIGINT or SIGTERM.
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -15,6 +14,7 @@
 
 #include "core/log.hpp"
 #include "actors/ctl.hpp"
+#include "actors/middleman_setup.hpp"
 #include "actors/node.hpp"
 #include "actors/token_command.hpp"
 #include "config/config_printer.hpp"
@@ -114,10 +114,9 @@ int serve(const sb::loaded_config& loaded) {
   sb::apply_to(*settings, cfg);
   sb::register_message_types(cfg);
   // The middleman (a thread and a port) only for a node that is inspected.
-  if (settings->admin_port != 0) {
-    cfg.load<caf::io::middleman>();
-    cfg.set("middleman.app-identifiers", std::vector<std::string>{"switchboard"});
-  }
+  if (settings->admin_port != 0)
+    sb::load_middleman(cfg, settings->admin_certificate, settings->admin_key,
+                       settings->admin_ca);
   caf::actor_system sys{cfg};
   sb::node node{sys, settings, std::get<sb::plugin_set>(std::move(plugins))};
   if (auto err = node.start()) {

@@ -1,13 +1,13 @@
 #include "actors/node.hpp"
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 
 #include "actors/admin.hpp"
 #include "actors/api.hpp"
 #include "actors/disconnector.hpp"
 #include "core/log.hpp"
 #include "actors/memory_trimmer.hpp"
+#include "actors/middleman_setup.hpp"
 #include "actors/socket_directory.hpp"
 #include "actors/topic_registry.hpp"
 #include "net/query.hpp"
@@ -83,14 +83,14 @@ std::string node::start_admin(std::vector<config_entry> config) {
     return {};
   admin_ = spawn_admin(sys_, {server_.get(), ctx_.sockets, ctx_.topics, ctx_.broker,
                               std::move(config)});
-  auto port = sys_.middleman().publish(admin_, cfg.admin_port, cfg.admin_host.c_str());
-  if (!port) {
+  if (auto err = publish_admin(sys_, admin_, cfg.admin_host, cfg.admin_port); !err.empty()) {
     caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);
     admin_ = nullptr;
-    return sys_.render(port.error());
+    return err;
   }
-  log::info("node", "admin actor on ", cfg.admin_host, ":", *port,
-            " (switchboard ctl --node ", cfg.admin_host, ":", *port, ")");
+  log::info("node", "admin actor on ", cfg.admin_host, ":", cfg.admin_port,
+            cfg.admin_tls() ? " (TLS)" : "", " (switchboard ctl --node ", cfg.admin_host, ":",
+            cfg.admin_port, ")");
   return {};
 }
 
@@ -115,8 +115,7 @@ void node::stop() {
   caf::anon_send_exit(disconnector_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(trimmer_, caf::exit_reason::user_shutdown);
   if (admin_) {
-    // Closing the port first: no ctl reaches an admin that is going away.
-    sys_.middleman().unpublish(admin_);
+    unpublish_admin(sys_, admin_);
     caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);
   }
   caf::anon_send_exit(ctx_.broker.command, caf::exit_reason::user_shutdown);

@@ -41,7 +41,7 @@ endfunction()
 switchboard_layer(core
   LIBS ${CAF_IO_LIBRARY} ${CAF_CORE_LIBRARY} Threads::Threads)
 switchboard_layer(config DEPENDS core
-  LIBS OpenSSL::Crypto PkgConfig::LIBJWT)
+  LIBS OpenSSL::SSL OpenSSL::Crypto PkgConfig::LIBJWT)
 switchboard_layer(net DEPENDS core config
   LIBS PkgConfig::LIBJWT OpenSSL::Crypto)
 switchboard_layer(redis DEPENDS core config
@@ -50,7 +50,8 @@ target_include_directories(sb_redis PUBLIC ${HIREDIS_INCLUDE_DIR})
 switchboard_layer(plugins DEPENDS core LIBS ${CMAKE_DL_LIBS})
 # The public plugin API (include/switchboard): plugins/ hosts what it declares.
 target_include_directories(sb_plugins PUBLIC ${CMAKE_SOURCE_DIR}/include)
-switchboard_layer(actors DEPENDS core config net redis plugins)
+switchboard_layer(actors DEPENDS core config net redis plugins
+  LIBS ${CAF_OPENSSL_LIBRARY})
 
 # --version: the project version, `git describe` (regenerated each build,
 # rewritten only when it changes) and the libraries' versions.

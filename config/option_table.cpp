@@ -55,7 +55,10 @@ const std::vector<option_def>& option_table() {
     {"admin.port", k::integer, "0",
      "port of the admin actor that `switchboard ctl` talks to; 0: off"},
     {"admin.host", k::text, "127.0.0.1",
-     "address of the admin port: a loopback address (no TLS yet)"},
+     "address of the admin port; other than loopback only with TLS"},
+    {"admin.certificate", k::text, "", "PEM certificate (chain) of this node: TLS on admin.port"},
+    {"admin.key", k::text, "", "PEM private key of admin.certificate"},
+    {"admin.ca", k::text, "", "PEM CA file: only peers with a certificate it signed connect"},
     // --- demo ---
     {"demo.enabled", k::boolean, "false",
      "POST /api/demo/notify publishes test notifications without a key"},

@@ -64,8 +64,12 @@ struct settings {
   uint16_t metrics_port = 0;             ///< 0: /metrics and /readyz on http.port
   bool demo_routes = false;              ///< POST /api/demo/notify without a key
   // --- admin (switchboard ctl, over CAF's middleman) ---
-  std::string admin_host = "127.0.0.1";  ///< loopback only (no TLS yet)
+  std::string admin_host = "127.0.0.1";  ///< beyond loopback only with TLS
   uint16_t admin_port = 0;               ///< 0: no admin actor published
+  /// TLS on the admin port (all three, or none): this node's certificate
+  /// and key, and the CA that must have signed every peer's certificate.
+  std::string admin_certificate, admin_key, admin_ca;
+  bool admin_tls() const { return !admin_certificate.empty(); }
   size_t io_threads = 1;                 ///< asio threads running sockets
   size_t max_header_bytes = 8 * 1024;    ///< HTTP request header limit
   size_t max_body_bytes = 1024 * 1024;   ///< HTTP request body limit

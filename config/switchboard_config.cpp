@@ -12,6 +12,7 @@
 #include "config/auth_keys.hpp"
 #include "config/backend_url.hpp"
 #include "config/option_table.hpp"
+#include "config/tls_files.hpp"
 #include "core/plugin_spec.hpp"
 #include "core/log.hpp"
 #include "config/value_parser.hpp"
@@ -139,19 +140,41 @@ void read_http(converter& c, settings& s) {
     c.fail("metrics.port", "metrics.port must differ from http.port");
 }
 
-/// The admin port answers anyone who reaches it, without a password: it
-/// stays on this machine until the admin port speaks TLS (issue 12).
+/// TLS on the admin port: all three files or none, each loadable.
+void read_admin_tls(converter& c, settings& s) {
+  s.admin_certificate = c.text("admin.certificate");
+  s.admin_key = c.text("admin.key");
+  s.admin_ca = c.text("admin.ca");
+  int given = !s.admin_certificate.empty() + !s.admin_key.empty() + !s.admin_ca.empty();
+  if (given == 0)
+    return;
+  if (given != 3) {
+    c.fail("admin.certificate", "TLS on the admin port needs admin.certificate, admin.key and "
+                                "admin.ca, all three");
+    s.admin_certificate.clear();
+    return;
+  }
+  if (s.admin_port == 0)
+    return; // no admin port: the files are not used
+  if (auto err = check_tls_files("admin", s.admin_certificate, s.admin_key, s.admin_ca);
+      !err.empty())
+    c.fail("admin.certificate", err);
+}
+
+/// Without TLS the admin port answers anyone who reaches it, without a
+/// password: then it stays on this machine.
 void read_admin(converter& c, settings& s) {
   s.admin_port = static_cast<uint16_t>(c.integer("admin.port", 0, 65535));
   s.admin_host = c.text("admin.host");
+  read_admin_tls(c, s);
   boost::system::error_code ec;
   auto address = boost::asio::ip::make_address(s.admin_host, ec);
   if (ec)
     return check_address(c, "admin.host", s.admin_host);
-  if (!address.is_loopback())
-    c.fail("admin.host", "admin.host must be a loopback address such as 127.0.0.1 or ::1: "
-                         "the admin port has no TLS yet, and without TLS anyone who reaches "
-                         "it could close sockets (got \"" + s.admin_host + "\")");
+  if (!address.is_loopback() && !s.admin_tls())
+    c.fail("admin.host", "admin.host other than a loopback address (127.0.0.1, ::1) needs TLS "
+                         "(admin.certificate, admin.key, admin.ca): without it anyone who "
+                         "reaches the port could close sockets (got \"" + s.admin_host + "\")");
   if (s.admin_port != 0 && (s.admin_port == s.http_port || s.admin_port == s.metrics_port))
     c.fail("admin.port", "admin.port must differ from http.port and metrics.port");
 }

@@ -1,13 +1,14 @@
 // `switchboard ctl` against a real node (issue 12, part 1): every command
 // in tables and in JSON, kick and disconnect-user seen by the sockets they
 // close, the effective configuration with secrets masked, admin.host
-// checks, and a ctl that exits with one line instead of hanging when the
-// node is not there or does not answer.
+// checks, TLS with client certificates, and a ctl that exits with one line
+// instead of hanging when the node is not there or does not answer.
 
 #include "net/auth.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/frames.hpp"
+#include "tests/support/jwt_maker.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp"
 
@@ -254,7 +255,7 @@ TEST(ctl_unreachable_test, TheHttpPortIsNoAdminPort) {
   server_process node;
   auto r = ctl({"--node", "127.0.0.1:" + std::to_string(node.port()), "stats"});
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("does not speak CAF's protocol"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the handshake failed: not an admin port"), std::string::npos) << r.err;
 }
 
 TEST(ctl_config_test, AdminHostMustBeLoopbackAndItsPortItsOwn) {
@@ -267,7 +268,9 @@ TEST(ctl_config_test, AdminHostMustBeLoopbackAndItsPortItsOwn) {
   };
   auto [status, err] = check({"--admin.port=9090", "--admin.host=0.0.0.0"});
   EXPECT_EQ(status, 2);
-  EXPECT_NE(err.find("admin.host must be a loopback address"), std::string::npos) << err;
+  EXPECT_NE(err.find("admin.host other than a loopback address (127.0.0.1, ::1) needs TLS"),
+            std::string::npos)
+    << err;
   std::tie(status, err) = check({"--admin.port=8080", "--http.port=8080"});
   EXPECT_EQ(status, 2);
   EXPECT_NE(err.find("admin.port must differ"), std::string::npos) << err;
@@ -288,6 +291,87 @@ TEST(ctl_cluster_test, DisconnectUserReachesOtherNodes) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["closed"], 0); // none on the node asked
   EXPECT_EQ(far.expect_close().code, 1008);
+}
+
+} // namespace
+} // namespace sb::test
+
+namespace sb::test {
+namespace {
+
+/// A CA, a node and a ctl it signed, and a stranger: a CA of its own and a
+/// ctl that one signed.
+struct admin_pki {
+  admin_pki() {
+    for (auto* name : {"ca", "node", "ctl", "rogue-ca", "rogue"})
+      keys.make_key(name, "P-256");
+    ca = keys.make_certificate("ca");
+    node = keys.sign_certificate("node", "ca");
+    ctl = keys.sign_certificate("ctl", "ca");
+    keys.make_certificate("rogue-ca");
+    rogue = keys.sign_certificate("rogue", "rogue-ca");
+  }
+  std::string key(const std::string& name) const { return keys.path() + "/" + name + ".pem"; }
+
+  key_folder keys;
+  std::string ca, node, ctl, rogue;
+};
+
+TEST(ctl_tls_test, OnlyACertificateItsCaSignedGetsIn) {
+  SB_SKIP_IN_REDIS_MODE();
+  admin_pki pki;
+  auto admin_port = free_port();
+  auto at = "127.0.0.1:" + std::to_string(admin_port);
+  // Beyond loopback is allowed with TLS.
+  server_process node({"--admin.port=" + std::to_string(admin_port), "--admin.host=0.0.0.0",
+                       "--admin.certificate=" + pki.node, "--admin.key=" + pki.key("node"),
+                       "--admin.ca=" + pki.ca});
+  auto with = [&](const std::string& cert, const std::string& key) {
+    return ctl({"--node", at, "--certificate", cert, "--key", key, "--ca", pki.ca, "--timeout",
+                "3", "--json", "stats"});
+  };
+  auto ok = with(pki.ctl, pki.key("ctl"));
+  ASSERT_EQ(ok.status, 0) << ok.err << node.logs_tail();
+  EXPECT_TRUE(json::parse(ok.out).contains("switchboard_sockets_open")) << ok.out;
+  auto rogue = with(pki.rogue, pki.key("rogue"));
+  EXPECT_EQ(rogue.status, 1) << rogue.out;
+  EXPECT_NE(rogue.err.find("switchboard ctl: "), std::string::npos) << rogue.err;
+  auto plain = ctl({"--node", at, "--timeout", "3", "stats"});
+  EXPECT_EQ(plain.status, 1) << plain.out;
+  EXPECT_NE(plain.err.find("switchboard ctl: "), std::string::npos) << plain.err;
+  // The node lives on after the strangers.
+  EXPECT_EQ(with(pki.ctl, pki.key("ctl")).status, 0) << node.logs_tail();
+  // ctl's files are checked before it connects.
+  auto bad = ctl({"--node", at, "--certificate", pki.ctl, "--key", pki.key("rogue"), "--ca",
+                  pki.ca, "stats"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("does not belong to the certificate"), std::string::npos) << bad.err;
+}
+
+TEST(ctl_tls_test, TheNodesFilesAreCheckedAtStart) {
+  SB_SKIP_IN_REDIS_MODE();
+  admin_pki pki;
+  auto check = [](std::vector<std::string> args) {
+    args.insert(args.begin(), {binary(), "check-config", "--admin.port=9090"});
+    child_process p(std::move(args));
+    auto status = p.wait_exit(15s);
+    return std::make_pair(status.value_or(-1), p.text(child_process::output::err));
+  };
+  auto [status, err] = check({"--admin.certificate=" + pki.node});
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(err.find("admin.certificate, admin.key and admin.ca, all three"), std::string::npos)
+    << err;
+  std::tie(status, err) = check({"--admin.certificate=" + pki.node,
+                                 "--admin.key=" + pki.key("ctl"), "--admin.ca=" + pki.ca});
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(err.find("does not belong to the certificate"), std::string::npos) << err;
+  std::tie(status, err) = check({"--admin.certificate=" + pki.keys.path() + "/none.crt",
+                                 "--admin.key=" + pki.key("node"), "--admin.ca=" + pki.ca});
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(err.find("admin certificate"), std::string::npos) << err;
+  std::tie(status, err) = check({"--admin.certificate=" + pki.node, "--admin.key=" + pki.key("node"),
+                                 "--admin.ca=" + pki.ca, "--admin.host=0.0.0.0"});
+  EXPECT_EQ(status, 0) << err;
 }
 
 } // namespace

@@ -97,6 +97,16 @@ std::string key_folder::make_certificate(const std::string& name) {
   return cert;
 }
 
+std::string key_folder::sign_certificate(const std::string& name, const std::string& ca) {
+  auto base = dir_ + "/" + name;
+  auto cert = base + ".crt";
+  run_command("openssl req -new -key " + base + ".pem -subj /CN=" + name + " -out " + base
+              + ".csr");
+  run_command("openssl x509 -req -in " + base + ".csr -CA " + dir_ + "/" + ca + ".crt -CAkey "
+              + dir_ + "/" + ca + ".pem -CAcreateserial -days 1 -out " + cert + " 2>&1");
+  return cert;
+}
+
 std::string key_folder::write(const std::string& name, const std::string& text) {
   auto path = dir_ + "/" + name;
   std::ofstream(path, std::ios::binary) << text;

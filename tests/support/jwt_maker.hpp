@@ -26,6 +26,9 @@ public:
   std::string make_key(const std::string& name, const std::string& spec = "rsa:2048");
   /// A self-signed certificate for key `name`; returns its path.
   std::string make_certificate(const std::string& name);
+  /// A certificate for key `name` (CN=`name`) signed by `ca` (its key and
+  /// make_certificate's certificate); returns its path.
+  std::string sign_certificate(const std::string& name, const std::string& ca);
   /// Writes `text` to `name` in the folder; returns the path.
   std::string write(const std::string& name, const std::string& text);
 

@@ -65,6 +65,11 @@ TEST(ctl_args, RefusesWhatItCannotDo) {
             "the reason is 124 bytes; a Close frame holds 123");
   EXPECT_EQ(error_of({"--node", "h:1", "kick", "s", "\xff"}), "the reason is not UTF-8");
   EXPECT_EQ(error_of({"--node", "h:1", "disconnect-user"}), "disconnect-user needs one user id");
+  EXPECT_EQ(error_of({"--node", "h:1", "--certificate", "c.pem", "stats"}),
+            "TLS needs --certificate, --key and --ca, all three");
+  EXPECT_EQ(error_of({"--node", "h:1", "--ca", "", "stats"}), "--ca needs a PEM file");
+  auto tls = parsed({"--node", "h:1", "--certificate=c", "--key", "k", "--ca", "a", "stats"});
+  EXPECT_EQ(tls.certificate + tls.key + tls.ca, "cka");
 }
 
 TEST(ctl_output, TablesAlignTheirColumns) {
