@@ -70,7 +70,7 @@ ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 test-asan: build build-asan
 	cd $(ASAN_BUILD) && $(ASAN_ENV) ctest -j $(JOBS) --output-on-failure -R '^(unit|actors)$$'
 	cd $(BUILD) && $(ASAN_ENV) SWITCHBOARD_TEST_BIN=$(abspath $(ASAN_BUILD))/switchboard \
-	  ctest -j $(JOBS) --output-on-failure -R '^integration-'
+	  SWITCHBOARD_TEST_SANITIZED=1 ctest -j $(JOBS) --output-on-failure -R '^integration-'
 
 # The libFuzzer targets (fuzz/, docs/fuzzing.md): a clang tree of their own.
 $(FUZZ_BUILD)/build.ninja:

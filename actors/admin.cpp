@@ -67,25 +67,34 @@ std::string kick_reason(const std::string& reason) {
   return reason.substr(0, end);
 }
 
+namespace {
+
+// The context is a spawn argument, not a capture: CAF 0.17 dereferences a
+// null argument tuple for a function spawned without arguments (UBSan
+// reports it).
+admin_actor::behavior_type admin(admin_actor::stateful_pointer<admin_state> self,
+                                 admin_context ctx) {
+  auto& st = self->state;
+  st.self = self;
+  st.ctx = std::move(ctx);
+  return {
+    [&st](stats_atom) { return st.ctx.srv->metrics_text(); },
+    [&st](sockets_atom) { return st.sockets(); },
+    [&st](topics_atom) -> caf::result<std::vector<topic_report>> {
+      return st.self->delegate(st.ctx.topics, topics_atom::value);
+    },
+    [&st](kick_atom, const std::string& socket, const std::string& reason) {
+      return st.kick(socket, reason);
+    },
+    [&st](disconnect_atom, const std::string& user) { return st.disconnect(user); },
+    [&st](config_atom) { return st.ctx.config; },
+  };
+}
+
+} // namespace
+
 admin_actor spawn_admin(caf::actor_system& sys, admin_context ctx) {
-  return sys.spawn([ctx = std::move(ctx)](admin_actor::stateful_pointer<admin_state> self)
-                     -> admin_actor::behavior_type {
-    auto& st = self->state;
-    st.self = self;
-    st.ctx = ctx;
-    return {
-      [&st](stats_atom) { return st.ctx.srv->metrics_text(); },
-      [&st](sockets_atom) { return st.sockets(); },
-      [&st](topics_atom) -> caf::result<std::vector<topic_report>> {
-        return st.self->delegate(st.ctx.topics, topics_atom::value);
-      },
-      [&st](kick_atom, const std::string& socket, const std::string& reason) {
-        return st.kick(socket, reason);
-      },
-      [&st](disconnect_atom, const std::string& user) { return st.disconnect(user); },
-      [&st](config_atom) { return st.ctx.config; },
-    };
-  });
+  return sys.spawn(admin, std::move(ctx));
 }
 
 } // namespace sb

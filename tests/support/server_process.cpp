@@ -46,9 +46,12 @@ server_process::server_process(std::vector<std::string> args, mode m,
   // check that a new test fails on the binary from before a fix.
   const char* bin = std::getenv("SWITCHBOARD_TEST_BIN");
   args.insert(args.begin(), bin && *bin ? bin : SWITCHBOARD_BIN);
-  // The test run's own variable is no option: keep it out of the server's logs.
+  // The test run's own variables are no options: keep them out of the
+  // server's warnings.
   auto env = opts;
-  env.unset.push_back("SWITCHBOARD_TEST_BROKER");
+  for (auto* name : {"SWITCHBOARD_TEST_BROKER", "SWITCHBOARD_TEST_BIN",
+                     "SWITCHBOARD_TEST_SANITIZED"})
+    env.unset.push_back(name);
   child_ = std::make_unique<child_process>(std::move(args), env);
   if (m == mode::raw) return;
   auto deadline = std::chrono::steady_clock::now() + start_timeout;
