@@ -56,7 +56,9 @@ $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWITCHBOARD_SANITIZE=ON
 
 # The integration tests drive the server binary from outside, over sockets:
-# what a sanitizer must watch there is the server, not the test client. So
+# what a sanitizer must watch there is the server, not the test client (the
+# one exception, redis_client_test, runs the Redis client in the test
+# process; the server's Redis tests run that client under ASan). So
 # the ASan tree builds the server and the in-process tests (unit, actors),
 # and the Release tree's integration tests run against its server
 # (SWITCHBOARD_TEST_BIN). Compiling the 50 integration test files again

@@ -317,6 +317,7 @@ void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::err
 
 void connection_state::on_peer_closing(uint16_t code) {
   closing = code;
+  leave_directory();
   if ((ready && !control) || gave_up)
     close_plugins();
   // else resume() (or on_open_done()) closes them once the commands that
@@ -325,6 +326,7 @@ void connection_state::on_peer_closing(uint16_t code) {
 
 void connection_state::on_closed() {
   socket_gone = true;
+  leave_directory();
   if (plugins_closing)
     return self->quit(); // each plugin still finishes its own commands
   if ((ready && !control) || gave_up)
@@ -396,9 +398,16 @@ handler_ptr make_connection(caf::actor_system& sys, node_context node, connectio
     sys.spawn(connection, std::move(node), std::move(args)));
 }
 
-// The state goes when the actor quits: the directory forgets it then. The
-// actor itself enters it (init), so leaving always comes after entering.
+// The state goes when the actor quits: the directory forgets it then at the
+// latest. The actor itself enters it (init), so leaving always comes after
+// entering.
 connection_state::~connection_state() {
+  leave_directory();
+}
+
+// A closing socket is no longer listed (ctl sockets shows open ones), though
+// its actor lives on until its plugins finished.
+void connection_state::leave_directory() {
   if (node.sockets)
     node.sockets->remove(socket_id);
 }

@@ -118,6 +118,7 @@ struct connection_state {
   void reply(std::string frame);
   caf::result<membership_actor> join_topic(topic_request request);
   socket_report describe() const;
+  void leave_directory();
 
   connection_actor::stateful_pointer<connection_state> self = nullptr;
   node_context node;

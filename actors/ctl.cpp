@@ -93,7 +93,9 @@ outcome call(caf::scoped_actor& self, const admin_actor& admin, const ctl_reques
   return o;
 }
 
-outcome connect_and_call(const ctl_request& req) {
+/// Connects, asks, and hands the outcome over as soon as it is known: the
+/// actor system's shutdown after it (when this returns) is nobody's wait.
+void connect_and_call(const ctl_request& req, std::promise<outcome>& done) {
   caf::actor_system_config cfg;
   register_message_types(cfg);
   cfg.set("scheduler.max-threads", 2);
@@ -102,26 +104,26 @@ outcome connect_and_call(const ctl_request& req) {
   auto admin = uses_tls(sys) ? caf::openssl::remote_actor<admin_actor>(sys, req.host, req.port)
                              : sys.middleman().remote_actor<admin_actor>(req.host, req.port);
   if (!admin)
-    return {1, {}, "cannot reach the admin actor at " + req.host + ":"
-                     + std::to_string(req.port) + ": " + connect_failure(sys, admin.error())};
+    return done.set_value({1, {}, "cannot reach the admin actor at " + req.host + ":"
+                                    + std::to_string(req.port) + ": "
+                                    + connect_failure(sys, admin.error())});
   caf::scoped_actor self{sys};
-  return call(self, *admin, req);
+  done.set_value(call(self, *admin, req));
 }
 
 } // namespace
 
 int run_ctl(const std::vector<std::string>& args) {
-  for (auto& a : args)
-    if (a == "--help" || a == "-h") {
-      std::cout << ctl_usage();
-      return 0;
-    }
   auto parsed = parse_ctl_args(args);
   if (auto err = std::get_if<std::string>(&parsed)) {
     std::fprintf(stderr, "switchboard ctl: %s\n%s", err->c_str(), ctl_usage().c_str());
     return 2;
   }
   auto req = std::get<ctl_request>(parsed);
+  if (req.help) {
+    std::cout << ctl_usage();
+    return 0;
+  }
   // CAF's OpenSSL module reads the files only when it connects, and throws
   // from its own thread if one is bad: they are checked here first.
   if (!req.certificate.empty())
@@ -134,9 +136,9 @@ int run_ctl(const std::vector<std::string>& args) {
   // So the work runs on a thread this one waits for with a deadline, and
   // the process ends with _Exit either way: it never waits on that thread
   // or on the actor system's shutdown, which may be stuck on the same socket.
-  std::packaged_task<outcome()> task{[req] { return connect_and_call(req); }};
-  auto result = task.get_future();
-  std::thread{std::move(task)}.detach();
+  auto done = std::make_shared<std::promise<outcome>>();
+  auto result = done->get_future();
+  std::thread{[req, done] { connect_and_call(req, *done); }}.detach();
   outcome o;
   if (result.wait_for(std::chrono::seconds(req.timeout_seconds)) == std::future_status::ready)
     o = result.get();

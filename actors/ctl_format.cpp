@@ -16,6 +16,11 @@ namespace {
 /// A Close frame's reason holds 123 bytes (RFC 6455 §5.5: 125 with the code).
 constexpr size_t max_close_reason = 123;
 
+bool all_digits(const std::string& text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
 std::optional<ctl_command> command_named(const std::string& word) {
   static const std::pair<const char*, ctl_command> names[] = {
     {"stats", ctl_command::stats},   {"sockets", ctl_command::sockets},
@@ -36,7 +41,7 @@ bool split_node(const std::string& text, ctl_request& req) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   auto digits = text.substr(colon + 1);
-  if (digits.size() > 5 || !std::all_of(digits.begin(), digits.end(), ::isdigit))
+  if (digits.size() > 5 || !all_digits(digits))
     return false;
   auto port = std::stoul(digits);
   if (port == 0 || port > 65535)
@@ -60,6 +65,10 @@ std::string read_flag(const std::vector<std::string>& args, size_t& i, ctl_reque
       return args[++i];
     return std::nullopt;
   };
+  if ((name == "--help" || name == "-h") && eq == std::string::npos) {
+    req.help = true;
+    return "ok";
+  }
   if (name == "--json" && eq == std::string::npos) {
     req.json = true;
     return "ok";
@@ -83,8 +92,7 @@ std::string read_flag(const std::vector<std::string>& args, size_t& i, ctl_reque
     }
   if (name == "--timeout") {
     auto v = value();
-    if (!v || v->empty() || v->size() > 4 || !std::all_of(v->begin(), v->end(), ::isdigit)
-        || std::stoul(*v) == 0)
+    if (!v || v->empty() || v->size() > 4 || !all_digits(*v) || std::stoul(*v) == 0)
       return "--timeout needs a number of seconds, 1 to 9999";
     req.timeout_seconds = static_cast<uint32_t>(std::stoul(*v));
     return "ok";
@@ -104,7 +112,7 @@ std::string read_operands(const std::vector<std::string>& words, ctl_request& re
   auto count = words.size() - 1;
   switch (req.cmd) {
     case ctl_command::kick:
-      if (count < 1)
+      if (count < 1 || words[1].empty())
         return "kick needs a socket id (ctl sockets lists them)";
       req.target = words[1];
       req.reason = count > 1 ? join_words(words, 2) : "Closed by an operator";
@@ -115,7 +123,7 @@ std::string read_operands(const std::vector<std::string>& words, ctl_request& re
                + " bytes; a Close frame holds 123";
       return {};
     case ctl_command::disconnect_user:
-      if (count != 1)
+      if (count != 1 || words[1].empty())
         return "disconnect-user needs one user id";
       req.target = words[1];
       return {};
@@ -179,6 +187,8 @@ std::variant<ctl_request, std::string> parse_ctl_args(const std::vector<std::str
       auto result = read_flag(args, i, req, node_given);
       if (result != "ok")
         return result;
+      if (req.help)
+        return req;
       continue;
     }
     words.push_back(args[i]);

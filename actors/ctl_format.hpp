@@ -26,6 +26,7 @@ struct ctl_request {
   /// TLS (a node with admin.certificate): ctl's own certificate, signed by
   /// the CA the node trusts, its key, and the CA that signed the node's.
   std::string certificate, key, ca;
+  bool help = false; ///< --help or -h among the flags: nothing else matters
 };
 
 /// `ctl`'s usage, for --help and after a usage error.

@@ -4,8 +4,40 @@
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
+#include <fstream>
+#include <iterator>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace sb {
+
+namespace {
+
+/// CAF's OpenSSL module reads the PEM files again at every connection and
+/// throws on its I/O thread, ending the process, when one is gone or half
+/// written: a certificate rotated in place would take the node down at the
+/// next admin connection. So CAF reads private copies made once at start
+/// that nothing else can touch: memory files of this process (memfd),
+/// named through /proc/self/fd. If one cannot be made, the original path.
+std::string private_copy(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  std::string bytes{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  int fd = in ? ::memfd_create("switchboard-admin-tls", MFD_CLOEXEC) : -1;
+  if (fd < 0)
+    return path;
+  size_t written = 0;
+  while (written < bytes.size()) {
+    auto n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n <= 0) {
+      ::close(fd);
+      return path;
+    }
+    written += static_cast<size_t>(n);
+  }
+  return "/proc/self/fd/" + std::to_string(fd); // open for the process's life
+}
+
+} // namespace
 
 void load_middleman(caf::actor_system_config& cfg, const std::string& certificate,
                     const std::string& key, const std::string& ca) {
@@ -16,9 +48,9 @@ void load_middleman(caf::actor_system_config& cfg, const std::string& certificat
   if (certificate.empty())
     return;
   cfg.load<caf::openssl::manager>();
-  cfg.openssl_certificate = certificate;
-  cfg.openssl_key = key;
-  cfg.openssl_cafile = ca;
+  cfg.openssl_certificate = private_copy(certificate);
+  cfg.openssl_key = private_copy(key);
+  cfg.openssl_cafile = private_copy(ca);
 }
 
 bool uses_tls(caf::actor_system& sys) {

@@ -1,9 +1,9 @@
 #pragma once
 // The connection actors of this node, by socket id: how the admin actor
 // finds every socket for `switchboard ctl sockets`. A connection enters
-// when the node spawns it (on an asio thread) and leaves when its state
-// goes (on a CAF thread), hence the mutex. It holds weak addresses only,
-// so it never keeps a connection alive.
+// when it starts and leaves when its socket starts closing (or its state
+// goes), on CAF's threads, while the admin reads on another: hence the
+// mutex. It holds weak addresses only, so it never keeps a connection alive.
 
 #include <caf/actor_addr.hpp>
 #include <caf/actor_cast.hpp>

@@ -28,10 +28,13 @@ void topic_state::on_published(const std::string& payload) {
   // a crowd does not get them (counted on this node, no broker round trip).
   if (ev.max_members > 0 && members.size() > ev.max_members)
     return;
-  ++delivered;
   auto frame = make_frame(event_frame(plugin, stream, ev.event, {}, ev.data));
   if (ev.coalesce)
-    return coalesce(std::move(frame));
+    return coalesce(std::move(frame)); // counted when it goes out
+  // A stored event reaches streams members through the stream too: counted
+  // there, once, when the topic has any.
+  if (!stored || streams_members == 0)
+    ++delivered;
   for (auto& [addr, m] : members) {
     if (stored && m.info.strategy != strategy::pub_sub)
       continue;
@@ -63,6 +66,7 @@ void topic_state::flush_coalesced() {
   last_flush = std::chrono::steady_clock::now();
   auto frame = std::move(coalesced);
   coalesced = nullptr;
+  ++delivered;
   for (auto& [addr, m] : members)
     deliver(m, std::nullopt, frame);
 }

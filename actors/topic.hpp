@@ -83,7 +83,10 @@ struct topic_state {
   std::unordered_map<caf::actor_addr, member> members;
   size_t streams_members = 0;
   uint64_t joins = 0;
-  uint64_t delivered = 0; ///< events that went to members (each counted once)
+  /// Events that went to members, each counted once (a stored one not
+  /// again when it also comes through the stream; a coalesced one only
+  /// when it goes out).
+  uint64_t delivered = 0;
   link subscribed = link::none;
   link listening = link::none;
   uint64_t listen_generation = 0;

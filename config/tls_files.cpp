@@ -18,6 +18,12 @@ std::string last_ssl_error() {
   return reason ? reason : "unreadable";
 }
 
+/// No passphrase: an encrypted key fails to load instead of OpenSSL asking
+/// for one on the terminal (CAF would load it without one either).
+int no_passphrase(char*, int, int, void*) {
+  return 0;
+}
+
 } // namespace
 
 std::string check_tls_files(const std::string& what, const std::string& certificate,
@@ -27,11 +33,14 @@ std::string check_tls_files(const std::string& what, const std::string& certific
   context key_only{SSL_CTX_new(TLS_method()), &SSL_CTX_free};
   if (!ctx || !key_only)
     return what + ": OpenSSL cannot make a context: " + last_ssl_error();
+  SSL_CTX_set_default_passwd_cb(ctx.get(), no_passphrase);
+  SSL_CTX_set_default_passwd_cb(key_only.get(), no_passphrase);
   ERR_clear_error();
   // The key alone first: a key that does not parse, and one that parses
   // but is another certificate's, are different mistakes.
   if (SSL_CTX_use_PrivateKey_file(key_only.get(), key.c_str(), SSL_FILETYPE_PEM) != 1)
-    return what + " key " + key + ": " + last_ssl_error();
+    return what + " key " + key + ": " + last_ssl_error()
+           + " (it must be an unencrypted PEM key)";
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), certificate.c_str()) != 1)
     return what + " certificate " + certificate + ": " + last_ssl_error();
   if (SSL_CTX_use_PrivateKey_file(ctx.get(), key.c_str(), SSL_FILETYPE_PEM) != 1

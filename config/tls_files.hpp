@@ -9,7 +9,8 @@
 
 namespace sb {
 
-/// "" when `certificate` (a chain), `key` (its private key, unencrypted)
+/// "" when `certificate` (a chain), `key` (its private key, unencrypted:
+/// an encrypted one is an error, never a passphrase prompt)
 /// and `ca` (trusted CA certificates) load and the key matches the
 /// certificate; else what is wrong, naming `what` and the file.
 std::string check_tls_files(const std::string& what, const std::string& certificate,

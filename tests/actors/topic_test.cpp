@@ -252,4 +252,19 @@ CAF_TEST(the registry reports every topic with its members and events) {
     [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
 }
 
+CAF_TEST(a stored event is counted once though it comes by channel and stream) {
+  auto t = join(self, strategy::streams);
+  self->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+  run();
+  caf::anon_send(full(t), message_atom::value, key,
+                 encode_published("message", "9-0", R"({"text":"stored"})"));
+  caf::anon_send(full(t), entry_atom::value, key,
+                 stream_entry{"9-0", {"event", "message", "data", R"({"text":"stored"})"}});
+  run();
+  auto rp = self->request(full(t), caf::infinite, describe_atom::value);
+  run();
+  rp.receive([&](const topic_report& r) { CAF_CHECK_EQUAL(r.delivered, 1u); },
+             [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -45,6 +45,9 @@ TEST(ctl_args, ReadsNodeFlagsCommandAndOperands) {
   EXPECT_EQ(r.target, "u42");
   // Flags after the command are its operands (a reason may start with --).
   EXPECT_EQ(parsed({"--node", "h:1", "kick", "s", "--json"}).reason, "--json");
+  EXPECT_EQ(parsed({"--node", "h:1", "kick", "s", "-h"}).reason, "-h");
+  EXPECT_TRUE(parsed({"--help"}).help);
+  EXPECT_TRUE(parsed({"--node", "h:1", "-h", "nonsense"}).help);
 }
 
 TEST(ctl_args, RefusesWhatItCannotDo) {
@@ -65,6 +68,9 @@ TEST(ctl_args, RefusesWhatItCannotDo) {
             "the reason is 124 bytes; a Close frame holds 123");
   EXPECT_EQ(error_of({"--node", "h:1", "kick", "s", "\xff"}), "the reason is not UTF-8");
   EXPECT_EQ(error_of({"--node", "h:1", "disconnect-user"}), "disconnect-user needs one user id");
+  EXPECT_EQ(error_of({"--node", "h:1", "disconnect-user", ""}),
+            "disconnect-user needs one user id");
+  EXPECT_NE(error_of({"--node", "h:\xd9\xa1", "stats"}).find("--node needs"), std::string::npos);
   EXPECT_EQ(error_of({"--node", "h:1", "--certificate", "c.pem", "stats"}),
             "TLS needs --certificate, --key and --ca, all three");
   EXPECT_EQ(error_of({"--node", "h:1", "--ca", "", "stats"}), "--ca needs a PEM file");
