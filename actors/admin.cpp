@@ -38,10 +38,12 @@ struct admin_state {
   caf::result<uint64_t> disconnect(const std::string& user) {
     auto closed = ctx.srv->disconnect(user, {});
     log::info("admin", "disconnect user ", user, " closed ", closed, " sockets here");
-    // Every other node closes its own, as for /api/disconnect.
+    // Every other node closes its own, as for /api/disconnect. Bounded
+    // below ctl's default 5 s, so that a broker that is down comes back as
+    // an error and not as ctl's timeout.
     auto rp = self->make_response_promise<uint64_t>();
     self
-      ->request(ctx.broker.command, std::chrono::seconds(5), publish_atom::value,
+      ->request(ctx.broker.command, std::chrono::seconds(3), publish_atom::value,
                 std::string{disconnect_channel},
                 disconnect_payload(user, {}, ctx.srv->node_id()))
       .then([rp, closed](uint64_t) mutable { rp.deliver(uint64_t{closed}); },
