@@ -60,13 +60,7 @@ struct admin_state {
 std::string kick_reason(const std::string& reason) {
   if (reason.empty() || !valid_utf8(reason))
     return "Closed by an operator";
-  constexpr size_t max_reason = 123;
-  if (reason.size() <= max_reason)
-    return reason;
-  size_t end = max_reason;
-  while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80)
-    --end; // reason[end] starts the first character that does not fit
-  return reason.substr(0, end);
+  return reason;
 }
 
 namespace {

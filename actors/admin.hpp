@@ -26,8 +26,8 @@ struct admin_context {
   std::vector<config_entry> config;          ///< print-config's values, masked
 };
 
-/// A Close frame's reason holds 123 bytes: `reason` cut to that on a UTF-8
-/// character boundary, or a default when it is empty or not UTF-8.
+/// `reason`, or a default when it is empty or not UTF-8 (the close frame's
+/// encoder cuts a long one on a character boundary).
 std::string kick_reason(const std::string& reason);
 
 admin_actor spawn_admin(caf::actor_system& sys, admin_context ctx);

@@ -6,15 +6,13 @@
 #include <sstream>
 
 #include "core/utf8.hpp"
+#include "core/ws_codec.hpp"
 
 namespace sb {
 
 using json = nlohmann::json;
 
 namespace {
-
-/// A Close frame's reason holds 123 bytes (RFC 6455 §5.5: 125 with the code).
-constexpr size_t max_close_reason = 123;
 
 bool all_digits(const std::string& text) {
   return std::all_of(text.begin(), text.end(),
@@ -118,7 +116,7 @@ std::string read_operands(const std::vector<std::string>& words, ctl_request& re
       req.reason = count > 1 ? join_words(words, 2) : "Closed by an operator";
       if (!valid_utf8(req.reason))
         return "the reason is not UTF-8";
-      if (req.reason.size() > max_close_reason)
+      if (req.reason.size() > ws::max_close_reason)
         return "the reason is " + std::to_string(req.reason.size())
                + " bytes; a Close frame holds 123";
       return {};

@@ -32,7 +32,7 @@ std::string encode_close(uint16_t code, std::string_view reason) {
   std::string payload;
   payload.push_back(static_cast<char>(code >> 8));
   payload.push_back(static_cast<char>(code & 0xFF));
-  reason = reason.substr(0, 123);
+  reason = reason.substr(0, max_close_reason);
   while (!reason.empty() && !valid_utf8(reason))
     reason.remove_suffix(1); // never cut a UTF-8 sequence in half
   payload.append(reason);

@@ -22,7 +22,11 @@ enum opcode : uint8_t {
 /// A complete server frame: header followed by `payload`.
 std::string encode(opcode op, std::string_view payload);
 
-/// A close frame carrying `code` and `reason` (cut to fit 125 bytes).
+/// The longest reason a close frame holds: 125 payload bytes less the code.
+inline constexpr size_t max_close_reason = 123;
+
+/// A close frame carrying `code` and `reason` (cut to max_close_reason
+/// bytes, never inside a UTF-8 sequence).
 std::string encode_close(uint16_t code, std::string_view reason);
 
 /// Bytes of the header encode() puts before a payload of `n` bytes.

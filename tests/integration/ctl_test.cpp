@@ -53,6 +53,14 @@ ctl_result ctl(std::vector<std::string> args) {
           p.text(child_process::output::err), took};
 }
 
+/// `switchboard check-config ARGS...`: its exit status and stderr.
+std::pair<int, std::string> check_config(std::vector<std::string> args) {
+  args.insert(args.begin(), {binary(), "check-config"});
+  child_process p(std::move(args));
+  auto status = p.wait_exit(15s);
+  return {status.value_or(-1), p.text(child_process::output::err)};
+}
+
 /// A node with its admin actor on a free port.
 class ctl_test : public ::testing::Test {
 protected:
@@ -273,12 +281,7 @@ TEST(ctl_unreachable_test, TheHttpPortIsNoAdminPort) {
 
 TEST(ctl_config_test, AdminHostMustBeLoopbackAndItsPortItsOwn) {
   SB_SKIP_IN_REDIS_MODE();
-  auto check = [](std::vector<std::string> args) {
-    args.insert(args.begin(), {binary(), "check-config"});
-    child_process p(std::move(args));
-    auto status = p.wait_exit(15s);
-    return std::make_pair(status.value_or(-1), p.text(child_process::output::err));
-  };
+  auto check = check_config;
   auto [status, err] = check({"--admin.port=9090", "--admin.host=0.0.0.0"});
   EXPECT_EQ(status, 2);
   EXPECT_NE(err.find("admin.host other than a loopback address (127.0.0.1, ::1) needs TLS"),
@@ -365,10 +368,8 @@ TEST(ctl_tls_test, TheNodesFilesAreCheckedAtStart) {
   SB_SKIP_IN_REDIS_MODE();
   admin_pki pki;
   auto check = [](std::vector<std::string> args) {
-    args.insert(args.begin(), {binary(), "check-config", "--admin.port=9090"});
-    child_process p(std::move(args));
-    auto status = p.wait_exit(15s);
-    return std::make_pair(status.value_or(-1), p.text(child_process::output::err));
+    args.insert(args.begin(), "--admin.port=9090");
+    return check_config(std::move(args));
   };
   auto [status, err] = check({"--admin.certificate=" + pki.node});
   EXPECT_EQ(status, 2);
