@@ -144,18 +144,20 @@ void config_line(std::ostringstream& out, const option_def& o, std::string_view 
   out << name << " = " << shown(o, e.value) << "  ; " << e.origin << '\n';
 }
 
-/// `[plugins.votes]` and its options, for every name the configuration gives.
-void wildcard_sections(std::ostringstream& out, const loaded_config& cfg) {
+/// `[plugins.votes]` and its options, for every name the configuration
+/// gives in `group`.
+void wildcard_sections(std::ostringstream& out, const loaded_config& cfg,
+                       std::string_view group) {
   std::string current;
   for (auto& [key, value] : cfg.options.values) {
     auto name = instance_of(key);
-    if (name.empty())
+    if (name.empty() || group_of(key) != group)
       continue;
     if (name != current) {
       current = std::string{name};
-      out << "\n[" << group_of(key) << '.' << current << "]\n";
+      out << "\n[" << group << '.' << current << "]\n";
       for (auto& o : option_table())
-        if (is_wildcard(o))
+        if (is_wildcard(o) && group_of(o.key) == group)
           config_line(out, o, instance_key(o, current), cfg);
     }
   }
@@ -174,15 +176,14 @@ std::string effective_config_text(const loaded_config& cfg) {
     auto& o = table[i];
     if (group_of(o.key) != group) {
       group = group_of(o.key);
-      if (!group.empty())
+      if (!group.empty() && !is_wildcard(o)) // `[consumers]` alone would hold nothing
         out << "\n[" << group << "]\n";
     }
-    if (is_wildcard(o))
-      continue;
-    config_line(out, o, o.key, cfg);
-    // The named sections follow the group holding the wildcard options.
-    if (i + 1 < table.size() && is_wildcard(table[i + 1]))
-      wildcard_sections(out, cfg);
+    if (!is_wildcard(o))
+      config_line(out, o, o.key, cfg);
+    // The named sections (`[plugins.votes]`) close their group.
+    if (i + 1 == table.size() || group_of(table[i + 1].key) != group)
+      wildcard_sections(out, cfg, group);
   }
   return out.str();
 }

@@ -53,16 +53,17 @@ std::optional<std::string> wildcard_key(const std::string& var) {
   return std::nullopt;
 }
 
-/// Every name given to wildcard options gets all of them, at their
-/// defaults unless set: readers and print-config find each one.
+/// Every name given to a group's wildcard options (`plugins.votes`,
+/// `consumers.archive`) gets all of that group's, at their defaults unless
+/// set: readers and print-config find each one.
 void complete_wildcards(option_values& out) {
-  std::set<std::string> names;
+  std::set<std::pair<std::string, std::string>> sections; // (group, name)
   for (auto& [key, value] : out.values)
     if (auto name = instance_of(key); !name.empty())
-      names.emplace(name);
-  for (auto& name : names)
+      sections.emplace(group_of(key), name);
+  for (auto& [group, name] : sections)
     for (auto& o : option_table())
-      if (is_wildcard(o))
+      if (is_wildcard(o) && group_of(o.key) == group)
         out.values.emplace(instance_key(o, name), option_value{std::string{o.fallback}, "default"});
 }
 

@@ -94,6 +94,17 @@ const std::vector<option_def>& option_table() {
     {"plugins.*.timeout", k::duration, "5s", "longest wait for NAME's backend (at most 9s)"},
     {"plugins.*.max-length", k::integer, "1000",
      "MAXLEN ~ of <stream>:NAME, where streams events are stored"},
+    // --- consumers (run by `switchboard worker`; README, "Running across machines") ---
+    {"consumers.*.streams", k::text, "",
+     "consumer NAME reads the Redis streams whose keys match this glob (room:*:chat)"},
+    {"consumers.*.webhook", k::text, "", "consumer NAME POSTs each entry to this http:// URL"},
+    {"consumers.*.max-attempts", k::integer, "10",
+     "attempts per entry before it goes to NAME's dead-letter stream"},
+    {"consumers.*.claim-after", k::duration, "30s",
+     "a dead worker's pending entries move to another after this"},
+    {"consumers.*.retry-delay", k::duration, "1s",
+     "wait before the first retry; doubles per failure, at most 1min"},
+    {"consumers.*.timeout", k::duration, "5s", "longest wait for NAME's webhook to answer"},
     // --- log ---
     {"log.level", k::text, "info", "debug, info, warning or error"},
     {"log.format", k::text, "text", "text (one line per event) or json (one object per line)"},

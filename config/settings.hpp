@@ -48,6 +48,23 @@ struct custom_plugin_settings {
   std::string origin;                   ///< where it was defined, for errors
 };
 
+/// A stream consumer (`[consumers.<name>]`), run by `switchboard worker`:
+/// every entry of the Redis streams whose keys match `streams` is POSTed
+/// to `webhook` (README, "Running across machines").
+struct consumer_settings {
+  std::string name;                     ///< also the consumer group's name
+  std::string streams;                  ///< a Redis glob of keys: `room:*:chat`
+  std::string webhook_url;              ///< as configured, for logs
+  std::string webhook_host;             ///< from webhook_url
+  uint16_t webhook_port = 80;
+  std::string webhook_target;           ///< path and query
+  uint32_t max_attempts = 10;           ///< then the entry goes to the dead-letter stream
+  std::chrono::milliseconds claim_after{30'000}; ///< a dead worker's entries move after this
+  std::chrono::milliseconds retry_delay{1000};   ///< the first retry's wait, doubling
+  std::chrono::milliseconds timeout{5000};       ///< one webhook request
+  std::string origin;                   ///< where it was defined, for errors
+};
+
 struct settings {
   // --- http ---
   std::string http_host = "127.0.0.1";
@@ -103,6 +120,8 @@ struct settings {
   // --- plugins ---
   std::vector<std::string> plugin_libraries;          ///< plugins.load
   std::vector<custom_plugin_settings> custom_plugins; ///< by name
+  // --- consumers (switchboard worker) ---
+  std::vector<consumer_settings> consumers;           ///< by name
   // --- log ---
   std::string log_level = "info";
   std::string log_format = "text";       ///< text or json

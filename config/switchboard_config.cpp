@@ -215,11 +215,12 @@ void read_limits(converter& c, settings& s) {
     = static_cast<uint32_t>(c.integer("chat.max-join-leave", 0, 10'000'000));
 }
 
-/// The origin of the first option set for plugin `name` (for errors
-/// about the plugin as a whole), or "default".
-std::string plugin_origin(const option_values& v, const std::string& name) {
+/// The origin of the first option set in section `group`.`name` (for
+/// errors about the plugin or consumer as a whole), or "default".
+std::string section_origin(const option_values& v, std::string_view group,
+                           const std::string& name) {
   for (auto& [key, value] : v.values)
-    if (instance_of(key) == name && !value.is_default())
+    if (instance_of(key) == name && group_of(key) == group && !value.is_default())
       return value.origin;
   return "default";
 }
@@ -241,7 +242,7 @@ custom_plugin_settings read_custom_plugin(converter& c, const option_values& v,
   auto key = [&](const char* option) { return "plugins." + name + "." + option; };
   custom_plugin_settings p;
   p.name = name;
-  p.origin = plugin_origin(v, name);
+  p.origin = section_origin(v, "plugins", name);
   bool relay = c.boolean(key("relay"));
   p.proxy_url = c.text(key("proxy"));
   p.events = c.list(key("events"));
@@ -268,16 +269,63 @@ custom_plugin_settings read_custom_plugin(converter& c, const option_values& v,
   return p;
 }
 
+/// The names given in `group`'s sections (`votes` of `[plugins.votes]`), in order.
+std::vector<std::string> section_names(const option_values& v, std::string_view group) {
+  std::vector<std::string> out;
+  for (auto& [key, value] : v.values) {
+    auto name = instance_of(key);
+    if (!name.empty() && group_of(key) == group && (out.empty() || out.back() != name))
+      out.emplace_back(name);
+  }
+  return out;
+}
+
 void read_plugins(converter& c, const option_values& v, settings& s) {
   s.plugin_libraries = c.list("plugins.load");
-  std::string last;
-  for (auto& [key, value] : v.values) {
-    auto name = std::string{instance_of(key)};
-    if (name.empty() || name == last)
-      continue;
-    last = name;
+  for (auto& name : section_names(v, "plugins"))
     s.custom_plugins.push_back(read_custom_plugin(c, v, name));
+}
+
+/// One `[consumers.<name>]`: a glob and a webhook, both required.
+consumer_settings read_consumer(converter& c, const option_values& v, const std::string& name) {
+  auto key = [&](const char* option) { return "consumers." + name + "." + option; };
+  consumer_settings out;
+  out.name = name;
+  out.origin = section_origin(v, "consumers", name);
+  out.streams = c.text(key("streams"));
+  out.webhook_url = c.text(key("webhook"));
+  out.max_attempts = static_cast<uint32_t>(c.integer(key("max-attempts"), 1, 1000));
+  out.claim_after = c.duration(key("claim-after"));
+  out.retry_delay = c.duration(key("retry-delay"));
+  out.timeout = c.duration(key("timeout"));
+  if (out.streams.empty())
+    c.fail_at(out.origin, key("streams") + " must name the stream keys to read, a glob such "
+                                           "as \"room:*:chat\"");
+  if (out.webhook_url.empty()) {
+    c.fail_at(out.origin, key("webhook") + " must be the http:// URL entries are POSTed to");
+    return out;
   }
+  auto url = parse_backend_url(out.webhook_url);
+  if (auto err = std::get_if<std::string>(&url)) {
+    c.fail(key("webhook"), key("webhook") + ": " + *err);
+    return out;
+  }
+  auto& u = std::get<backend_url>(url);
+  out.webhook_host = u.host;
+  out.webhook_port = u.port;
+  out.webhook_target = u.target;
+  return out;
+}
+
+/// The consumers a worker runs. They read Redis streams with consumer
+/// groups: the memory broker has none to share between processes.
+void read_consumers(converter& c, const option_values& v, settings& s) {
+  for (auto& name : section_names(v, "consumers"))
+    s.consumers.push_back(read_consumer(c, v, name));
+  if (!s.consumers.empty() && s.broker != "redis")
+    c.fail_at(s.consumers.front().origin,
+              "consumers." + s.consumers.front().name + " needs broker = redis: consumers "
+              "read Redis streams (broker is " + s.broker + ", from " + c.origin("broker") + ")");
 }
 
 void read_runtime(converter& c, settings& s) {
@@ -385,6 +433,7 @@ std::variant<loaded_config, std::string> load_config(const command_line& cl,
   read_runtime(c, s);
   read_auth(c, out.options, s);
   read_plugins(c, out.options, s);
+  read_consumers(c, out.options, s);
   if (c.error())
     return *c.error();
   read_web_root(out.options, s, out.warnings);

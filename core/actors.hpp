@@ -15,6 +15,9 @@
 //   proxy plugin --backend(hook)--> backend (HTTP to the application's server)
 //   switchboard ctl --(middleman)--> admin --describe--> connections;
 //                                    admin --topics--> registry --describe--> topics
+//   worker: consumer reader --wake--> consumer --wake--> stream consumer
+//           stream consumer --take/ack/bury/touch--> consumer reader (Redis)
+//           stream consumer --backend(webhook)--> backend (HTTP)
 //
 // Everything a plugin sends or receives is serializable (core/messages.hpp),
 // so a plugin may run on another node; only the topic touches sockets, and
@@ -33,10 +36,12 @@ namespace sb {
 
 // --- atoms ---------------------------------------------------------------------
 
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using activate_atom = caf::atom_constant<caf::atom("activate")>;
 using answered_atom = caf::atom_constant<caf::atom("answered")>;
 using backend_atom = caf::atom_constant<caf::atom("backend")>;
 using before_atom = caf::atom_constant<caf::atom("before")>;
+using bury_atom = caf::atom_constant<caf::atom("bury")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using closing_atom = caf::atom_constant<caf::atom("closing")>;
@@ -65,17 +70,21 @@ using pres_rm_atom = caf::atom_constant<caf::atom("pres_rm")>;
 using pres_sweep_atom = caf::atom_constant<caf::atom("pres_sweep")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
-using sockets_atom = caf::atom_constant<caf::atom("sockets")>;
-using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using replay_atom = caf::atom_constant<caf::atom("replay")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using sockets_atom = caf::atom_constant<caf::atom("sockets")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using tail_atom = caf::atom_constant<caf::atom("tail")>;
+using take_atom = caf::atom_constant<caf::atom("take")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using topics_atom = caf::atom_constant<caf::atom("topics")>;
+using touch_atom = caf::atom_constant<caf::atom("touch")>;
 using unlisten_atom = caf::atom_constant<caf::atom("unlisten")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscrib")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 
 template <class... Sigs>
@@ -271,11 +280,55 @@ using hosted_plugin_actor = plugin_actor::extend<
 /// the application's backend over pooled keep-alive HTTP connections, on
 /// an io thread of its own, so no actor ever waits on a socket.
 using backend_actor = handle<
-  /// (plugin, hook JSON) -> the backend's answer, whatever its status;
-  /// status 0 with the reason when none came within the plugin's timeout.
+  /// (route, JSON) -> the backend's answer, whatever its status; status 0
+  /// with the reason when none came within the route's timeout. A route is
+  /// a proxy plugin's name (its hooks) or, on a worker, a consumer's (its
+  /// webhook).
   replies<backend_atom, std::string, std::string>::with<backend_response>,
   /// (call id, answer): from its own io thread, for the request waiting on it.
   reacts<answered_atom, uint64_t, backend_response>>;
+
+// --- stream consumers (`consumers.<name>`, run by `switchboard worker`) ------------
+
+/// One per (consumer, Redis server) on a worker (redis/consumer_reader): a
+/// detached actor with its own connections. It finds the keys that match
+/// the consumer's glob (SCAN MATCH ... TYPE stream, again every second),
+/// waits for their new entries (XREAD BLOCK) and wakes the consumer
+/// for each key that has some. The consumer group commands it runs for
+/// the stream consumers are Lua scripts (redis/consumer_scripts).
+using consumer_reader_actor = handle<
+  /// (key) -> this worker's next entries of the key, in order: its own
+  /// pending ones first, then new ones, or those of a worker whose entries
+  /// were idle for claim-after; none while another worker owns the stream.
+  replies<take_atom, std::string>::with<group_batch>,
+  /// (key, id) -> ok: XACK, after the webhook answered 2xx.
+  replies<ack_atom, std::string, std::string>::with<ok_atom>,
+  /// (key, id, dead letter fields) -> ok: the entry goes to the consumer's
+  /// dead-letter stream and is acknowledged, in one step.
+  replies<bury_atom, std::string, std::string, std::vector<std::string>>::with<ok_atom>,
+  /// (key) -> how many entries of the key this worker holds, their idle
+  /// time reset: a worker still at work is not taken over.
+  replies<touch_atom, std::string>::with<uint64_t>>;
+
+/// One per consumer on a worker (actors/consumer): the stream consumers of
+/// its keys, spawned as keys are found.
+using consumer_actor = handle<
+  /// (key): from a reader: the key is new, or has new entries. Spawns the
+  /// key's stream consumer when it has none and wakes it.
+  reacts<wake_atom, std::string>,
+  /// (): its own timer, every claim-after: every stream consumer asks for
+  /// work again, so the entries of a worker that died move on.
+  reacts<tick_atom>>;
+
+/// One per (consumer, key) on a worker (actors/stream_consumer): posts the
+/// key's entries to the webhook one at a time, in stream order.
+using stream_consumer_actor = handle<
+  /// (): there may be work: ask the reader for entries when idle.
+  reacts<wake_atom>,
+  /// (generation): its own backoff timer: post the current entry again.
+  reacts<retry_atom, uint64_t>,
+  /// (generation): its own timer while it holds entries: touch them.
+  reacts<touch_atom, uint64_t>>;
 
 // --- node services ------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<stream_entry>("sb::stream_entry");
   cfg.add_message_type<std::vector<stream_entry>>("std::vector<sb::stream_entry>");
   cfg.add_message_type<stream_replay>("sb::stream_replay");
+  cfg.add_message_type<group_batch>("sb::group_batch");
   cfg.add_message_type<presence_conn>("sb::presence_conn");
   cfg.add_message_type<presence_user>("sb::presence_user");
   cfg.add_message_type<std::vector<presence_user>>("std::vector<sb::presence_user>");

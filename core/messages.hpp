@@ -95,6 +95,20 @@ typename Inspector::result_type inspect(Inspector& f, stream_entry& x) {
   return f(caf::meta::type_name("stream_entry"), x.id, x.fields);
 }
 
+/// What a stream consumer gets from its reader when it asks for work.
+struct group_batch {
+  bool gone = false; ///< the key is no stream any more: the consumer of the key quits
+  /// This worker's next entries of the key, in stream order; empty when
+  /// there is none, or another worker owns the stream. An entry without
+  /// fields was deleted while pending (acknowledged, not posted).
+  std::vector<stream_entry> entries;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_batch& x) {
+  return f(caf::meta::type_name("group_batch"), x.gone, x.entries);
+}
+
 struct stream_replay {
   /// False when entries after `after_id` were trimmed (or deleted).
   bool recovered = false;

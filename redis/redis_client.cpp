@@ -261,6 +261,17 @@ reply_ptr redis_client::next_reply(bool& failed) {
   return reply_ptr{static_cast<redisReply*>(r)};
 }
 
+bool redis_client::read_replies(std::chrono::milliseconds timeout,
+                                const std::function<void(const redisReply*)>& each) {
+  bool readable = false;
+  if (!wait_readable(timeout, readable))
+    return false;
+  bool failed = false;
+  while (auto r = next_reply(failed))
+    each(r.get());
+  return !failed;
+}
+
 namespace reply {
 
 bool is_error(const redisReply* r) {

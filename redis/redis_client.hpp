@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +69,11 @@ public:
   /// The next complete reply already read, or nullptr. `failed` is set on a
   /// protocol error (and the connection is dropped).
   reply_ptr next_reply(bool& failed);
+
+  /// wait_readable(), then every complete reply to `each`, in order. False
+  /// (and disconnected) when the connection broke.
+  bool read_replies(std::chrono::milliseconds timeout,
+                    const std::function<void(const redisReply*)>& each);
 
   /// Drops the connection; the next ensure_connected() waits out the backoff.
   void disconnect(const std::string& why);

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <caf/all.hpp>
-#include <openssl/evp.h>
 
 #include "core/actors.hpp"
 #include "core/metrics.hpp"
 #include "core/event_codec.hpp"
+#include "redis/lua_script.hpp"
 #include "redis/post_script.hpp"
 #include "redis/presence_scripts.hpp"
 #include "redis/presence_store.hpp"
@@ -147,20 +147,7 @@ caf::result<stream_replay> replay(command_runner& r, const std::string& key,
 
 // --- Lua scripts, by EVALSHA with EVAL as the fallback ---------------------------
 
-struct script {
-  explicit script(std::string text) : body(std::move(text)) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(body.data(), body.size(), digest, &len, EVP_sha1(), nullptr);
-    static constexpr char hex[] = "0123456789abcdef";
-    for (unsigned i = 0; i < len; ++i) {
-      sha += hex[digest[i] >> 4];
-      sha += hex[digest[i] & 15];
-    }
-  }
-  std::string body;
-  std::string sha;
-};
+using script = lua_script;
 
 const script& add_script() {
   static const script s{presence_lua::add};
@@ -184,16 +171,8 @@ const script& sweep_script() {
 reply_ptr eval_script(command_runner& r, const std::string& shard_key, const script& s,
                       const std::vector<std::string>& keys,
                       const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"EVALSHA", s.sha, std::to_string(keys.size())};
-  argv.insert(argv.end(), keys.begin(), keys.end());
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto rep = r.run(shard_key, argv);
-  if (rep && reply::is_error(rep.get()) && reply::str(rep.get()).rfind("NOSCRIPT", 0) == 0) {
-    argv[0] = "EVAL";
-    argv[1] = s.body;
-    rep = r.run(shard_key, argv);
-  }
-  return rep;
+  return eval_lua([&](const std::vector<std::string>& argv) { return r.run(shard_key, argv); },
+                  s, keys, args);
 }
 
 /// Runs a presence script on `key` (`<stream>:presence`) and its two

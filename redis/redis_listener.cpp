@@ -86,13 +86,7 @@ public:
       self_->await_data(caf::make_timestamp() + poll_interval);
       return;
     }
-    bool readable = false;
-    if (!main_.wait_readable(poll_interval, readable))
-      return lost();
-    bool failed = false;
-    while (auto r = main_.next_reply(failed))
-      on_read(r.get());
-    if (failed)
+    if (!main_.read_replies(poll_interval, [this](const redisReply* r) { on_read(r); }))
       lost();
   }
 

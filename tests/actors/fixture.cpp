@@ -22,6 +22,24 @@ std::string payload_of(const std::string& frame) {
   return frame.substr(header);
 }
 
+backend_actor::behavior_type fake_backend(backend_actor::stateful_pointer<fake_backend_state> self,
+                                          std::string route) {
+  return {
+    [self, route](backend_atom, const std::string& plugin, const std::string& body)
+      -> caf::result<backend_response> {
+      if (plugin != route) // as the real one: a route it does not know
+        return backend_response{0, {}, "no backend is configured for plugin " + plugin};
+      self->state.hooks.push_back(nlohmann::json::parse(body));
+      auto rp = self->make_response_promise<backend_response>();
+      self->state.waiting.push_back(rp);
+      return rp;
+    },
+    [self](answered_atom, uint64_t i, backend_response& res) {
+      self->state.waiting.at(i).deliver(std::move(res));
+    },
+  };
+}
+
 fake_plugin_log& fake_log() {
   static fake_plugin_log log;
   return log;

@@ -6,6 +6,7 @@
 // a fake_plugin. Include after defining CAF_SUITE.
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -48,6 +49,19 @@ fake_plugin_log& fake_log();
 /// Registers `fake` (answers open and start at once, records commands)
 /// and `silent` (never answers open) in `registry`.
 void register_fake_plugins(plugin_registry& registry);
+
+/// A backend for the route `route` (a proxy plugin's, a consumer's) that
+/// records each request's JSON and answers when the test says so
+/// (answered_atom with the request's index).
+struct fake_backend_state {
+  std::vector<nlohmann::json> hooks;
+  std::vector<caf::typed_response_promise<backend_response>> waiting;
+};
+
+using fake_backend_state_actor = backend_actor::stateful_base<fake_backend_state>;
+
+backend_actor::behavior_type fake_backend(backend_actor::stateful_pointer<fake_backend_state> self,
+                                          std::string route);
 
 /// A deterministic actor system with the memory broker, a topic registry
 /// and a node context for connections.

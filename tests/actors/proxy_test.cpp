@@ -19,31 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-/// A backend for the plugin `route` that records each hook and answers
-/// when the test says so (answered_atom with the hook's index).
-struct fake_backend_state {
-  std::vector<json> hooks;
-  std::vector<caf::typed_response_promise<backend_response>> waiting;
-};
-
-backend_actor::behavior_type fake_backend(backend_actor::stateful_pointer<fake_backend_state> self,
-                                          std::string route) {
-  return {
-    [self, route](backend_atom, const std::string& plugin, const std::string& body)
-      -> caf::result<backend_response> {
-      if (plugin != route) // as the real one: a plugin it has no route for
-        return backend_response{0, {}, "no backend is configured for plugin " + plugin};
-      self->state.hooks.push_back(json::parse(body));
-      auto rp = self->make_response_promise<backend_response>();
-      self->state.waiting.push_back(rp);
-      return rp;
-    },
-    [self](answered_atom, uint64_t i, backend_response& res) {
-      self->state.waiting.at(i).deliver(std::move(res));
-    },
-  };
-}
-
 struct proxy_fixture : actor_fixture {
   proxy_fixture() : sink(std::make_shared<recording_sink>()) {
     auto plugins = std::make_shared<plugin_registry>();
@@ -97,8 +72,6 @@ struct proxy_fixture : actor_fixture {
                     + (h["event"].is_string() ? " " + h["event"].get<std::string>() : ""));
     return out;
   }
-
-  using fake_backend_state_actor = backend_actor::stateful_base<fake_backend_state>;
 
   std::shared_ptr<recording_sink> sink;
   backend_actor backend;

@@ -1,5 +1,7 @@
 #include "tests/support/redis_server.hpp"
 
+#include <thread>
+
 #include <hiredis/hiredis.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -192,6 +194,18 @@ std::string redis_server::logs() const {
   return old_logs_ + (child_ ? child_->text(child_process::output::out)
                                  + child_->text(child_process::output::err)
                              : std::string());
+}
+
+bool redis_server::until(const std::function<bool()>& pred, std::chrono::milliseconds timeout,
+                         std::chrono::milliseconds interval) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (pred())
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(interval);
+  }
 }
 
 } // namespace sb::test

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,12 @@ public:
 
   /// Runs one command on a connection kept open between calls.
   nlohmann::json command(const std::vector<std::string>& argv);
+
+  /// Checks `pred` (commands on this server, say) every `interval` until it
+  /// holds or `timeout` passes: for state only polling shows (XPENDING).
+  bool until(const std::function<bool()>& pred,
+             std::chrono::milliseconds timeout = std::chrono::seconds(5),
+             std::chrono::milliseconds interval = std::chrono::milliseconds(20));
 
   /// The log of every run so far.
   std::string logs() const;

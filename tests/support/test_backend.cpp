@@ -56,6 +56,12 @@ bool test_backend::wait_for(const std::string& hook, const std::string& stream, 
   return hooked_.wait_for(lock, timeout, [&] { return count_of(hooks_, hook, stream) >= n; });
 }
 
+bool test_backend::wait_until(const std::function<bool(const std::vector<json>&)>& done,
+                              std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock{mutex_};
+  return hooked_.wait_for(lock, timeout, [&] { return done(hooks_); });
+}
+
 void test_backend::accept_loop() {
   for (;;) {
     auto socket = std::make_shared<tcp::socket>(ioc_);

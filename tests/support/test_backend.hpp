@@ -1,5 +1,6 @@
 #pragma once
-// An application backend for the proxy plugin's tests: an HTTP/1.1 server
+// An application backend for the proxy plugin's tests (and a webhook for
+// the stream consumers' tests): an HTTP/1.1 server
 // on a free port, one thread per connection (so one stalled answer holds up
 // no other connection), keep-alive, that checks `Authorization: Bearer
 // <key>` (401 otherwise) and answers each hook with what the test's handler
@@ -49,6 +50,10 @@ public:
   /// Waits until `n` hooks `hook` on `stream` arrived; false on timeout.
   bool wait_for(const std::string& hook, const std::string& stream, size_t n,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+  /// Waits until `done` holds for the requests received so far (every
+  /// body, in order, whatever its shape); false on timeout.
+  bool wait_until(const std::function<bool(const std::vector<nlohmann::json>&)>& done,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
   /// Requests refused for a missing or wrong Bearer key.
   size_t unauthorized() const { return unauthorized_; }
   /// TCP connections accepted so far (keep-alive reuses them).

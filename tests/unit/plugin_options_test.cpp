@@ -5,9 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <unistd.h>
-
 #include "config/backend_url.hpp"
 #include "config/command_line.hpp"
 #include "config/config_printer.hpp"
@@ -16,8 +13,10 @@
 #include "config/option_table.hpp"
 #include "config/switchboard_config.hpp"
 #include "config/value_parser.hpp"
+#include "tests/unit/config_run.hpp"
 
 using namespace sb;
+using sb::test::config_run;
 
 namespace {
 
@@ -25,41 +24,6 @@ std::string ini_error(const std::string& text) {
   auto r = parse_ini(text, "s.ini");
   return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : "";
 }
-
-/// Loads a configuration from an INI text, flags and environment.
-class config_run {
-public:
-  config_run(const std::string& ini, std::vector<const char*> flags = {},
-             std::vector<const char*> env = {}) {
-    char name[] = "/tmp/switchboard-plugins-XXXXXX";
-    int fd = ::mkstemp(name);
-    ::close(fd);
-    path_ = name;
-    std::ofstream(path_) << ini;
-    std::vector<const char*> args{"switchboard", "--config-file", path_.c_str()};
-    args.insert(args.end(), flags.begin(), flags.end());
-    auto cl = parse_command_line(static_cast<int>(args.size()), args.data());
-    if (auto err = std::get_if<std::string>(&cl)) {
-      result_ = *err;
-      return;
-    }
-    env.push_back(nullptr);
-    result_ = load_config(std::get<command_line>(cl), env.data());
-  }
-  ~config_run() { ::unlink(path_.c_str()); }
-
-  const std::string& path() const { return path_; }
-  std::string error() const {
-    auto e = std::get_if<std::string>(&result_);
-    return e ? *e : "";
-  }
-  const loaded_config& loaded() const { return std::get<loaded_config>(result_); }
-  const settings& values() const { return loaded().values; }
-
-private:
-  std::string path_;
-  std::variant<loaded_config, std::string> result_;
-};
 
 } // namespace
 

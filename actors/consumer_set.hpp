@@ -1,0 +1,46 @@
+#pragma once
+// The stream consumers of one worker process (`switchboard worker`): one
+// consumer actor per `[consumers.<name>]` (actors/consumer) and one backend
+// actor (plugins/backend) that POSTs to their webhooks, a route per
+// consumer. run_worker starts them and stops them at shutdown.
+
+#include <caf/fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "core/actors.hpp"
+
+namespace sb {
+
+class consumer_set {
+public:
+  consumer_set() = default;
+  consumer_set(std::vector<consumer_actor> consumers, backend_actor backend);
+  consumer_set(consumer_set&&) = default;
+  consumer_set& operator=(consumer_set&&) = default;
+  ~consumer_set();
+
+  /// Stops every consumer (their readers' threads end) and the backend
+  /// actor. Entries being posted stay pending: another worker, or this
+  /// one's successor after claim-after, posts them again.
+  void stop();
+  size_t size() const { return consumers_.size(); }
+
+private:
+  std::vector<consumer_actor> consumers_;
+  backend_actor backend_;
+};
+
+/// Starts the consumers of `config.consumers` (none: an empty set) on the
+/// Redis servers of `config.redis_shards`, named `worker` in every
+/// consumer group (default_worker_name()).
+consumer_set start_consumers(caf::actor_system& sys, const settings& config,
+                             std::string worker);
+
+/// A consumer name unique to this process: `<node.id or host name>-<pid>-<random>`.
+/// The random part keeps it unique across restarts in containers, where
+/// every process may be pid 1 on the same host name.
+std::string default_worker_name(const settings& config);
+
+} // namespace sb
