@@ -94,6 +94,8 @@ const std::vector<option_def>& option_table() {
     {"plugins.*.timeout", k::duration, "5s", "longest wait for NAME's backend (at most 9s)"},
     {"plugins.*.max-length", k::integer, "1000",
      "MAXLEN ~ of <stream>:NAME, where streams events are stored"},
+    {"plugins.*.placement", k::text, "local",
+     "where NAME's instances run: local, or worker (a `switchboard worker` joined here)"},
     // --- log ---
     {"log.level", k::text, "info", "debug, info, warning or error"},
     {"log.format", k::text, "text", "text (one line per event) or json (one object per line)"},
