@@ -84,6 +84,12 @@ admin_actor::behavior_type admin(admin_actor::stateful_pointer<admin_state> self
     },
     [&st](disconnect_atom, const std::string& user) { return st.disconnect(user); },
     [&st](config_atom) { return st.ctx.config; },
+    [&st](join_atom, worker_actor& w, std::string& name) -> caf::result<ok_atom> {
+      return st.self->delegate(st.ctx.workers, join_atom::value, std::move(w), std::move(name));
+    },
+    [&st](workers_atom) -> caf::result<std::vector<worker_report>> {
+      return st.self->delegate(st.ctx.workers, workers_atom::value);
+    },
   };
 }
 

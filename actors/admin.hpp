@@ -3,7 +3,8 @@
 // running node through CAF's middleman. It reads the node's counters, walks
 // its sockets (socket_directory, then each connection's describe) and its
 // topics (the topic registry), and closes sockets through the server, the
-// same way /api/disconnect does. The node spawns it and publishes it on
+// same way /api/disconnect does. Workers join the node through it
+// (`switchboard worker --join`), handed on to the worker pool. The node spawns it and publishes it on
 // admin.port when that is set; nothing else on the node talks to it.
 
 #include <caf/fwd.hpp>
@@ -23,6 +24,7 @@ struct admin_context {
   std::shared_ptr<socket_directory> sockets;
   topic_registry_actor topics;
   broker_handles broker;                     ///< for the cluster's disconnect channel
+  worker_pool_actor workers;                 ///< where workers join (actors/worker_pool)
   std::vector<config_entry> config;          ///< print-config's values, masked
 };
 

@@ -136,31 +136,43 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
                        node.broker,
                        node.plugin_config,
                        node.backend};
-    auto plugin = info->spawn(self->system(), std::move(ctx));
-    self->monitor(plugin);
-    alive.emplace(plugin.address(), plugin);
-    slots.push_back({std::move(spec), plugin, std::nullopt, std::nullopt});
-    self->request(plugin, open_timeout, open_atom::value)
-      .then(
-        [this, index](open_result& r) {
-          slots[index].opened = r;
-          if (--opening == 0)
-            on_open_done();
-        },
-        [this, index](caf::error& err) {
-          auto& s = slots[index];
-          auto code = to_ec(err);
-          // A plugin may say why (a backend refused the spec); else the code does.
-          auto why = error_message(err);
-          if (why.empty())
-            why = code == ec::unavailable ? "the broker is unavailable"
-                                          : "the plugin failed to start";
-          s.failed = spec_error{s.spec.name, s.spec.stream, code, std::move(why)};
-          self->send(s.plugin, close_atom::value);
-          if (--opening == 0)
-            on_open_done();
-        });
+    slots.push_back({std::move(spec), plugin_actor{}, std::nullopt, std::nullopt});
+    if (!info->on_worker) {
+      open_plugin(index, info->spawn(self->system(), std::move(ctx)));
+      continue;
+    }
+    self->request(node.workers, open_timeout, place_atom::value, std::move(ctx))
+      .then([this, index](plugin_actor& plugin) { open_plugin(index, std::move(plugin)); },
+            [this, index](caf::error& err) { fail_open(index, err); });
   }
+}
+
+void connection_state::open_plugin(size_t index, plugin_actor plugin) {
+  self->monitor(plugin);
+  alive.emplace(plugin.address(), plugin);
+  slots[index].plugin = plugin;
+  self->request(plugin, open_timeout, open_atom::value)
+    .then(
+      [this, index](open_result& r) {
+        slots[index].opened = r;
+        if (--opening == 0)
+          on_open_done();
+      },
+      [this, index](caf::error& err) { fail_open(index, err); });
+}
+
+void connection_state::fail_open(size_t index, const caf::error& err) {
+  auto& s = slots[index];
+  auto code = to_ec(err);
+  // A plugin may say why (a backend refused the spec); else the code does.
+  auto why = error_message(err);
+  if (why.empty())
+    why = code == ec::unavailable ? "the broker is unavailable" : "the plugin failed to start";
+  s.failed = spec_error{s.spec.name, s.spec.stream, code, std::move(why)};
+  if (s.plugin)
+    self->send(s.plugin, close_atom::value);
+  if (--opening == 0)
+    on_open_done();
 }
 
 void connection_state::on_open_done() {
@@ -304,10 +316,19 @@ void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::err
     if (i->second.address() != who)
       continue;
     // A plugin that failed must not leave its commands unanswered forever.
+    // One on a worker that died or lost its link is `unavailable`: the
+    // client may subscribe again, and a worker that is there takes it.
+    bool remote = who.node() != self->node();
     log::error("connection", socket_id, " lost its ", i->first.first, " plugin on ",
-               i->first.second, ": ", self->system().render(reason));
-    reply(error_frame(ec::internal, "the plugin stopped", nullptr, i->first.first,
-                      i->first.second));
+               i->first.second, remote ? " (on a worker)" : "", ": ",
+               self->system().render(reason));
+    if (remote)
+      reply(error_frame(ec::unavailable,
+                        "the worker hosting this plugin is gone; subscribe again", nullptr,
+                        i->first.first, i->first.second));
+    else
+      reply(error_frame(ec::internal, "the plugin stopped", nullptr, i->first.first,
+                        i->first.second));
     routes.erase(i);
     return;
   }

@@ -49,6 +49,8 @@ struct node_context {
   backend_actor backend;         ///< proxy plugins' HTTP client; null without proxies
   /// Every connection of the node, for the admin actor; null in tests.
   std::shared_ptr<socket_directory> sockets;
+  /// Places plugins with `placement = worker`; null without admin.port.
+  worker_pool_actor workers;
 };
 
 /// What the listener knows about one upgraded socket.
@@ -94,6 +96,8 @@ struct connection_state {
   /// 4401) when auth is on and the token does not verify.
   bool authenticate(const connection_args& args);
   void open_plugins(std::vector<plugin_spec> specs);
+  void open_plugin(size_t index, plugin_actor plugin);
+  void fail_open(size_t index, const caf::error& err);
   void on_open_done();
   void start_next(size_t index);
   std::string welcome_frame() const;

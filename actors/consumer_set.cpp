@@ -2,7 +2,6 @@
 
 #include <caf/all.hpp>
 #include <random>
-#include <unistd.h>
 
 #include "actors/consumer.hpp"
 #include "actors/plugin_setup.hpp"
@@ -71,16 +70,11 @@ consumer_set start_consumers(caf::actor_system& sys, const settings& config,
   return {std::move(consumers), std::move(backend)};
 }
 
-std::string default_worker_name(const settings& config) {
-  std::string base = config.node_id;
-  if (base.empty()) {
-    char host[256] = {};
-    base = ::gethostname(host, sizeof(host) - 1) == 0 && host[0] ? host : "worker";
-  }
+std::string consumer_name(const std::string& worker_name) {
   std::random_device rd;
   char suffix[9];
   std::snprintf(suffix, sizeof(suffix), "%08x", rd());
-  return base + "-" + std::to_string(::getpid()) + "-" + suffix;
+  return worker_name + "-" + suffix;
 }
 
 } // namespace sb

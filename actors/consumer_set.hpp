@@ -34,13 +34,14 @@ private:
 
 /// Starts the consumers of `config.consumers` (none: an empty set) on the
 /// Redis servers of `config.redis_shards`, named `worker` in every
-/// consumer group (default_worker_name()).
+/// consumer group (consumer_name()).
 consumer_set start_consumers(caf::actor_system& sys, const settings& config,
                              std::string worker);
 
-/// A consumer name unique to this process: `<node.id or host name>-<pid>-<random>`.
-/// The random part keeps it unique across restarts in containers, where
-/// every process may be pid 1 on the same host name.
-std::string default_worker_name(const settings& config);
+/// This process's name in the consumer groups: the worker's name (node.id,
+/// or host:pid) and 8 random hex digits, unique to this start even where
+/// every container is pid 1 on the same host name, so a restarted worker
+/// never takes its predecessor's pending entries for its own.
+std::string consumer_name(const std::string& worker_name);
 
 } // namespace sb

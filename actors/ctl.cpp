@@ -84,6 +84,12 @@ outcome call(caf::scoped_actor& self, const admin_actor& admin, const ctl_reques
           },
           failed);
       break;
+    case ctl_command::workers:
+      self->request(admin, timeout, workers_atom::value)
+        .receive(
+          [&](std::vector<worker_report>& w) { o = answered(format_workers(std::move(w), j)); },
+          failed);
+      break;
     case ctl_command::disconnect_user:
       self->request(admin, timeout, disconnect_atom::value, req.target)
         .receive([&](uint64_t closed) { o = answered(format_disconnect(req, closed, j)); },

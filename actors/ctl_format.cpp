@@ -23,15 +23,17 @@ std::optional<ctl_command> command_named(const std::string& word) {
   static const std::pair<const char*, ctl_command> names[] = {
     {"stats", ctl_command::stats},   {"sockets", ctl_command::sockets},
     {"topics", ctl_command::topics}, {"kick", ctl_command::kick},
-    {"disconnect-user", ctl_command::disconnect_user}, {"config", ctl_command::config}};
+    {"disconnect-user", ctl_command::disconnect_user}, {"config", ctl_command::config},
+    {"workers", ctl_command::workers}};
   for (auto& [name, cmd] : names)
     if (word == name)
       return cmd;
   return std::nullopt;
 }
 
-/// "HOST:PORT", "[::1]:PORT" -> host and port; false when malformed.
-bool split_node(const std::string& text, ctl_request& req) {
+} // namespace
+
+bool split_host_port(const std::string& text, std::string& host_out, uint16_t& port_out) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
     return false;
@@ -44,10 +46,12 @@ bool split_node(const std::string& text, ctl_request& req) {
   auto port = std::stoul(digits);
   if (port == 0 || port > 65535)
     return false;
-  req.host = host;
-  req.port = static_cast<uint16_t>(port);
+  host_out = host;
+  port_out = static_cast<uint16_t>(port);
   return true;
 }
+
+namespace {
 
 /// The flag at args[i] (`--name=value` or `--name value`); "" when it is
 /// not one of ctl's, else an error text or "ok".
@@ -73,7 +77,7 @@ std::string read_flag(const std::vector<std::string>& args, size_t& i, ctl_reque
   }
   if (name == "--node") {
     auto v = value();
-    if (!v || !split_node(*v, req))
+    if (!v || !split_host_port(*v, req.host, req.port))
       return "--node needs HOST:PORT, the node's admin.host and admin.port (e.g. "
              "--node 127.0.0.1:9090)";
     node_given = true;
@@ -169,6 +173,7 @@ std::string ctl_usage() {
          "  kick SOCKET [REASON...]   closes one socket with code 4000 and the reason\n"
          "  disconnect-user USER      closes the user's sockets on every node (1008)\n"
          "  config                    the node's effective configuration, secrets masked\n"
+         "  workers                   workers joined to the node and what each hosts\n"
          "\n"
          "A node with TLS on its admin port (admin.certificate) needs --certificate and\n"
          "--key signed by the CA it trusts (admin.ca), and --ca, the CA of its own.\n"
@@ -324,6 +329,33 @@ std::string format_disconnect(const ctl_request& req, uint64_t closed, bool json
     return dump({{"user", req.target}, {"closed", closed}});
   return "closed " + std::to_string(closed) + " sockets of " + req.target
          + " on this node; every other node closes its own\n";
+}
+
+std::string format_workers(std::vector<worker_report> workers, bool json_out) {
+  std::stable_sort(workers.begin(), workers.end(),
+                   [](auto& a, auto& b) { return a.age_ms > b.age_ms; });
+  auto hosted_text = [](const std::vector<hosted_count>& hosted) {
+    std::string out;
+    for (auto& h : hosted)
+      out += (out.empty() ? "" : ",") + h.plugin + "=" + std::to_string(h.instances);
+    return out.empty() ? std::string{"-"} : out;
+  };
+  if (json_out) {
+    json j = json::array();
+    for (auto& w : workers) {
+      json hosted = json::object();
+      for (auto& h : w.hosted)
+        hosted[h.plugin] = h.instances;
+      j.push_back({{"name", w.name}, {"node", w.node}, {"load", w.load},
+                   {"hosted", hosted}, {"age_ms", w.age_ms}});
+    }
+    return dump(j);
+  }
+  std::vector<std::vector<std::string>> rows{{"NAME", "NODE", "LOAD", "HOSTED", "AGE"}};
+  for (auto& w : workers)
+    rows.push_back({w.name, w.node, std::to_string(w.load), hosted_text(w.hosted),
+                    human_age(w.age_ms)});
+  return text_table(rows) + std::to_string(workers.size()) + " workers\n";
 }
 
 } // namespace sb

@@ -13,7 +13,7 @@
 
 namespace sb {
 
-enum class ctl_command { stats, sockets, topics, kick, disconnect_user, config };
+enum class ctl_command { stats, sockets, topics, kick, disconnect_user, config, workers };
 
 struct ctl_request {
   std::string host;
@@ -28,6 +28,10 @@ struct ctl_request {
   std::string certificate, key, ca;
   bool help = false; ///< --help or -h among the flags: nothing else matters
 };
+
+/// "HOST:PORT", "[::1]:PORT" -> host and port; false when malformed
+/// (`ctl --node`, `worker --join`).
+bool split_host_port(const std::string& text, std::string& host, uint16_t& port);
 
 /// `ctl`'s usage, for --help and after a usage error.
 std::string ctl_usage();
@@ -49,5 +53,7 @@ std::string format_topics(std::vector<topic_report> topics, bool json);
 std::string format_config(const std::vector<config_entry>& entries, bool json);
 std::string format_kick(const ctl_request& req, uint64_t closed, bool json);
 std::string format_disconnect(const ctl_request& req, uint64_t closed, bool json);
+/// Sorted oldest first.
+std::string format_workers(std::vector<worker_report> workers, bool json);
 
 } // namespace sb

@@ -1,12 +1,11 @@
 // The `switchboard` binary: its commands (serve, check-config,
-// print-config, token, ctl, version, help), and serving: configuration, signal
+// print-config, token, ctl, worker, version, help), and serving: configuration, signal
 // handling, and a node that runs until SIGINT or SIGTERM.
 
 #include <caf/all.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <pthread.h>
 #include <unistd.h>
 #ifdef SWITCHBOARD_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -16,7 +15,9 @@
 #include "actors/ctl.hpp"
 #include "actors/middleman_setup.hpp"
 #include "actors/node.hpp"
+#include "actors/stop_signals.hpp"
 #include "actors/token_command.hpp"
+#include "actors/worker_main.hpp"
 #include "config/config_printer.hpp"
 #include "config/switchboard_config.hpp"
 #include "config/version.hpp"
@@ -75,34 +76,14 @@ void log_security(const sb::settings& s) {
                   s.metrics_port, " only");
 }
 
-/// Blocks SIGINT/SIGTERM in this thread and every thread it starts later,
-/// so that only sigwait() below receives them.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
-/// The node's plugins: libraries loaded, names checked. Errors are one
-/// line for stderr (exit 2), like a bad option.
-std::variant<sb::plugin_set, std::string> load_plugins(const sb::settings& s) {
-  auto loaded = sb::load_plugin_libraries(s.plugin_libraries);
-  if (auto err = std::get_if<std::string>(&loaded))
-    return *err;
-  return sb::make_plugin_set(s, std::get<std::vector<sb::library_plugin>>(loaded));
-}
-
 int serve(const sb::loaded_config& loaded) {
   auto settings = std::make_shared<const sb::settings>(loaded.values);
-  auto plugins = load_plugins(*settings);
+  auto plugins = sb::load_plugin_set(*settings);
   if (auto err = std::get_if<std::string>(&plugins)) {
     std::fprintf(stderr, "switchboard: %s\n", err->c_str());
     return 2;
   }
-  auto signals = block_stop_signals();
+  auto signals = sb::block_stop_signals();
   for (auto& w : loaded.warnings)
     sb::log::warning("main", w);
   log_effective_config(*settings);
@@ -146,7 +127,7 @@ int serve(const sb::loaded_config& loaded) {
 int check_config(const sb::loaded_config& loaded) {
   for (auto& w : loaded.warnings)
     std::fprintf(stderr, "switchboard: warning: %s\n", w.c_str());
-  auto plugins = load_plugins(loaded.values);
+  auto plugins = sb::load_plugin_set(loaded.values);
   if (auto err = std::get_if<std::string>(&plugins)) {
     std::fprintf(stderr, "switchboard: %s\n", err->c_str());
     return 2;
@@ -192,6 +173,8 @@ int main(int argc, char** argv) {
       return 0;
     case sb::command::token:
       return sb::mint_token(cl.token_flags, cfg.values, std::cout, std::cerr);
+    case sb::command::worker:
+      return sb::run_worker(cfg, cl.join);
     default:
       return serve(cfg);
   }

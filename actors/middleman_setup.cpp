@@ -45,6 +45,11 @@ void load_middleman(caf::actor_system_config& cfg, const std::string& certificat
   // A CAF program of another kind that reaches the port is refused at the
   // handshake instead of being taken for a switchboard.
   cfg.set("middleman.app-identifiers", std::vector<std::string>{"switchboard"});
+  // A peer that vanished without closing (its machine died, the network
+  // broke) is declared dead after 10 s without a message: a worker joins
+  // again, a node's sockets learn their plugins are gone.
+  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
+  cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(10)});
   if (certificate.empty())
     return;
   cfg.load<caf::openssl::manager>();
@@ -59,8 +64,11 @@ bool uses_tls(caf::actor_system& sys) {
 
 std::string publish_admin(caf::actor_system& sys, const admin_actor& admin,
                           const std::string& host, uint16_t port) {
-  auto published = uses_tls(sys) ? caf::openssl::publish(admin, port, host.c_str())
-                                 : sys.middleman().publish(admin, port, host.c_str());
+  // SO_REUSEADDR, like the HTTP port: a node restarted at once gets its
+  // port back while the connections of the last one (ctl, workers) still
+  // linger in TIME_WAIT. Another process listening there still fails it.
+  auto published = uses_tls(sys) ? caf::openssl::publish(admin, port, host.c_str(), true)
+                                 : sys.middleman().publish(admin, port, host.c_str(), true);
   if (!published)
     return sys.render(published.error());
   return {};

@@ -10,6 +10,7 @@
 #include "actors/middleman_setup.hpp"
 #include "actors/socket_directory.hpp"
 #include "actors/topic_registry.hpp"
+#include "actors/worker_pool.hpp"
 #include "net/query.hpp"
 #include "redis/memory_broker.hpp"
 #include "redis/redis_broker.hpp"
@@ -56,6 +57,10 @@ std::error_code node::start() {
   if (!backend_routes_.empty())
     ctx_.backend = spawn_backend(sys_, backend_routes_);
   ctx_.topics = sys_.spawn(topic_registry, ctx_.broker);
+  // Workers join at the admin port: no pool without it (the configuration
+  // refuses `placement = worker` then).
+  if (ctx_.config->admin_port != 0)
+    ctx_.workers = spawn_worker_pool(sys_, std::chrono::seconds(4));
   auto spawner = [this](const upgrade_info& up, sink_ptr sink, std::string id) {
     auto token = query_param(up.target, "token");
     if (!token && !up.token_cookie.empty())
@@ -82,7 +87,7 @@ std::string node::start_admin(std::vector<config_entry> config) {
   if (cfg.admin_port == 0 || !server_)
     return {};
   admin_ = spawn_admin(sys_, {server_.get(), ctx_.sockets, ctx_.topics, ctx_.broker,
-                              std::move(config)});
+                              ctx_.workers, std::move(config)});
   if (auto err = publish_admin(sys_, admin_, cfg.admin_host, cfg.admin_port); !err.empty()) {
     caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);
     admin_ = nullptr;
@@ -114,6 +119,8 @@ void node::stop() {
   caf::anon_send_exit(ctx_.topics, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(disconnector_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(trimmer_, caf::exit_reason::user_shutdown);
+  if (ctx_.workers)
+    caf::anon_send_exit(ctx_.workers, caf::exit_reason::user_shutdown);
   if (admin_) {
     unpublish_admin(sys_, admin_);
     caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);

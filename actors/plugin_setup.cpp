@@ -55,7 +55,18 @@ std::variant<plugin_set, std::string> make_plugin_set(const settings& config,
     registry.add({p.name, p.default_event, hosted_factory({p.name, p.default_event, p.file})});
     out.described.push_back(p.name + ": from " + p.file);
   }
+  for (auto& name : config.worker_plugins)
+    if (!registry.place_on_workers(name))
+      return "plugins." + name + ".placement: there is no plugin " + name
+             + " (built in, configured or loaded)";
   return out;
+}
+
+std::variant<plugin_set, std::string> load_plugin_set(const settings& config) {
+  auto loaded = load_plugin_libraries(config.plugin_libraries);
+  if (auto err = std::get_if<std::string>(&loaded))
+    return *err;
+  return make_plugin_set(config, std::get<std::vector<library_plugin>>(loaded));
 }
 
 } // namespace sb

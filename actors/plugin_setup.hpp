@@ -25,6 +25,10 @@ struct plugin_set {
   std::vector<std::string> described;
 };
 
+/// The node's (or a worker's) plugins: libraries loaded, names checked.
+/// Errors are one line for stderr (exit 2), like a bad option.
+std::variant<plugin_set, std::string> load_plugin_set(const settings& config);
+
 /// The registry, or a one-line error naming the clash and where it was set.
 std::variant<plugin_set, std::string> make_plugin_set(const settings& config,
                                                       const std::vector<library_plugin>& loaded);

@@ -15,7 +15,7 @@ std::optional<command> command_named(std::string_view word) {
     {"run", command::run},         {"check-config", command::check_config},
     {"print-config", command::print_config}, {"token", command::token},
     {"version", command::version}, {"help", command::help},
-    {"ctl", command::ctl}};
+    {"ctl", command::ctl},         {"worker", command::worker}};
   for (auto& [name, cmd] : names)
     if (name == word)
       return cmd;
@@ -91,7 +91,8 @@ private:
     if (eq != std::string_view::npos)
       value = std::string{arg.substr(eq + 1)};
     auto opt = find_option(name);
-    bool known = opt != nullptr || name == "config-file"
+    bool join = out_.cmd == command::worker && name == "join";
+    bool known = opt != nullptr || name == "config-file" || join
                  || (out_.cmd == command::token && is_token_flag(name));
     if (!known)
       return unknown(name);
@@ -104,6 +105,8 @@ private:
     }
     if (name == "config-file")
       out_.config_file = *value;
+    else if (join)
+      out_.join = *value;
     else if (opt == nullptr)
       out_.token_flags[name] = *value;
     else

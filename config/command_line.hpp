@@ -1,8 +1,8 @@
 #pragma once
 // The command line of the `switchboard` binary: an optional command
-// (check-config, print-config, token, version, help, ctl), option flags
+// (check-config, print-config, token, version, help, ctl, worker), option flags
 // (`--http.port=9000`, `--http.port 9000`, `--demo.enabled`), the config
-// file, and the `token` command's own flags. `ctl` takes the rest of the
+// file, and the `token` and `worker` commands' own flags. `ctl` takes the rest of the
 // line as its own (actors/ctl parses it): it talks to another process and
 // reads no configuration. Anything else is an error: an
 // unknown option or a stray argument never passes silently.
@@ -15,7 +15,7 @@
 
 namespace sb {
 
-enum class command { run, check_config, print_config, token, version, help, ctl };
+enum class command { run, check_config, print_config, token, version, help, ctl, worker };
 
 struct option_flag {
   std::string key;   ///< "http.port"
@@ -28,6 +28,7 @@ struct command_line {
   std::optional<std::string> config_file;          ///< --config-file
   std::map<std::string, std::string> token_flags;  ///< sub, name, streams, ttl
   std::vector<std::string> ctl_args; ///< everything after `ctl`: its own flags (actors/ctl)
+  std::optional<std::string> join;   ///< `worker --join HOST:PORT`: the node's admin port
 };
 
 /// The parsed arguments, or an error message for the user.

@@ -22,8 +22,14 @@ Commands:
                   [--streams 'room:*,user:u42'] [--ttl 1h]
   ctl             inspect a running node through its admin.port:
                   ctl --node 127.0.0.1:9090 [--json] stats|sockets|topics|
-                  kick SOCKET [REASON]|disconnect-user USER|config
+                  kick SOCKET [REASON]|disconnect-user USER|config|workers
                   (ctl --help says more)
+  worker          serve no HTTP; host the plugin instances of a node whose
+                  plugins.NAME.placement is worker: worker --join HOST:PORT
+                  (that node's admin.host:admin.port; TLS with admin.certificate,
+                  admin.key and admin.ca of this process's configuration);
+                  and run the stream consumers of [consumers.NAME], with or
+                  without --join
   version         print the versions of switchboard and its libraries
                   (also --version)
   help            print this text (also --help)

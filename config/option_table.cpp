@@ -94,6 +94,8 @@ const std::vector<option_def>& option_table() {
     {"plugins.*.timeout", k::duration, "5s", "longest wait for NAME's backend (at most 9s)"},
     {"plugins.*.max-length", k::integer, "1000",
      "MAXLEN ~ of <stream>:NAME, where streams events are stored"},
+    {"plugins.*.placement", k::text, "local",
+     "where NAME's instances run: local, or worker (a `switchboard worker` joined here)"},
     // --- consumers (run by `switchboard worker`; README, "Running across machines") ---
     {"consumers.*.streams", k::text, "",
      "consumer NAME reads the Redis streams whose keys match this glob (room:*:chat)"},

@@ -120,6 +120,9 @@ struct settings {
   // --- plugins ---
   std::vector<std::string> plugin_libraries;          ///< plugins.load
   std::vector<custom_plugin_settings> custom_plugins; ///< by name
+  /// Plugins with `placement = worker` (built-in or custom): their
+  /// instances run on workers that joined at admin.port.
+  std::vector<std::string> worker_plugins;
   // --- consumers (switchboard worker) ---
   std::vector<consumer_settings> consumers;           ///< by name
   // --- log ---

@@ -280,10 +280,32 @@ std::vector<std::string> section_names(const option_values& v, std::string_view 
   return out;
 }
 
+/// Whether `[plugins.<name>]` only says where an existing plugin runs
+/// (`placement`), rather than defining a relay or a proxy.
+bool places_only(const option_values& v, const std::string& name) {
+  for (auto& [key, value] : v.values)
+    if (instance_of(key) == name && group_of(key) == "plugins" && !value.is_default()
+        && key != "plugins." + name + ".placement")
+      return false;
+  return true;
+}
+
+void read_placement(converter& c, const std::string& name, settings& s) {
+  auto key = "plugins." + name + ".placement";
+  if (c.one_of(key, {"local", "worker"}) != "worker")
+    return;
+  s.worker_plugins.push_back(name);
+  if (s.admin_port == 0)
+    c.fail(key, key + " = worker needs admin.port: workers join a node there");
+}
+
 void read_plugins(converter& c, const option_values& v, settings& s) {
   s.plugin_libraries = c.list("plugins.load");
-  for (auto& name : section_names(v, "plugins"))
-    s.custom_plugins.push_back(read_custom_plugin(c, v, name));
+  for (auto& name : section_names(v, "plugins")) {
+    read_placement(c, name, s);
+    if (!places_only(v, name))
+      s.custom_plugins.push_back(read_custom_plugin(c, v, name));
+  }
 }
 
 /// One `[consumers.<name>]`: a glob and a webhook, both required.

@@ -15,6 +15,8 @@
 //   proxy plugin --backend(hook)--> backend (HTTP to the application's server)
 //   switchboard ctl --(middleman)--> admin --describe--> connections;
 //                                    admin --topics--> registry --describe--> topics
+//   switchboard worker --(middleman)--> admin --join--> worker pool
+//   connection --place--> worker pool --host--> worker (spawns the plugin there)
 //   worker: consumer reader --wake--> consumer --wake--> stream consumer
 //           stream consumer --take/ack/bury/touch--> consumer reader (Redis)
 //           stream consumer --backend(webhook)--> backend (HTTP)
@@ -52,6 +54,7 @@ using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 using empty_atom = caf::atom_constant<caf::atom("empty")>;
 using entry_atom = caf::atom_constant<caf::atom("entry")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using host_atom = caf::atom_constant<caf::atom("host")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using kick_atom = caf::atom_constant<caf::atom("kick")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
@@ -61,6 +64,7 @@ using mark_set_atom = caf::atom_constant<caf::atom("mark_set")>;
 using message_atom = caf::atom_constant<caf::atom("message")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 using open_atom = caf::atom_constant<caf::atom("open")>;
+using place_atom = caf::atom_constant<caf::atom("place")>;
 using post_atom = caf::atom_constant<caf::atom("post")>;
 using pres_add_atom = caf::atom_constant<caf::atom("pres_add")>;
 using pres_count_atom = caf::atom_constant<caf::atom("pres_count")>;
@@ -85,6 +89,7 @@ using touch_atom = caf::atom_constant<caf::atom("touch")>;
 using unlisten_atom = caf::atom_constant<caf::atom("unlisten")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscrib")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using workers_atom = caf::atom_constant<caf::atom("workers")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 
 template <class... Sigs>
@@ -330,6 +335,46 @@ using stream_consumer_actor = handle<
   /// (generation): its own timer while it holds entries: touch them.
   reacts<touch_atom, uint64_t>>;
 
+// --- worker nodes: plugins on other machines ----------------------------------------
+
+/// What a plugin instance is spawned with (plugins/plugin.hpp): data and
+/// handles only, nothing local to a process, so a worker can host it.
+struct plugin_context {
+  std::string socket_id;
+  user_info user;
+  plugin_spec spec;
+  std::string key;               ///< `<stream>:<plugin>`
+  connection_actor connection;   ///< monitored: the plugin quits when it goes
+  broker_handles broker;
+  plugin_settings settings;
+  backend_actor backend;         ///< proxy plugins' HTTP client; null without proxies
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_context& x) {
+  return f(caf::meta::type_name("plugin_context"), x.socket_id, x.user, x.spec, x.key,
+           x.connection, x.broker, x.settings, x.backend);
+}
+
+/// The one actor of a `switchboard worker` process (actors/worker): it
+/// spawns plugin instances for the serving nodes it joined. Our own typed
+/// request, not CAF's remote_spawn, which blocks its caller in 0.17.
+using worker_actor = handle<
+  /// (context) -> the instance, spawned here from this process's plugin
+  /// registry by `context.spec.name`; `unavailable` when it has no such plugin.
+  replies<host_atom, plugin_context>::with<plugin_actor>>;
+
+/// One per serving node with admin.port (actors/worker_pool): the workers
+/// that joined it, and which plugin instances each hosts.
+using worker_pool_actor = handle<
+  /// (worker, its name) -> ok: a worker offers to host plugins; monitored.
+  replies<join_atom, worker_actor, std::string>::with<ok_atom>,
+  /// (context) -> an instance spawned on the least loaded worker;
+  /// `unavailable` when no worker is connected or it failed to spawn one.
+  replies<place_atom, plugin_context>::with<plugin_actor>,
+  /// () -> every worker joined, for `ctl workers`.
+  replies<workers_atom>::with<std::vector<worker_report>>>;
+
 // --- node services ------------------------------------------------------------------
 
 /// Closes this node's sockets named on the cluster channel `switchboard/disconnect`.
@@ -356,7 +401,12 @@ using admin_actor = handle<
   /// other nodes close theirs too (the cluster channel of /api/disconnect).
   replies<disconnect_atom, std::string>::with<uint64_t>,
   /// () -> the effective configuration, secrets masked.
-  replies<config_atom>::with<std::vector<config_entry>>>;
+  replies<config_atom>::with<std::vector<config_entry>>,
+  /// (worker, its name) -> ok: `switchboard worker --join` offers to host
+  /// this node's plugins (handed to the worker pool).
+  replies<join_atom, worker_actor, std::string>::with<ok_atom>,
+  /// () -> the workers joined to this node and what each hosts.
+  replies<workers_atom>::with<std::vector<worker_report>>>;
 
 /// Gives freed memory back to the system after many sockets closed.
 using memory_trimmer_actor = handle<

@@ -1,10 +1,16 @@
 #include "core/messages.hpp"
 
 #include <caf/actor_system_config.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/actors.hpp"
 
 namespace sb {
+
+std::string user_info::json() const {
+  return nlohmann::json{{"id", id}, {"name", name}}.dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace);
+}
 
 void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<open_result>("sb::open_result");
@@ -32,6 +38,12 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<config_entry>("sb::config_entry");
   cfg.add_message_type<std::vector<config_entry>>("std::vector<sb::config_entry>");
   cfg.add_message_type<admin_actor>("sb::admin_actor");
+  cfg.add_message_type<user_info>("sb::user_info");
+  cfg.add_message_type<plugin_context>("sb::plugin_context");
+  cfg.add_message_type<plugin_actor>("sb::plugin_actor");
+  cfg.add_message_type<worker_actor>("sb::worker_actor");
+  cfg.add_message_type<worker_report>("sb::worker_report");
+  cfg.add_message_type<std::vector<worker_report>>("std::vector<sb::worker_report>");
 }
 
 } // namespace sb

@@ -209,6 +209,47 @@ typename Inspector::result_type inspect(Inspector& f, config_entry& x) {
   return f(caf::meta::type_name("config_entry"), x.key, x.value, x.origin);
 }
 
+// --- worker nodes (`switchboard worker`, `ctl workers`) --------------------------------
+
+/// The session's user (PROTOCOL §6). Never taken from a client frame.
+struct user_info {
+  std::string id;
+  std::string name;
+
+  /// `{"id":...,"name":...}`
+  std::string json() const;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_info& x) {
+  return f(caf::meta::type_name("user_info"), x.id, x.name);
+}
+
+/// How many instances of one plugin a worker hosts for a node.
+struct hosted_count {
+  std::string plugin;
+  uint64_t instances = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hosted_count& x) {
+  return f(caf::meta::type_name("hosted_count"), x.plugin, x.instances);
+}
+
+/// What `ctl workers` shows of one worker joined to a node.
+struct worker_report {
+  std::string name;                 ///< the worker's node.id, or host:pid
+  std::string node;                 ///< its CAF node id
+  uint64_t load = 0;                ///< plugin instances it hosts for this node
+  std::vector<hosted_count> hosted; ///< by plugin name
+  uint64_t age_ms = 0;              ///< since it joined
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_report& x) {
+  return f(caf::meta::type_name("worker_report"), x.name, x.node, x.load, x.hosted, x.age_ms);
+}
+
 /// Registers every type above that may cross to another node, and the
 /// containers of them that replies carry. Without it CAF delivers them
 /// locally but drops them on the way to another node.

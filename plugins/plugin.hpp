@@ -23,37 +23,6 @@
 
 namespace sb {
 
-/// The session's user (PROTOCOL §6). Never taken from a client frame.
-struct user_info {
-  std::string id;
-  std::string name;
-
-  /// `{"id":...,"name":...}`
-  std::string json() const;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, user_info& x) {
-  return f(caf::meta::type_name("user_info"), x.id, x.name);
-}
-
-struct plugin_context {
-  std::string socket_id;
-  user_info user;
-  plugin_spec spec;
-  std::string key;               ///< `<stream>:<plugin>`
-  connection_actor connection;   ///< monitored: the plugin quits when it goes
-  broker_handles broker;
-  plugin_settings settings;
-  backend_actor backend;         ///< proxy plugins' HTTP client; null without proxies
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, plugin_context& x) {
-  return f(caf::meta::type_name("plugin_context"), x.socket_id, x.user, x.spec, x.key,
-           x.connection, x.broker, x.settings, x.backend);
-}
-
 using plugin_factory = std::function<plugin_actor(caf::actor_system& sys, plugin_context ctx)>;
 
 struct plugin_info {
@@ -62,12 +31,17 @@ struct plugin_info {
   /// name one (backends that XADD `data` only).
   std::string default_event;
   plugin_factory spawn;
+  /// `plugins.<name>.placement = worker`: instances run on a worker
+  /// (actors/worker_pool), not in the connection's process.
+  bool on_worker = false;
 };
 
 class plugin_registry {
 public:
   void add(plugin_info info);
   const plugin_info* find(std::string_view name) const;
+  /// Marks `name` as running on workers; false when there is no such plugin.
+  bool place_on_workers(std::string_view name);
 
 private:
   std::map<std::string, plugin_info, std::less<>> plugins_;

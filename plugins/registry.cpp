@@ -1,16 +1,9 @@
-#include <nlohmann/json.hpp>
-
 #include "plugins/chat.hpp"
 #include "plugins/notifications.hpp"
 #include "plugins/presence.hpp"
 #include "plugins/plugin.hpp"
 
 namespace sb {
-
-std::string user_info::json() const {
-  return nlohmann::json{{"id", id}, {"name", name}}.dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace);
-}
 
 void plugin_registry::add(plugin_info info) {
   auto name = info.name;
@@ -20,6 +13,14 @@ void plugin_registry::add(plugin_info info) {
 const plugin_info* plugin_registry::find(std::string_view name) const {
   auto i = plugins_.find(name);
   return i == plugins_.end() ? nullptr : &i->second;
+}
+
+bool plugin_registry::place_on_workers(std::string_view name) {
+  auto i = plugins_.find(name);
+  if (i == plugins_.end())
+    return false;
+  i->second.on_worker = true;
+  return true;
 }
 
 void register_builtin_plugins(plugin_registry& registry) {

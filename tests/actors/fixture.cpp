@@ -104,7 +104,8 @@ actor_fixture::actor_fixture() {
   auto plugins = std::make_shared<plugin_registry>();
   register_fake_plugins(*plugins);
   node = node_context{std::make_shared<settings>(), std::move(plugins), registry, handles,
-                      plugin_settings{}, backend_actor{}, std::make_shared<socket_directory>()};
+                      plugin_settings{}, backend_actor{}, std::make_shared<socket_directory>(),
+                      worker_pool_actor{}};
   run();
 }
 

@@ -11,6 +11,7 @@
 #include <deque>
 
 #include "actors/stream_consumer.hpp"
+#include "core/consumer_rules.hpp"
 
 using namespace sb;
 using namespace sb::test;

@@ -12,6 +12,7 @@
 #include "core/consumer_rules.hpp"
 #include "core/messages.hpp"
 #include "tests/support/broker_mode.hpp"
+#include "tests/support/consumer_checks.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/test_backend.hpp"
 
@@ -57,11 +58,6 @@ struct worker_system {
   caf::actor_system sys;
 };
 
-std::string add(redis_server& redis, const std::string& key, int n) {
-  return redis.command({"XADD", key, "*", "event", "message", "data",
-                        json{{"n", n}}.dump()}).get<std::string>();
-}
-
 /// The `n` of each body on `stream` that the webhook got, in arrival order.
 std::vector<int> arrivals(const std::vector<json>& bodies, const std::string& stream) {
   std::vector<int> out;
@@ -71,30 +67,9 @@ std::vector<int> arrivals(const std::vector<json>& bodies, const std::string& st
   return out;
 }
 
-/// The first arrival of each entry, in order: what "in order" is about
-/// (a redelivery may repeat entries already seen).
-std::vector<int> first_arrivals(const std::vector<int>& all) {
-  std::vector<int> out;
-  for (auto n : all)
-    if (std::find(out.begin(), out.end(), n) == out.end())
-      out.push_back(n);
-  return out;
-}
-
-std::vector<int> one_to(int n) {
-  std::vector<int> out;
-  for (int i = 1; i <= n; ++i)
-    out.push_back(i);
-  return out;
-}
-
-long long pending(redis_server& redis, const std::string& key, const std::string& group) {
-  return redis.command({"XPENDING", key, group})[0].get<long long>();
-}
-
 bool all_arrived(const std::vector<json>& bodies, const std::vector<std::string>& streams, int n) {
   for (auto& s : streams)
-    if (first_arrivals(arrivals(bodies, s)).size() < static_cast<size_t>(n))
+    if (first_arrivals(bodies, s).size() < static_cast<size_t>(n))
       return false;
   return true;
 }
@@ -106,24 +81,24 @@ TEST(consumer_test, TwoWorkersShareTheStreamsAndKeepEachStreamInOrder) {
   std::vector<std::string> streams{"room:1", "room:2", "room:3"};
   for (int n = 1; n <= 10; ++n)
     for (auto& s : streams)
-      add(redis, s + ":chat", n); // stored before any worker runs
-  add(redis, "room:1:presence", 1);  // no match: another plugin
-  add(redis, "lobby:1:chat", 1);     // no match: another stream
+      add_numbered(redis, s + ":chat", n); // stored before any worker runs
+  add_numbered(redis, "room:1:presence", 1);  // no match: another plugin
+  add_numbered(redis, "lobby:1:chat", 1);     // no match: another stream
   auto s = consumer_settings_for(redis, hook);
   worker_system a, b;
   auto first = start_consumers(a.sys, s, "worker-a");
   auto second = start_consumers(b.sys, s, "worker-b");
   for (int n = 11; n <= 30; ++n)
     for (auto& st : streams)
-      add(redis, st + ":chat", n);
+      add_numbered(redis, st + ":chat", n);
   ASSERT_TRUE(hook.wait_until([&](auto& bodies) { return all_arrived(bodies, streams, 30); }, 10s));
   // A new key is picked up without a restart.
-  add(redis, "room:4:chat", 1);
-  add(redis, "room:4:chat", 2);
+  add_numbered(redis, "room:4:chat", 1);
+  add_numbered(redis, "room:4:chat", 2);
   ASSERT_TRUE(hook.wait_until([&](auto& bodies) { return all_arrived(bodies, {"room:4"}, 2); }, 10s));
   auto bodies = hook.hooks();
   for (auto& st : streams)
-    EXPECT_EQ(first_arrivals(arrivals(bodies, st)), one_to(30)) << st;
+    EXPECT_EQ(first_arrivals(bodies, st), one_to(30)) << st;
   EXPECT_EQ(arrivals(bodies, "lobby:1").size(), 0u);
   auto& sample = bodies.front();
   EXPECT_EQ(sample["client"], "chat");
@@ -154,7 +129,7 @@ TEST(consumer_test, AFailingWebhookIsRetriedAndAnEntryThatAlwaysFailsIsBuried) {
   auto consumers = start_consumers(w.sys, s, "worker-a");
   std::vector<std::string> ids;
   for (int n = 1; n <= 6; ++n)
-    ids.push_back(add(redis, "room:9:chat", n));
+    ids.push_back(add_numbered(redis, "room:9:chat", n));
   ASSERT_TRUE(hook.wait_until([&](auto& bodies) { return all_arrived(bodies, {"room:9"}, 6); }, 10s));
   auto got = arrivals(hook.hooks(), "room:9");
   EXPECT_EQ(got, (std::vector<int>{1, 2, 2, 2, 3, 4, 4, 4, 5, 6}))
@@ -181,7 +156,7 @@ TEST(consumer_test, EntriesADeadWorkerLeftPendingAreClaimedAfterClaimAfter) {
   redis_server redis;
   test_backend hook{key_of_api};
   for (int n = 1; n <= 5; ++n)
-    add(redis, "room:5:chat", n);
+    add_numbered(redis, "room:5:chat", n);
   // A worker that read three entries and died before posting them.
   redis.command({"XGROUP", "CREATE", "room:5:chat", "archive", "0"});
   redis.command({"XREADGROUP", "GROUP", "archive", "dead-worker", "COUNT", "3", "STREAMS",
@@ -190,7 +165,7 @@ TEST(consumer_test, EntriesADeadWorkerLeftPendingAreClaimedAfterClaimAfter) {
   worker_system w;
   auto started = std::chrono::steady_clock::now();
   auto consumers = start_consumers(w.sys, s, "worker-a");
-  add(redis, "room:5:chat", 6);
+  add_numbered(redis, "room:5:chat", 6);
   ASSERT_TRUE(hook.wait_until([&](auto& bodies) { return all_arrived(bodies, {"room:5"}, 6); }, 10s));
   auto waited = std::chrono::steady_clock::now() - started;
   EXPECT_GE(waited, s.consumers[0].claim_after) << "the dead worker's entries were claimed early";

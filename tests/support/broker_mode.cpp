@@ -22,6 +22,18 @@ broker_kind kind() {
   return k;
 }
 
+} // namespace
+
+bool worker_mode() {
+  static const bool on = [] {
+    const char* env = std::getenv("SWITCHBOARD_TEST_PLACEMENT");
+    return env && std::string{env} == "worker";
+  }();
+  return on;
+}
+
+namespace {
+
 std::unique_ptr<redis_server>& shared() {
   static std::unique_ptr<redis_server> instance;
   return instance;

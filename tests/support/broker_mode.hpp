@@ -25,6 +25,12 @@ std::vector<std::string> broker_args();
 /// The redis-server shared by a redis-mode run; throws in memory mode.
 redis_server& shared_redis();
 
+/// True when SWITCHBOARD_TEST_PLACEMENT=worker: every server_process that
+/// listens (and sets no admin.port itself) runs chat, presence and
+/// notifications on a `switchboard worker` it starts and stops with it.
+/// The CTest test `integration-workers` runs the plugins' suites so.
+bool worker_mode();
+
 } // namespace sb::test
 
 /// For tests whose subject does not involve the broker (config, HTTP): they

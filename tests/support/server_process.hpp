@@ -65,9 +65,15 @@ public:
   static uint16_t free_port() { return sb::test::free_port(); }
 
 private:
+  /// Worker mode: starts the worker and waits until the server saw it join.
+  void start_worker(uint16_t admin_port, const child_options& opts,
+                    std::chrono::steady_clock::time_point deadline);
+
   uint16_t port_ = 0;
   std::vector<std::string> args_;
   std::unique_ptr<child_process> child_;
+  /// worker_mode(): the worker hosting this server's plugins; it goes first.
+  std::unique_ptr<child_process> worker_;
 };
 
 } // namespace sb::test

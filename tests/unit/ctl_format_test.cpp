@@ -120,6 +120,35 @@ TEST(ctl_output, TopicsComeByKeyAndConfigByOption) {
   EXPECT_EQ(c, json::parse(R"({"auth.secret":{"value":"****","origin":"--auth.secret"}})"));
 }
 
+TEST(ctl_output, WorkersComeOldestFirstWithWhatEachHosts) {
+  std::vector<worker_report> w{{"young", "N2#2", 0, {}, 1'000},
+                               {"old", "N1#1", 3, {{"chat", 2}, {"presence", 1}}, 61'000}};
+  auto j = json::parse(format_workers(w, true));
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["name"], "old");
+  EXPECT_EQ(j[0]["load"], 3);
+  EXPECT_EQ(j[0]["hosted"], json::parse(R"({"chat":2,"presence":1})"));
+  EXPECT_EQ(j[1]["hosted"], json::object());
+  auto table = format_workers(w, false);
+  EXPECT_LT(table.find("old"), table.find("young")) << table;
+  EXPECT_NE(table.find("chat=2,presence=1"), std::string::npos) << table;
+  EXPECT_NE(table.find("1m1s"), std::string::npos) << table;
+  EXPECT_NE(table.find("2 workers"), std::string::npos) << table;
+  auto req = std::get<ctl_request>(parse_ctl_args({"--node", "h:1", "workers"}));
+  EXPECT_EQ(req.cmd, ctl_command::workers);
+  EXPECT_TRUE(std::holds_alternative<std::string>(parse_ctl_args({"--node", "h:1", "workers", "x"})));
+}
+
+TEST(split_host_port, TakesHostAndPortOrRefuses) {
+  std::string host;
+  uint16_t port = 0;
+  EXPECT_TRUE(split_host_port("[::1]:9090", host, port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 9090);
+  for (auto bad : {"h", "h:", ":1", "h:0", "h:65536", "h:x1"})
+    EXPECT_FALSE(split_host_port(bad, host, port)) << bad;
+}
+
 TEST(kick_reason, ADefaultStandsForNoReasonOrOneThatIsNotUtf8) {
   EXPECT_EQ(kick_reason("bye"), "bye");
   EXPECT_EQ(kick_reason(""), "Closed by an operator");

@@ -130,6 +130,36 @@ TEST(plugin_options, a_plugin_is_a_relay_or_a_proxy_with_valid_parts) {
     << env.error();
 }
 
+TEST(plugin_options, placement_puts_any_plugin_on_workers_with_an_admin_port) {
+  config_run builtin{"[admin]\nport = 9090\n[plugins.chat]\nplacement = \"worker\"\n"
+                     "[plugins.votes]\nrelay = true\nevents = \"vote\"\nplacement = \"worker\"\n"
+                     "[plugins.presence]\nplacement = \"local\"\n"};
+  ASSERT_EQ(builtin.error(), "");
+  // A section with placement only says where chat runs; it defines no plugin.
+  ASSERT_EQ(builtin.values().custom_plugins.size(), 1u);
+  EXPECT_EQ(builtin.values().custom_plugins[0].name, "votes");
+  EXPECT_EQ(builtin.values().worker_plugins, (std::vector<std::string>{"chat", "votes"}));
+  auto no_admin = config_run("[plugins.chat]\nplacement = \"worker\"\n");
+  EXPECT_NE(no_admin.error().find(":2: plugins.chat.placement = worker needs admin.port"),
+            std::string::npos)
+    << no_admin.error();
+  auto wrong = config_run("", {"--admin.port=9090", "--plugins.chat.placement=remote"});
+  EXPECT_NE(wrong.error().find("plugins.chat.placement"), std::string::npos) << wrong.error();
+  EXPECT_NE(wrong.error().find("worker"), std::string::npos) << wrong.error();
+}
+
+TEST(command_line, worker_takes_join_and_the_usual_options) {
+  const char* args[] = {"switchboard", "worker", "--join", "h:9090", "--log.level=debug"};
+  auto cl = std::get<command_line>(parse_command_line(5, args));
+  EXPECT_EQ(cl.cmd, command::worker);
+  EXPECT_EQ(cl.join, std::optional<std::string>{"h:9090"});
+  EXPECT_EQ(cl.options.size(), 1u);
+  const char* serve[] = {"switchboard", "--join", "h:9090"};
+  auto refused = parse_command_line(3, serve);
+  ASSERT_TRUE(std::holds_alternative<std::string>(refused));
+  EXPECT_NE(std::get<std::string>(refused).find("unknown option --join"), std::string::npos);
+}
+
 TEST(plugin_options, unknown_variables_are_still_warned_about) {
   config_run run{"", {}, {"SWITCHBOARD_PLUGINS_X_RELAI=true"}};
   ASSERT_EQ(run.error(), "");
