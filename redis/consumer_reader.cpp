@@ -132,9 +132,9 @@ private:
   /// Wake-ups of `key` start after `id` from now on (when it is newer).
   void seen(const std::string& key, const std::string& id) {
     auto next = stream_id::parse(id);
-    auto& last = keys_[key];
-    auto now = stream_id::parse(last);
-    if (next && (!now || *now < *next))
+    // A key it lost track of (XREAD failed) is read again from its start.
+    auto& last = keys_.emplace(key, "0-0").first->second;
+    if (next && *stream_id::parse(last) < *next)
       last = id;
   }
 
