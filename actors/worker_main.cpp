@@ -119,7 +119,7 @@ int run_worker(const loaded_config& loaded, const std::optional<std::string>& jo
   caf::actor_system_config cfg;
   apply_to(s, cfg);
   register_message_types(cfg);
-  load_middleman(cfg, s.admin_certificate, s.admin_key, s.admin_ca);
+  load_middleman(cfg, s.admin_certificate, s.admin_key, s.admin_ca, peer_checks::on);
   caf::actor_system sys{cfg};
   auto worker = spawn_worker(sys, std::get<plugin_set>(plugins).registry);
   auto name = worker_name(s);
