@@ -166,8 +166,12 @@ void connection_state::fail_open(size_t index, const caf::error& err) {
   auto code = to_ec(err);
   // A plugin may say why (a backend refused the spec); else the code does.
   auto why = error_message(err);
-  if (why.empty())
+  if (why.empty() && s.plugin && s.plugin.node() != self->node()) {
+    code = ec::unavailable; // its worker went away during the open
+    why = "the worker hosting this plugin is gone; subscribe again";
+  } else if (why.empty()) {
     why = code == ec::unavailable ? "the broker is unavailable" : "the plugin failed to start";
+  }
   s.failed = spec_error{s.spec.name, s.spec.stream, code, std::move(why)};
   if (s.plugin)
     self->send(s.plugin, close_atom::value);

@@ -97,7 +97,7 @@ int serve(const sb::loaded_config& loaded) {
   // The middleman (a thread and a port) only for a node that is inspected.
   if (settings->admin_port != 0)
     sb::load_middleman(cfg, settings->admin_certificate, settings->admin_key,
-                       settings->admin_ca);
+                       settings->admin_ca, sb::peer_checks::on);
   caf::actor_system sys{cfg};
   sb::node node{sys, settings, std::get<sb::plugin_set>(std::move(plugins))};
   if (auto err = node.start()) {

@@ -40,16 +40,21 @@ std::string private_copy(const std::string& path) {
 } // namespace
 
 void load_middleman(caf::actor_system_config& cfg, const std::string& certificate,
-                    const std::string& key, const std::string& ca) {
+                    const std::string& key, const std::string& ca, peer_checks heartbeats) {
   cfg.load<caf::io::middleman>();
   // A CAF program of another kind that reaches the port is refused at the
   // handshake instead of being taken for a switchboard.
   cfg.set("middleman.app-identifiers", std::vector<std::string>{"switchboard"});
-  // A peer that vanished without closing (its machine died, the network
-  // broke) is declared dead after 10 s without a message: a worker joins
-  // again, a node's sockets learn their plugins are gone.
-  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
-  cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(10)});
+  if (heartbeats == peer_checks::on) {
+    // A peer that vanished without closing (its machine died, the network
+    // broke) is declared dead after 10 s without a message: a worker joins
+    // again, a node's sockets learn their plugins are gone. Not for ctl: in
+    // CAF 0.17.6 a connection being opened has no "last seen" time yet, so
+    // the first tick (within 1 s) drops it unless the other side's
+    // handshake came first; a worker tries again, ctl would fail.
+    cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
+    cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(10)});
+  }
   if (certificate.empty())
     return;
   cfg.load<caf::openssl::manager>();

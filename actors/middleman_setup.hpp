@@ -12,10 +12,14 @@
 
 namespace sb {
 
+/// Whether the middleman sends heartbeats and drops a silent peer (nodes
+/// and workers, which hold links for long), or not (ctl, one question).
+enum class peer_checks { on, off };
+
 /// Loads the middleman (and, with a certificate, the OpenSSL module with
 /// these files) into `cfg`, before the actor system is made from it.
 void load_middleman(caf::actor_system_config& cfg, const std::string& certificate,
-                    const std::string& key, const std::string& ca);
+                    const std::string& key, const std::string& ca, peer_checks heartbeats);
 
 /// Publishes the admin actor at host:port (with its typed interface, which
 /// ctl's remote_actor checks), over TLS when the system loaded it; "" or

@@ -122,7 +122,7 @@ int run_worker(const loaded_config& loaded, const std::optional<std::string>& jo
   apply_to(s, cfg);
   register_message_types(cfg);
   if (join) // the middleman (a thread) only to reach a node
-    load_middleman(cfg, s.admin_certificate, s.admin_key, s.admin_ca);
+    load_middleman(cfg, s.admin_certificate, s.admin_key, s.admin_ca, peer_checks::on);
   caf::actor_system sys{cfg};
   auto name = worker_name(s);
   // Stream consumers need no node: only Redis and their webhooks.

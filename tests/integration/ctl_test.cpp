@@ -5,6 +5,7 @@
 // instead of hanging when the node is not there or does not answer.
 
 #include "net/auth.hpp"
+#include "tests/support/admin_pki.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/frames.hpp"
@@ -315,33 +316,13 @@ TEST(ctl_cluster_test, DisconnectUserReachesOtherNodes) {
 namespace sb::test {
 namespace {
 
-/// A CA, a node and a ctl it signed, and a stranger: a CA of its own and a
-/// ctl that one signed.
-struct admin_pki {
-  admin_pki() {
-    for (auto* name : {"ca", "node", "ctl", "rogue-ca", "rogue"})
-      keys.make_key(name, "P-256");
-    ca = keys.make_certificate("ca");
-    node = keys.sign_certificate("node", "ca");
-    ctl = keys.sign_certificate("ctl", "ca");
-    keys.make_certificate("rogue-ca");
-    rogue = keys.sign_certificate("rogue", "rogue-ca");
-  }
-  std::string key(const std::string& name) const { return keys.path() + "/" + name + ".pem"; }
-
-  key_folder keys;
-  std::string ca, node, ctl, rogue;
-};
-
 TEST(ctl_tls_test, OnlyACertificateItsCaSignedGetsIn) {
   SB_SKIP_IN_REDIS_MODE();
   admin_pki pki;
   auto admin_port = free_port();
   auto at = "127.0.0.1:" + std::to_string(admin_port);
   // Beyond loopback is allowed with TLS.
-  server_process node({"--admin.port=" + std::to_string(admin_port), "--admin.host=0.0.0.0",
-                       "--admin.certificate=" + pki.node, "--admin.key=" + pki.key("node"),
-                       "--admin.ca=" + pki.ca});
+  server_process node(pki.node_args(admin_port));
   auto with = [&](const std::string& cert, const std::string& key) {
     return ctl({"--node", at, "--certificate", cert, "--key", key, "--ca", pki.ca, "--timeout",
                 "3", "--json", "stats"});

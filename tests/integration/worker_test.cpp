@@ -7,6 +7,7 @@
 // reconnect; a worker whose node restarts joins the new one. The plugins'
 // own suites also run on a worker: CTest's `integration-workers`.
 
+#include "tests/support/admin_pki.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/frames.hpp"
@@ -179,6 +180,54 @@ TEST_F(worker_failover_test, AWorkerJoinsItsNodeAgainAfterTheNodeRestarts) {
   ws_client ws(node_->port(), ws_client::target(json::array({presence_spec(stream)})));
   ASSERT_EQ(ws.read_json().value("type", ""), "welcome");
   ws.read_until([&](const json& f) { return is_event(f, "state", stream, "presence"); });
+}
+
+TEST(worker_tls_test, OnlyAWorkerWithACertificateTheNodesCaSignedJoins) {
+  SB_SKIP_IN_REDIS_MODE();
+  admin_pki pki;
+  auto admin_port = free_port();
+  auto at = "127.0.0.1:" + std::to_string(admin_port);
+  auto args = pki.node_args(admin_port);
+  args.push_back("--plugins.presence.placement=worker");
+  server_process node(args);
+  auto worker = [&](const std::string& name, std::vector<std::string> tls) {
+    std::vector<std::string> args{binary(), "worker", "--join", at, "--node.id=" + name};
+    args.insert(args.end(), tls.begin(), tls.end());
+    return std::make_unique<child_process>(args);
+  };
+  auto rogue = worker("w-rogue", {"--admin.certificate=" + pki.rogue,
+                                  "--admin.key=" + pki.key("rogue"), "--admin.ca=" + pki.ca});
+  auto plain = worker("w-plain", {});
+  // The strangers try, are refused at the handshake, and go on trying.
+  for (auto* w : {rogue.get(), plain.get()}) {
+    EXPECT_TRUE(w->wait_for(child_process::output::err, "cannot reach the node", 20s))
+      << w->tail(child_process::output::err);
+    EXPECT_FALSE(w->wait_exit(0ms).has_value());
+  }
+  // Stopped before the good one joins: a failed TLS handshake can drop the
+  // process's other TLS links in CAF 0.17 (docs/operations.md, "Workers").
+  rogue->kill();
+  plain->kill();
+  EXPECT_EQ(node.logs().find("worker w-rogue joined"), std::string::npos);
+  EXPECT_EQ(node.logs().find("worker w-plain joined"), std::string::npos);
+  auto good = worker("w-good", {"--admin.certificate=" + pki.ctl,
+                                "--admin.key=" + pki.key("ctl"), "--admin.ca=" + pki.ca});
+  ASSERT_TRUE(node.wait_for_log("worker w-good joined", 20s)) << node.logs_tail();
+  ASSERT_TRUE(good->wait_for(child_process::output::err, "joined the node at", 20s));
+  // The instance runs on the worker that got in.
+  auto stream = test_stream();
+  ws_client ws(node.port(), ws_client::target(json::array({presence_spec(stream)})));
+  auto welcome = ws.read_json();
+  ASSERT_EQ(welcome.value("type", ""), "welcome")
+    << welcome << node.logs_tail() << good->tail(child_process::output::err);
+  ws.read_until([&](const json& f) { return is_event(f, "state", stream, "presence"); });
+  // A worker checks its files before it connects, as ctl does.
+  auto bad = worker("w-bad", {"--admin.certificate=" + pki.ctl,
+                              "--admin.key=" + pki.key("rogue"), "--admin.ca=" + pki.ca});
+  EXPECT_EQ(bad->wait_exit(20s), std::optional<int>{2});
+  EXPECT_NE(bad->text(child_process::output::err).find("does not belong to the certificate"),
+            std::string::npos)
+    << bad->text(child_process::output::err);
 }
 
 TEST(worker_command, UsageErrorsExitWithTwoAndOneLine) {

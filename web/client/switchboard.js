@@ -841,6 +841,7 @@ export class Connection extends Emitter {
     this._pending = new Map(); // ref -> entry (sent or queued)
     this._queue = []; // entries not yet sent, in order
     this._onSocket = new Set(); // keys the server runs on this socket (as sent)
+    this._retrying = new Set(); // keys the server stopped, to subscribe again (unavailable)
     this._closedForGood = false;
     this._generation = 0;
     for (const c of clients) this._adopt(c);
@@ -1173,6 +1174,7 @@ export class Connection extends Emitter {
         return this._settle(frame, new SwitchboardError(frame.code, frame.message, frame));
       const plugin = this._byKey.get(`${frame.client}\n${frame.stream}`);
       if (plugin) plugin._errorFrame(frame);
+      if (plugin && frame.ref == null) this._pluginStopped(plugin, frame);
       this.emit("error", frame);
       return;
     }
@@ -1180,6 +1182,34 @@ export class Connection extends Emitter {
       const plugin = this._byKey.get(`${frame.client}\n${frame.stream}`);
       if (plugin) plugin._event(frame);
     }
+  }
+
+  /**
+   * An error naming a plugin, and no command: the server refused it at
+   * welcome, or stopped it (PROTOCOL notes: the worker hosting it died, or
+   * it failed). Either way it is not on the socket. `unavailable` may pass
+   * (the broker comes back, a worker joins), so the plugin is subscribed
+   * again with the reconnect backoff until it is back or removed.
+   */
+  _pluginStopped(plugin, frame) {
+    this._onSocket.delete(plugin.key);
+    if (frame.code === "unavailable" && !this._retrying.has(plugin.key)) this._resubscribeLater(plugin, 0);
+  }
+
+  _resubscribeLater(plugin, attempt) {
+    const generation = this._generation;
+    const delay = backoffDelay(attempt, this.options.backoff, this._random);
+    this._retrying.add(plugin.key);
+    this._setTimeout(() => {
+      this._retrying.delete(plugin.key);
+      // A new socket subscribes every plugin anyway; a removed one is gone.
+      if (this._closedForGood || generation !== this._generation) return;
+      if (this._byKey.get(plugin.key) !== plugin || this._onSocket.has(plugin.key)) return;
+      this._control("subscribe", plugin).catch((e) => {
+        if (e && e.code === "unavailable" && this._byKey.get(plugin.key) === plugin && !this._retrying.has(plugin.key))
+          this._resubscribeLater(plugin, attempt + 1);
+      });
+    }, delay);
   }
 
   _onWelcome(frame) {

@@ -140,6 +140,51 @@ test("a subscribe in flight when the socket drops settles against the next welco
   conn.close();
 });
 
+test("a plugin the server stopped as unavailable is subscribed again, with backoff, until it is back", async () => {
+  const presence = new Presence({stream: "room:1"});
+  const chat = new Chat({stream: "room:1"});
+  const {WS, timers, conn} = setup({clients: [presence, chat]});
+  WS.last.welcome([info(presence), info(chat)]);
+  // The worker hosting presence died: the socket and chat go on.
+  WS.last.receive({type: "error", client: "presence", stream: "room:1", code: "unavailable", message: "the worker hosting this plugin is gone; subscribe again"});
+  assert.equal(presence.error.code, "unavailable");
+  assert.deepEqual(WS.last.sent, [], "not at once");
+  timers.advance(500);
+  assert.equal(WS.last.sent.length, 1);
+  const first = WS.last.sent[0];
+  assert.deepEqual(first.clients, [{name: "presence", stream: "room:1", strategy: "pub-sub"}]);
+  // No worker yet: refused, tried again after a longer wait.
+  WS.last.receive({type: "ack", ref: first.ref, clients: [{name: "presence", stream: "room:1", ok: false, code: "unavailable", message: "no worker"}]});
+  await flush();
+  timers.advance(500);
+  assert.equal(WS.last.sent.length, 1, "the second try waits longer");
+  timers.advance(500);
+  assert.equal(WS.last.sent.length, 2);
+  const second = WS.last.sent[1];
+  WS.last.receive({type: "ack", ref: second.ref, clients: [{name: "presence", stream: "room:1", ok: true, strategy: "pub-sub"}]});
+  await flush();
+  assert.equal(presence.error, null);
+  assert.equal(presence.started, true);
+  timers.advance(60000);
+  assert.equal(WS.last.sent.length, 2, "back: no more tries");
+  conn.close();
+});
+
+test("a plugin stopped for another reason, or removed meanwhile, is not subscribed again", async () => {
+  const presence = new Presence({stream: "room:1"});
+  const chat = new Chat({stream: "room:1"});
+  const {WS, timers, conn} = setup({clients: [presence, chat]});
+  WS.last.welcome([info(presence), info(chat)]);
+  WS.last.receive({type: "error", client: "chat", stream: "room:1", code: "internal", message: "the plugin stopped"});
+  WS.last.receive({type: "error", client: "presence", stream: "room:1", code: "unavailable", message: "gone"});
+  const removed = track(conn.remove(presence));
+  await flush();
+  assert.equal(removed.state, "ok", "not on the socket any more: nothing to unsubscribe");
+  timers.advance(60000);
+  assert.deepEqual(WS.last.sent, []);
+  conn.close();
+});
+
 test("a queued command times out ackTimeout after it was made, and is then never sent", async () => {
   const chat = new Chat({stream: "room:1"});
   const {WS, timers, conn} = setup({clients: [chat], ackTimeout: 1000});
