@@ -28,8 +28,12 @@ struct fake_reader_state {
   uint64_t held = 1; ///< what touch answers
 };
 
+/// `held`: what touch answers at first. (An argument also keeps CAF 0.17
+/// from dereferencing the null tuple it keeps for a spawn without one,
+/// which UBSan reports.)
 consumer_reader_actor::behavior_type
-fake_reader(consumer_reader_actor::stateful_pointer<fake_reader_state> self) {
+fake_reader(consumer_reader_actor::stateful_pointer<fake_reader_state> self, uint64_t held) {
+  self->state.held = held;
   return {
     [self](take_atom, const std::string&) {
       self->state.calls.push_back("take");
@@ -63,7 +67,7 @@ stream_entry entry(const std::string& id, int n) {
 
 struct consumer_fixture : actor_fixture {
   consumer_fixture() {
-    reader = sys.spawn(fake_reader);
+    reader = sys.spawn(fake_reader, uint64_t{1});
     backend = sys.spawn(fake_backend, std::string{"archive"});
     spawned.push_back(caf::actor_cast<caf::actor>(reader));
     spawned.push_back(caf::actor_cast<caf::actor>(backend));
