@@ -316,26 +316,30 @@ void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::err
   }
   if (control && !control->subscribe && on_unsubscribed(who))
     return;
+  // A plugin that failed must not leave its commands unanswered forever.
+  // One on a worker that died or lost its link is `unavailable`: the
+  // client may subscribe again, and a worker that is there takes it.
+  bool remote = who.node() != self->node();
+  auto code = remote ? ec::unavailable : ec::internal;
+  std::string why = remote ? "the worker hosting this plugin is gone; subscribe again"
+                           : "the plugin stopped";
   for (auto i = routes.begin(); i != routes.end(); ++i) {
     if (i->second.address() != who)
       continue;
-    // A plugin that failed must not leave its commands unanswered forever.
-    // One on a worker that died or lost its link is `unavailable`: the
-    // client may subscribe again, and a worker that is there takes it.
-    bool remote = who.node() != self->node();
     log::error("connection", socket_id, " lost its ", i->first.first, " plugin on ",
                i->first.second, remote ? " (on a worker)" : "", ": ",
                self->system().render(reason));
-    if (remote)
-      reply(error_frame(ec::unavailable,
-                        "the worker hosting this plugin is gone; subscribe again", nullptr,
-                        i->first.first, i->first.second));
-    else
-      reply(error_frame(ec::internal, "the plugin stopped", nullptr, i->first.first,
-                        i->first.second));
+    reply(error_frame(code, why, nullptr, i->first.first, i->first.second));
     routes.erase(i);
     return;
   }
+  // Opened, not routed yet (other specs still opening): it is a spec that
+  // failed, never a client in welcome or a subscribe's outcome.
+  for (auto& slot : slots)
+    if (opening > 0 && slot.plugin && slot.plugin.address() == who && slot.opened) {
+      slot.opened.reset();
+      slot.failed = spec_error{slot.spec.name, slot.spec.stream, code, why};
+    }
 }
 
 // --- closing: nothing received is lost -----------------------------------------------

@@ -49,7 +49,8 @@ std::shared_ptr<const plugin_registry> plugins_of(const settings& config) {
 } // namespace
 
 consumer_set start_consumers(caf::actor_system& sys, const settings& config,
-                             std::string worker) {
+                             std::string worker,
+                             std::shared_ptr<const plugin_registry> plugins) {
   if (config.consumers.empty())
     return {};
   std::vector<backend_route> routes;
@@ -58,7 +59,8 @@ consumer_set start_consumers(caf::actor_system& sys, const settings& config,
   auto backend = spawn_backend(sys, std::move(routes));
   redis_timeouts timeouts{config.redis_connect_timeout, config.redis_command_timeout,
                           config.redis_backoff_max};
-  auto plugins = plugins_of(config);
+  if (!plugins)
+    plugins = plugins_of(config);
   std::vector<consumer_actor> consumers;
   for (auto& c : config.consumers) {
     log::info("consumer", c.name, " as ", worker, ": ", c.streams, " -> ", c.webhook_url,

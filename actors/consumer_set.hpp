@@ -5,11 +5,13 @@
 // consumer. run_worker starts them and stops them at shutdown.
 
 #include <caf/fwd.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "config/settings.hpp"
 #include "core/actors.hpp"
+#include "plugins/plugin.hpp"
 
 namespace sb {
 
@@ -34,9 +36,12 @@ private:
 
 /// Starts the consumers of `config.consumers` (none: an empty set) on the
 /// Redis servers of `config.redis_shards`, named `worker` in every
-/// consumer group (consumer_name()).
+/// consumer group (consumer_name()). `plugins` gives each key's default
+/// event: the process's registry, libraries included; null: the built-ins
+/// and configured plugins only.
 consumer_set start_consumers(caf::actor_system& sys, const settings& config,
-                             std::string worker);
+                             std::string worker,
+                             std::shared_ptr<const plugin_registry> plugins = nullptr);
 
 /// This process's name in the consumer groups: the worker's name (node.id,
 /// or host:pid) and 8 random hex digits, unique to this start even where

@@ -126,7 +126,9 @@ int run_worker(const loaded_config& loaded, const std::optional<std::string>& jo
   caf::actor_system sys{cfg};
   auto name = worker_name(s);
   // Stream consumers need no node: only Redis and their webhooks.
-  auto consumers = start_consumers(sys, s, consumer_name(name));
+  // With the libraries of plugins.load: their keys' default events.
+  auto consumers = start_consumers(sys, s, consumer_name(name),
+                                   std::get<plugin_set>(plugins).registry);
   if (join) {
     auto worker = spawn_worker(sys, std::get<plugin_set>(plugins).registry);
     log::info("worker", "worker ", name, " joins the node at ", to.text(),

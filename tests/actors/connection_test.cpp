@@ -84,6 +84,25 @@ CAF_TEST(a plugin that never opens is given up after the open timeout) {
   CAF_CHECK_EQUAL(sink->closed->second, "No valid clients");
 }
 
+CAF_TEST(a plugin that dies while others still open is a failed spec not a client) {
+  open_socket(R"([{"name":"fake","stream":"s:1"},{"name":"silent","stream":"s:2"}])");
+  sched.run(); // fake answered open; silent never will
+  CAF_CHECK(sink->frames.empty());
+  caf::anon_send_exit(fake_log().last, caf::exit_reason::kill);
+  sched.run();
+  // The open timeouts (fake's, answered, and silent's) end the handshake.
+  while (sink->frames.empty() && trigger_timeout())
+    sched.run();
+  // No client started: nobody is left to answer its commands.
+  CAF_REQUIRE_GREATER_OR_EQUAL(sink->frames.size(), 2u);
+  CAF_CHECK_EQUAL(frame(0).value("type", ""), "error");
+  CAF_CHECK_EQUAL(frame(0).value("client", ""), "fake");
+  CAF_CHECK_EQUAL(frame(0).value("code", ""), "internal");
+  CAF_CHECK_EQUAL(frame(1).value("client", ""), "silent");
+  CAF_REQUIRE(sink->closed);
+  CAF_CHECK_EQUAL(sink->closed->second, "No valid clients");
+}
+
 CAF_TEST(a plugin that dies is reported and its commands are refused) {
   auto conn = open_socket(fake_on_s1);
   run();
