@@ -4,6 +4,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/remote_actor.hpp>
 #include <csignal>
+#include <random>
 #include <cstdio>
 #include <thread>
 #include <unistd.h>
@@ -80,12 +81,14 @@ bool join_once(caf::actor_system& sys, const worker_actor& worker, const join_ta
 [[noreturn]] void join_forever(caf::actor_system& sys, worker_actor worker, join_target to,
                                std::string name) {
   auto backoff = first_backoff;
+  // Seeded per process: std::rand() would give every worker the same jitter.
+  std::mt19937 random{std::random_device{}()};
   for (;;) {
     if (join_once(sys, worker, to, name)) {
       backoff = first_backoff;
       continue;
     }
-    auto jitter = milliseconds(std::rand() % (backoff.count() / 4 + 1));
+    auto jitter = milliseconds(random() % (backoff.count() / 4 + 1));
     std::this_thread::sleep_for(backoff + jitter);
     backoff = std::min(backoff * 2, max_backoff);
   }
