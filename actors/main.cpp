@@ -147,13 +147,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto& cl = std::get<sb::command_line>(parsed);
-  if (cl.cmd == sb::command::help) {
+  if (cl.cmd == sb::subcommand::help) {
     std::cout << sb::help_text();
     return 0;
   }
-  if (cl.cmd == sb::command::ctl)
+  if (cl.cmd == sb::subcommand::ctl)
     return sb::run_ctl(cl.ctl_args);
-  if (cl.cmd == sb::command::version) {
+  if (cl.cmd == sb::subcommand::version) {
     std::cout << sb::version_text();
     return 0;
   }
@@ -166,14 +166,14 @@ int main(int argc, char** argv) {
   sb::log::set_level(cfg.values.log_level);
   sb::log::set_format(cfg.values.log_format);
   switch (cl.cmd) {
-    case sb::command::check_config:
+    case sb::subcommand::check_config:
       return check_config(cfg);
-    case sb::command::print_config:
+    case sb::subcommand::print_config:
       std::cout << sb::effective_config_text(cfg);
       return 0;
-    case sb::command::token:
+    case sb::subcommand::token:
       return sb::mint_token(cl.token_flags, cfg.values, std::cout, std::cerr);
-    case sb::command::worker:
+    case sb::subcommand::worker:
       return sb::run_worker(cfg, cl.join);
     default:
       return serve(cfg);

@@ -10,12 +10,12 @@ namespace {
 
 constexpr std::string_view token_flag_names[] = {"sub", "name", "streams", "ttl"};
 
-std::optional<command> command_named(std::string_view word) {
-  static constexpr std::pair<std::string_view, command> names[] = {
-    {"run", command::run},         {"check-config", command::check_config},
-    {"print-config", command::print_config}, {"token", command::token},
-    {"version", command::version}, {"help", command::help},
-    {"ctl", command::ctl},         {"worker", command::worker}};
+std::optional<subcommand> command_named(std::string_view word) {
+  static constexpr std::pair<std::string_view, subcommand> names[] = {
+    {"run", subcommand::run},         {"check-config", subcommand::check_config},
+    {"print-config", subcommand::print_config}, {"token", subcommand::token},
+    {"version", subcommand::version}, {"help", subcommand::help},
+    {"ctl", subcommand::ctl},         {"worker", subcommand::worker}};
   for (auto& [name, cmd] : names)
     if (name == word)
       return cmd;
@@ -48,7 +48,7 @@ public:
         return stray(argv_[i]);
       out_.cmd = *cmd;
       ++i;
-      if (out_.cmd == command::ctl) {
+      if (out_.cmd == subcommand::ctl) {
         out_.ctl_args.assign(argv_ + i, argv_ + argc_);
         return out_;
       }
@@ -71,15 +71,15 @@ private:
   std::optional<std::string> flag(int& i) {
     std::string_view arg = argv_[i];
     if (arg == "-h" || arg == "--help" || arg == "--long-help") {
-      out_.cmd = command::help;
+      out_.cmd = subcommand::help;
       return std::nullopt;
     }
     if (arg == "--version" || arg == "-V") {
-      out_.cmd = command::version;
+      out_.cmd = subcommand::version;
       return std::nullopt;
     }
     if (arg == "--dump-config") {
-      out_.cmd = command::print_config;
+      out_.cmd = subcommand::print_config;
       return std::nullopt;
     }
     if (arg.substr(0, 2) != "--" || arg.size() == 2)
@@ -91,9 +91,9 @@ private:
     if (eq != std::string_view::npos)
       value = std::string{arg.substr(eq + 1)};
     auto opt = find_option(name);
-    bool join = out_.cmd == command::worker && name == "join";
+    bool join = out_.cmd == subcommand::worker && name == "join";
     bool known = opt != nullptr || name == "config-file" || join
-                 || (out_.cmd == command::token && is_token_flag(name));
+                 || (out_.cmd == subcommand::token && is_token_flag(name));
     if (!known)
       return unknown(name);
     if (!value && opt != nullptr && opt->kind == value_kind::boolean)

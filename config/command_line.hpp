@@ -15,7 +15,7 @@
 
 namespace sb {
 
-enum class command { run, check_config, print_config, token, version, help, ctl, worker };
+enum class subcommand { run, check_config, print_config, token, version, help, ctl, worker };
 
 struct option_flag {
   std::string key;   ///< "http.port"
@@ -23,7 +23,7 @@ struct option_flag {
 };
 
 struct command_line {
-  command cmd = command::run;
+  subcommand cmd = subcommand::run;
   std::vector<option_flag> options;                ///< in argument order
   std::optional<std::string> config_file;          ///< --config-file
   std::map<std::string, std::string> token_flags;  ///< sub, name, streams, ttl

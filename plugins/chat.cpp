@@ -7,6 +7,7 @@
 #include "plugins/plugin_actor.hpp"
 #include "core/log.hpp"
 #include "core/event_codec.hpp"
+#include "core/unix_time.hpp"
 
 namespace sb {
 
@@ -16,11 +17,6 @@ namespace {
 
 /// The largest page of a `history` command.
 constexpr uint64_t max_page = 1000;
-
-uint64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 } // namespace
 
@@ -208,7 +204,7 @@ std::string chat_state::message_data(const std::string& text) const {
   out += R"(,"text":)";
   out += json(text).dump();
   out += R"(,"ts":)";
-  out += std::to_string(now_ms());
+  out += std::to_string(unix_ms());
   out += '}';
   return out;
 }

@@ -8,17 +8,13 @@
 #include "plugins/plugin_actor.hpp"
 #include "core/log.hpp"
 #include "core/event_codec.hpp"
+#include "core/unix_time.hpp"
 
 namespace sb {
 
 using nlohmann::json;
 
 namespace {
-
-uint64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 } // namespace
 
@@ -44,7 +40,7 @@ bool presence_state::crowded(uint64_t users) const {
 uint64_t presence_state::expiry() const {
   // Refreshed every ttl/3 and swept every ttl/3 by every instance: a dead
   // node's connections are gone at most ttl after their last refresh.
-  return now_ms() + static_cast<uint64_t>(ctx.settings.presence_ttl.count()) * 2 / 3;
+  return unix_ms() + static_cast<uint64_t>(ctx.settings.presence_ttl.count()) * 2 / 3;
 }
 
 caf::result<open_result> presence_state::open() {
@@ -69,7 +65,7 @@ void presence_state::register_connection(open_promise rp) {
 void presence_state::read_state(open_promise rp) {
   auto key = ctx.key;
   auto failed = [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); };
-  self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, key, now_ms())
+  self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, key, unix_ms())
     .then(
       [this, rp, key, failed](std::vector<std::string>& left) mutable {
         publish_leaves(left);
@@ -121,7 +117,7 @@ void presence_state::heartbeat() {
                   [](caf::error&) {});
       },
       [](caf::error&) {}); // the broker is away; the next beat tries again
-  self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key, now_ms())
+  self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key, unix_ms())
     .then([this](std::vector<std::string>& left) { publish_leaves(left); },
           [](caf::error&) {});
   self->delayed_send(self, ctx.settings.presence_ttl / 3, tick_atom::value);

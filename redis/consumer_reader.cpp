@@ -14,7 +14,6 @@ namespace sb {
 
 namespace {
 
-constexpr std::chrono::milliseconds poll_interval{5};
 constexpr const char* block_ms = "1000";
 constexpr const char* scan_count = "1000";
 constexpr const char* dead_letter_maxlen = "10000";
@@ -97,16 +96,16 @@ public:
   void step() {
     scan();
     if (!main_.connected() && !reconnect()) {
-      self_->await_data(caf::make_timestamp() + poll_interval);
+      self_->await_data(caf::make_timestamp() + mailbox_poll_interval);
       return;
     }
     if (!reading_ && !keys_.empty())
       issue_read();
     if (!reading_) {
-      self_->await_data(caf::make_timestamp() + poll_interval);
+      self_->await_data(caf::make_timestamp() + mailbox_poll_interval);
       return;
     }
-    if (!main_.read_replies(poll_interval, [this](const redisReply* r) { on_read(r); }))
+    if (!main_.read_replies(mailbox_poll_interval, [this](const redisReply* r) { on_read(r); }))
       reading_ = false;
   }
 

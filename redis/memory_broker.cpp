@@ -6,22 +6,14 @@
 
 #include "core/event_codec.hpp"
 #include "core/metrics.hpp"
+#include "core/unix_time.hpp"
 
 namespace sb {
-
-namespace {
-
-uint64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-} // namespace
 
 std::string memory_broker_state::post(const std::string& key, const std::string& event,
                                       std::string data, uint64_t maxlen) {
   // Nothing here can be away: the channel is always heard.
-  auto& entry = store.xadd(key, entry_fields(event, data), maxlen, now_ms());
+  auto& entry = store.xadd(key, entry_fields(event, data), maxlen, unix_ms());
   if (auto i = listeners.find(key); i != listeners.end())
     for (auto& topic : i->second)
       self->send(topic, entry_atom::value, key, entry);

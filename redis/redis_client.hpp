@@ -26,6 +26,11 @@ struct reply_deleter {
 
 using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
 
+/// How long a detached Redis actor (subscriber, stream listener, consumer
+/// reader) waits on its socket before it looks at its mailbox again: what
+/// a subscribe or a stop may wait, against wake-ups while all is quiet.
+inline constexpr std::chrono::milliseconds mailbox_poll_interval{5};
+
 struct redis_timeouts {
   std::chrono::milliseconds connect{1000};
   std::chrono::milliseconds command{2000};

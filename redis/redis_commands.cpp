@@ -6,6 +6,7 @@
 #include "core/actors.hpp"
 #include "core/metrics.hpp"
 #include "core/event_codec.hpp"
+#include "core/unix_time.hpp"
 #include "redis/lua_script.hpp"
 #include "redis/post_script.hpp"
 #include "redis/presence_scripts.hpp"
@@ -182,11 +183,6 @@ reply_ptr eval(command_runner& r, const std::string& key, const script& s,
   return eval_script(r, key, s, {key, key + ":expiry", key + ":users"}, args);
 }
 
-uint64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 /// The last moment (ms since the epoch, our clock) Redis may still store a
 /// post, or 0 when that is already past. A stalled Redis (SIGSTOP, DEBUG
 /// SLEEP, a slow disk) runs what it had buffered when it wakes up, long
@@ -197,7 +193,7 @@ uint64_t now_ms() {
 /// and not within a margin of the requester's own deadline.
 uint64_t store_deadline(const command_runner& r, uint64_t requester_deadline) {
   constexpr uint64_t reply_margin = 250;
-  auto now = now_ms();
+  auto now = unix_ms();
   auto latest = now + static_cast<uint64_t>(r.command_timeout().count()) / 2;
   if (requester_deadline != 0)
     latest = std::min(latest, requester_deadline - std::min(requester_deadline, reply_margin));
@@ -228,7 +224,7 @@ caf::result<std::string> post(command_runner& r, const std::string& key,
 
 /// Keys outlive the last heartbeat by a few TTLs, then Redis drops them.
 std::string key_ttl(uint64_t expires) {
-  auto now = now_ms();
+  auto now = unix_ms();
   return std::to_string(3 * (expires > now ? expires - now : 1000) + 1000);
 }
 

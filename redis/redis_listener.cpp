@@ -13,7 +13,6 @@ namespace sb {
 
 namespace {
 
-constexpr std::chrono::milliseconds poll_interval{5};
 constexpr const char* block_ms = "2000";
 constexpr const char* batch = "512";
 
@@ -75,7 +74,7 @@ public:
 
   void step() {
     if (!main_.connected() && !reconnect()) {
-      self_->await_data(caf::make_timestamp() + poll_interval);
+      self_->await_data(caf::make_timestamp() + mailbox_poll_interval);
       return;
     }
     if (dirty_ && reading_)
@@ -83,10 +82,10 @@ public:
     if (!reading_ && !keys_.empty())
       issue_read();
     if (!reading_) {
-      self_->await_data(caf::make_timestamp() + poll_interval);
+      self_->await_data(caf::make_timestamp() + mailbox_poll_interval);
       return;
     }
-    if (!main_.read_replies(poll_interval, [this](const redisReply* r) { on_read(r); }))
+    if (!main_.read_replies(mailbox_poll_interval, [this](const redisReply* r) { on_read(r); }))
       lost();
   }
 

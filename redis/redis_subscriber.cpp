@@ -12,9 +12,6 @@ namespace sb {
 
 namespace {
 
-/// How long the loop waits on the socket before it looks at the mailbox.
-constexpr std::chrono::milliseconds poll_interval{5};
-
 class subscriber {
 public:
   subscriber(caf::blocking_actor* self, const redis_endpoint& ep, redis_timeouts t,
@@ -58,12 +55,12 @@ public:
     if (!client_.connected()) {
       lost(); // a command broke the connection: nothing is heard until resubscribed
       if (!reconnect()) {
-        self_->await_data(caf::make_timestamp() + poll_interval);
+        self_->await_data(caf::make_timestamp() + mailbox_poll_interval);
         return;
       }
     }
     bool readable = false;
-    if (!client_.wait_readable(poll_interval, readable))
+    if (!client_.wait_readable(mailbox_poll_interval, readable))
       return lost();
     bool failed = false;
     while (auto r = client_.next_reply(failed)) {

@@ -23,14 +23,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* secret = "test-secret";
+constexpr const char* auth_secret = "test-secret";
 
 int64_t in(std::chrono::seconds from_now) {
   using namespace std::chrono;
   return duration_cast<seconds>(system_clock::now().time_since_epoch() + from_now).count();
 }
 
-std::string token(const json& claims, const std::string& key = secret) {
+std::string token(const json& claims, const std::string& key = auth_secret) {
   return sign_token(claims.dump(), key);
 }
 
@@ -49,7 +49,7 @@ class auth_test : public server_suite {
 protected:
   static void SetUpTestSuite() {
     // No leeway: the expiry tests below count in seconds.
-    start_server({std::string{"--auth.secret="} + secret, "--auth.leeway=0s",
+    start_server({std::string{"--auth.secret="} + auth_secret, "--auth.leeway=0s",
                   "--http.allowed-origins=https://app.example,https://other.example"});
   }
   static void TearDownTestSuite() { stop_server(); }

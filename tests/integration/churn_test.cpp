@@ -37,7 +37,7 @@ bool server_sanitized() {
   return flag != nullptr && std::string{flag} == "1";
 #endif
 }
-constexpr int rounds = 50;
+constexpr int churn_rounds = 50;
 constexpr int warm_up_rounds = 2;
 constexpr int sockets_per_round = 200;
 constexpr long rss_slack_kib = 6 * 1024;
@@ -117,7 +117,7 @@ TEST_F(churn_test, TenThousandShortLivedStreamsLeaveNothingBehind) {
   ASSERT_TRUE(all_released(m)) << "after the warm-up: " << describe(m);
   auto rss_warm = vm_rss_kib(server.pid());
 
-  for (int r = warm_up_rounds; r < rounds; ++r) {
+  for (int r = warm_up_rounds; r < churn_rounds; ++r) {
     run_round(server.port(), r);
     if (HasFatalFailure()) return;
   }

@@ -31,7 +31,7 @@ using namespace std::chrono_literals;
 constexpr auto prompt = 3s;
 /// The races these tests look for were lost about half the time: enough
 /// rounds that a server that loses messages fails them.
-constexpr int rounds = 10;
+constexpr int closing_rounds = 10;
 
 class closing_test : public server_suite, public ::testing::WithParamInterface<std::string> {
 protected:
@@ -83,7 +83,7 @@ protected:
 
 TEST_P(closing_test, MessageAndCloseInOneReadAreBothHandled) {
   // `ws.send(x); ws.close()` from a browser.
-  for (int i = 0; i < rounds; ++i) {
+  for (int i = 0; i < closing_rounds; ++i) {
     auto ref = "last-" + std::to_string(i);
     auto sender = raw_ws::open_chat(port(), stream_, GetParam());
     sender->send(text_frame(send_text(ref)) + close_frame(1000));
@@ -116,7 +116,7 @@ TEST_P(closing_test, MessagesSentWithTheUpgradeAreHandledBeforeTheClose) {
 
 TEST_P(closing_test, WholeMessageBeforeAProtocolErrorIsHandled) {
   // A complete fragmented message, then a stray continuation (1002).
-  for (int i = 0; i < rounds; ++i) {
+  for (int i = 0; i < closing_rounds; ++i) {
     auto ref = "whole-" + std::to_string(i);
     auto cmd = send_text(ref);
     auto sender = raw_ws::open_chat(port(), stream_, GetParam());
@@ -130,7 +130,7 @@ TEST_P(closing_test, WholeMessageBeforeAProtocolErrorIsHandled) {
 TEST_P(closing_test, MessageBeforeADroppedConnectionIsStillBroadcast) {
   // No Close at all: the client's TCP connection ends right after the
   // message. Nobody is left to ack, but the message is still delivered.
-  for (int i = 0; i < rounds; ++i) {
+  for (int i = 0; i < closing_rounds; ++i) {
     auto ref = "dropped-" + std::to_string(i);
     auto sender = raw_ws::open_chat(port(), stream_, GetParam());
     sender->send(text_frame(send_text(ref)));

@@ -11,6 +11,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/consumer_checks.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/server_process.hpp"
 #include "tests/support/test_backend.hpp"
 
 #include <gtest/gtest.h>
@@ -29,12 +30,7 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* api_key = "worker-key";
-
-std::string binary() {
-  const char* bin = std::getenv("SWITCHBOARD_TEST_BIN");
-  return bin && *bin ? bin : SWITCHBOARD_BIN;
-}
+constexpr const char* worker_api_key = "worker-key";
 
 /// `switchboard worker` with one consumer, `archive`, on `room:*:chat`.
 std::unique_ptr<child_process> start_worker(const redis_server& redis, const test_backend& hook,
@@ -44,8 +40,8 @@ std::unique_ptr<child_process> start_worker(const redis_server& redis, const tes
   env.unset = {"SWITCHBOARD_TEST_BROKER", "SWITCHBOARD_TEST_BIN", "SWITCHBOARD_TEST_SANITIZED",
                "SWITCHBOARD_TEST_PLACEMENT"};
   return std::make_unique<child_process>(
-    std::vector<std::string>{binary(), "worker", "--broker=redis", "--redis.url=" + redis.url(),
-                             "--api.key=" + std::string{api_key}, "--node.id=" + name,
+    std::vector<std::string>{server_binary(), "worker", "--broker=redis", "--redis.url=" + redis.url(),
+                             "--api.key=" + std::string{worker_api_key}, "--node.id=" + name,
                              "--consumers.archive.streams=room:*:chat",
                              "--consumers.archive.webhook=http://127.0.0.1:"
                                + std::to_string(hook.port()) + "/chat",
@@ -68,7 +64,7 @@ std::set<std::string> holders(redis_server& redis, const std::string& key) {
 TEST(consumer_worker_test, AWorkerKilledMidBatchLosesNothingAndOrderHolds) {
   SB_REDIS_ONLY();
   redis_server redis;
-  test_backend hook{api_key};
+  test_backend hook{worker_api_key};
   // Slow enough that a worker holds a batch for a while.
   hook.set_handler([](const json&) { return backend_answer{200, "{}", 10ms}; });
   std::vector<std::string> streams{"room:1", "room:2", "room:3", "room:4"};
@@ -112,7 +108,7 @@ TEST(consumer_worker_test, AWorkerKilledMidBatchLosesNothingAndOrderHolds) {
 TEST(consumer_worker_test, A500IsRetriedAndAnEntryThatAlwaysFailsIsDeadLettered) {
   SB_REDIS_ONLY();
   redis_server redis;
-  test_backend hook{api_key};
+  test_backend hook{worker_api_key};
   std::map<int, int> attempts; // touched by the webhook's one connection thread at a time
   std::mutex mutex;
   hook.set_handler([&](const json& body) {
@@ -155,11 +151,11 @@ TEST(consumer_worker_test, ConfigurationErrorsExitWithTwoAndOneLine) {
     std::string says;
   };
   for (auto& r : std::vector<run>{
-         {{binary(), "worker"}, "nothing to do: give --join HOST:PORT"},
-         {{binary(), "worker", "--consumers.archive.streams=*:chat",
+         {{server_binary(), "worker"}, "nothing to do: give --join HOST:PORT"},
+         {{server_binary(), "worker", "--consumers.archive.streams=*:chat",
            "--consumers.archive.webhook=http://127.0.0.1:1/"},
           "consumers.archive needs broker = redis"},
-         {{binary(), "worker", "--broker=redis", "--consumers.archive.streams=*:chat"},
+         {{server_binary(), "worker", "--broker=redis", "--consumers.archive.streams=*:chat"},
           "consumers.archive.webhook must be"}}) {
     child_options env;
     env.unset = {"SWITCHBOARD_TEST_BROKER"};

@@ -37,14 +37,9 @@ struct ctl_result {
   std::chrono::milliseconds took{0};
 };
 
-std::string binary() {
-  const char* bin = std::getenv("SWITCHBOARD_TEST_BIN");
-  return bin && *bin ? bin : SWITCHBOARD_BIN;
-}
-
 /// Runs `switchboard ctl ARGS...` until it exits (at most 20 s).
 ctl_result ctl(std::vector<std::string> args) {
-  args.insert(args.begin(), {binary(), "ctl"});
+  args.insert(args.begin(), {server_binary(), "ctl"});
   auto start = std::chrono::steady_clock::now();
   child_process p(std::move(args));
   auto status = p.wait_exit(20s);
@@ -56,7 +51,7 @@ ctl_result ctl(std::vector<std::string> args) {
 
 /// `switchboard check-config ARGS...`: its exit status and stderr.
 std::pair<int, std::string> check_config(std::vector<std::string> args) {
-  args.insert(args.begin(), {binary(), "check-config"});
+  args.insert(args.begin(), {server_binary(), "check-config"});
   child_process p(std::move(args));
   auto status = p.wait_exit(15s);
   return {status.value_or(-1), p.text(child_process::output::err)};

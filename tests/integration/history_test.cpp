@@ -18,13 +18,13 @@
 namespace sb::test {
 namespace {
 
-constexpr const char* api_key = "history-key";
+constexpr const char* history_api_key = "history-key";
 
 class history_test : public server_suite, public ::testing::WithParamInterface<std::string> {
 protected:
   static void SetUpTestSuite() {
     start_server({"--limits.commands-per-second=0", "--chat.history=10",
-                  std::string{"--api.key="} + api_key});
+                  std::string{"--api.key="} + history_api_key});
   }
   static void TearDownTestSuite() { stop_server(); }
 
@@ -48,7 +48,7 @@ protected:
   }
 
   http_response api(const std::string& query) {
-    return http_get(port(), "/api/history?" + query, {{"Authorization", std::string{"Bearer "} + api_key}});
+    return http_get(port(), "/api/history?" + query, {{"Authorization", std::string{"Bearer "} + history_api_key}});
   }
 };
 
@@ -143,7 +143,7 @@ TEST_P(history_test, TheApiRefusesWhatItDoesNotKnow) {
   }
   EXPECT_EQ(api("stream=" + stream + "&limit=5").status, 200u);
   auto presence = http_get(port(), "/api/presence?stream=" + stream + "&users=all",
-                           {{"Authorization", std::string{"Bearer "} + api_key}});
+                           {{"Authorization", std::string{"Bearer "} + history_api_key}});
   EXPECT_EQ(presence.status, 400u) << presence.body;
 }
 

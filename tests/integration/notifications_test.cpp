@@ -19,13 +19,13 @@ namespace sb::test {
 namespace {
 
 namespace http = boost::beast::http;
-constexpr const char* secret = "notifications-secret";
-constexpr const char* api_key = "notifications-key";
+constexpr const char* notifications_secret = "notifications-secret";
+constexpr const char* notifications_api_key = "notifications-key";
 
 std::string token_for(const std::string& sub) {
   using namespace std::chrono;
   auto exp = duration_cast<seconds>(system_clock::now().time_since_epoch()).count() + 3600;
-  return sign_token(json{{"sub", sub}, {"exp", exp}, {"streams", {"user:" + sub}}}.dump(), secret);
+  return sign_token(json{{"sub", sub}, {"exp", exp}, {"streams", {"user:" + sub}}}.dump(), notifications_secret);
 }
 
 /// POST /api/publish; returns the id.
@@ -35,7 +35,7 @@ std::string publish(uint16_t port, const std::string& stream, const json& data) 
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
   http::request<http::string_body> req{http::verb::post, "/api/publish", 11};
   req.set(http::field::host, "127.0.0.1");
-  req.set(http::field::authorization, std::string{"Bearer "} + api_key);
+  req.set(http::field::authorization, std::string{"Bearer "} + notifications_api_key);
   req.body() = json{{"stream", stream}, {"client", "notifications"}, {"data", data}}.dump();
   req.prepare_payload();
   http::write(socket, req);
@@ -75,7 +75,7 @@ struct inbox {
 class notifications_test : public server_suite {
 protected:
   static void SetUpTestSuite() {
-    start_server({std::string{"--auth.secret="} + secret, std::string{"--api.key="} + api_key});
+    start_server({std::string{"--auth.secret="} + notifications_secret, std::string{"--api.key="} + notifications_api_key});
   }
   static void TearDownTestSuite() { stop_server(); }
 };

@@ -20,13 +20,13 @@
 namespace sb::test {
 namespace {
 
-constexpr const char* secret = "presence-secret";
+constexpr const char* presence_secret = "presence-secret";
 
 std::string token_for(const std::string& sub, const std::string& name) {
   using namespace std::chrono;
   auto exp = duration_cast<seconds>(system_clock::now().time_since_epoch()).count() + 3600;
   return sign_token(json{{"sub", sub}, {"name", name}, {"exp", exp}, {"streams", {"*"}}}.dump(),
-                    secret);
+                    presence_secret);
 }
 
 /// A socket with one presence client on `stream`, signed in as `sub`.
@@ -62,7 +62,7 @@ struct member {
 
 class presence_test : public server_suite {
 protected:
-  static void SetUpTestSuite() { start_server({std::string{"--auth.secret="} + secret}); }
+  static void SetUpTestSuite() { start_server({std::string{"--auth.secret="} + presence_secret}); }
   static void TearDownTestSuite() { stop_server(); }
 };
 
@@ -111,7 +111,7 @@ TEST_F(presence_test, SecondTabJoinsNothingAndOnlyTheLastTabLeaves) {
 
 TEST(presence_cluster_test, UsersOnBothNodesAndSigkillLeavesWithinTheTtl) {
   if (!redis_mode()) GTEST_SKIP() << "needs two nodes on Redis";
-  std::vector<std::string> args{std::string{"--auth.secret="} + secret, "--presence.ttl=1500ms"};
+  std::vector<std::string> args{std::string{"--auth.secret="} + presence_secret, "--presence.ttl=1500ms"};
   server_process node1(args);
   auto node2 = std::make_unique<server_process>(args);
   auto stream = test_stream();

@@ -25,7 +25,7 @@ namespace sb::test {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr const char* api_key = "proxy-test-key";
+constexpr const char* proxy_api_key = "proxy-test-key";
 
 std::string hook_url(uint16_t port, const std::string& name) {
   return "http://127.0.0.1:" + std::to_string(port) + "/hooks/" + name;
@@ -34,9 +34,9 @@ std::string hook_url(uint16_t port, const std::string& name) {
 class proxy_test : public server_suite {
 protected:
   static void SetUpTestSuite() {
-    backend_ = std::make_unique<test_backend>(api_key);
+    backend_ = std::make_unique<test_backend>(proxy_api_key);
     auto b = backend_->port();
-    start_server({"--limits.commands-per-second=0", std::string{"--api.key="} + api_key,
+    start_server({"--limits.commands-per-second=0", std::string{"--api.key="} + proxy_api_key,
                   "--plugins.votes.proxy=" + hook_url(b, "votes"),
                   "--plugins.votes.timeout=1s",
                   "--plugins.polls.proxy=" + hook_url(b, "polls"),
@@ -266,9 +266,9 @@ TEST_F(proxy_test, a_backend_that_is_down_gives_unavailable) {
 }
 
 TEST(proxy_down, a_backend_that_goes_away_fails_commands_then_recovers) {
-  auto backend = std::make_unique<test_backend>(api_key);
+  auto backend = std::make_unique<test_backend>(proxy_api_key);
   auto b = backend->port();
-  server_process server({std::string{"--api.key="} + api_key,
+  server_process server({std::string{"--api.key="} + proxy_api_key,
                          "--plugins.votes.proxy=" + hook_url(b, "votes"),
                          "--plugins.votes.timeout=1s"});
   auto stream = test_stream();

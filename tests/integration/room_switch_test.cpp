@@ -20,7 +20,7 @@
 namespace sb::test {
 namespace {
 
-constexpr const char* api_key = "switch-key";
+constexpr const char* switch_api_key = "switch-key";
 constexpr int rooms = 5;
 constexpr int switches = 100;
 constexpr int live_per_visit = 3;
@@ -47,7 +47,7 @@ private:
                              {"ts", 0}}}};
       try {
         auto r = http_post(port_, "/api/publish", body.dump(),
-                           {{"Authorization", std::string{"Bearer "} + api_key}});
+                           {{"Authorization", std::string{"Bearer "} + switch_api_key}});
         failures_ += r.status != 200;
       } catch (const std::exception&) {
         ++failures_;
@@ -70,7 +70,7 @@ int seq_of(const json& message_data) {
 class room_switch_test : public server_suite, public ::testing::WithParamInterface<std::string> {
 protected:
   static void SetUpTestSuite() {
-    start_server({"--limits.commands-per-second=0", std::string{"--api.key="} + api_key});
+    start_server({"--limits.commands-per-second=0", std::string{"--api.key="} + switch_api_key});
   }
   static void TearDownTestSuite() { stop_server(); }
 

@@ -23,10 +23,6 @@
 namespace sb::test {
 namespace {
 
-json presence_spec(const std::string& stream) {
-  return {{"name", "presence"}, {"stream", stream}};
-}
-
 json control(const std::string& type, const json& clients, const std::string& ref) {
   return {{"type", type}, {"ref", ref}, {"clients", clients}};
 }

@@ -27,15 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string binary() {
-  const char* bin = std::getenv("SWITCHBOARD_TEST_BIN");
-  return bin && *bin ? bin : SWITCHBOARD_BIN;
-}
-
-json presence_spec(const std::string& stream) {
-  return {{"name", "presence"}, {"stream", stream}};
-}
-
 /// A node with an admin port and the given placements, and its workers.
 class worker_test : public ::testing::Test {
 protected:
@@ -60,7 +51,7 @@ protected:
     env.unset = {"SWITCHBOARD_TEST_BROKER", "SWITCHBOARD_TEST_BIN", "SWITCHBOARD_TEST_SANITIZED",
                  "SWITCHBOARD_TEST_PLACEMENT"};
     auto w = std::make_unique<child_process>(
-      std::vector<std::string>{binary(), "worker", "--join", admin(), "--node.id=" + name}, env);
+      std::vector<std::string>{server_binary(), "worker", "--join", admin(), "--node.id=" + name}, env);
     EXPECT_TRUE(node_->wait_for_log("worker " + name + " joined", 20s))
       << node_->logs_tail() << w->tail(child_process::output::err);
     EXPECT_TRUE(w->wait_for(child_process::output::err, "joined the node at", 20s))
@@ -70,7 +61,7 @@ protected:
 
   /// `ctl workers --json` of the node.
   json workers() {
-    child_process ctl({binary(), "ctl", "--node", admin(), "--json", "workers"});
+    child_process ctl({server_binary(), "ctl", "--node", admin(), "--json", "workers"});
     EXPECT_EQ(ctl.wait_exit(20s), std::optional<int>{0}) << ctl.text(child_process::output::err);
     return json::parse(ctl.text(child_process::output::out));
   }
@@ -191,7 +182,7 @@ TEST(worker_tls_test, OnlyAWorkerWithACertificateTheNodesCaSignedJoins) {
   args.push_back("--plugins.presence.placement=worker");
   server_process node(args);
   auto worker = [&](const std::string& name, std::vector<std::string> tls) {
-    std::vector<std::string> args{binary(), "worker", "--join", at, "--node.id=" + name};
+    std::vector<std::string> args{server_binary(), "worker", "--join", at, "--node.id=" + name};
     args.insert(args.end(), tls.begin(), tls.end());
     return std::make_unique<child_process>(args);
   };
@@ -233,9 +224,9 @@ TEST(worker_tls_test, OnlyAWorkerWithACertificateTheNodesCaSignedJoins) {
 TEST(worker_command, UsageErrorsExitWithTwoAndOneLine) {
   SB_SKIP_IN_REDIS_MODE();
   for (auto args : std::vector<std::vector<std::string>>{
-         {binary(), "worker"},
-         {binary(), "worker", "--join", "no-port"},
-         {binary(), "worker", "--join", "127.0.0.1:1", "--plugins.nothing.placement=worker",
+         {server_binary(), "worker"},
+         {server_binary(), "worker", "--join", "no-port"},
+         {server_binary(), "worker", "--join", "127.0.0.1:1", "--plugins.nothing.placement=worker",
           "--admin.port=9"}}) {
     child_process p(args);
     EXPECT_EQ(p.wait_exit(20s), std::optional<int>{2}) << args.back();

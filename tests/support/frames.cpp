@@ -10,6 +10,10 @@
 
 namespace sb::test {
 
+json presence_spec(const std::string& stream) {
+  return {{"name", "presence"}, {"stream", stream}};
+}
+
 json chat_spec(const std::string& stream, const std::string& strategy, const std::string& since) {
   json spec{{"name", "chat"}, {"stream", stream}};
   if (!strategy.empty()) spec["strategy"] = strategy;

@@ -14,6 +14,8 @@ using nlohmann::json;
 /// A plugin spec for `clients=`; empty strategy/since are left out.
 json chat_spec(const std::string& stream, const std::string& strategy = {},
                const std::string& since = {});
+/// A presence plugin spec for `clients=`.
+json presence_spec(const std::string& stream);
 /// A chat `send` command; an empty ref is left out.
 json send_command(const std::string& stream, const std::string& text,
                   const std::string& ref = {});

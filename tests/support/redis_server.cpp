@@ -1,4 +1,5 @@
 #include "tests/support/redis_server.hpp"
+#include "tests/support/timed_socket.hpp"
 
 #include <thread>
 
@@ -19,13 +20,6 @@ namespace {
 
 constexpr const char* redis_binary = "/usr/bin/redis-server";
 constexpr auto start_timeout = 10s;
-
-timeval to_timeval(std::chrono::milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-  return tv;
-}
 
 json to_json(const redisReply* r) {
   switch (r->type) {

@@ -27,13 +27,6 @@ bool sets_admin_port(const std::vector<std::string>& args) {
   return false;
 }
 
-const char* server_binary() {
-  // SWITCHBOARD_TEST_BIN runs the tests against another build, e.g. to
-  // check that a new test fails on the binary from before a fix.
-  const char* bin = std::getenv("SWITCHBOARD_TEST_BIN");
-  return bin && *bin ? bin : SWITCHBOARD_BIN;
-}
-
 /// The test run's own variables are no options: keep them out of the
 /// server's warnings.
 child_options without_test_variables(const child_options& opts) {
@@ -51,6 +44,13 @@ bool uses_redis(const std::vector<std::string>& args) {
 }
 
 } // namespace
+
+const char* server_binary() {
+  // SWITCHBOARD_TEST_BIN runs the tests against another build, e.g. to
+  // check that a new test fails on the binary from before a fix.
+  const char* bin = std::getenv("SWITCHBOARD_TEST_BIN");
+  return bin && *bin ? bin : SWITCHBOARD_BIN;
+}
 
 server_process::server_process(std::vector<std::string> args, mode m,
                                std::chrono::milliseconds start_timeout,

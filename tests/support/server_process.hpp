@@ -20,6 +20,10 @@
 
 namespace sb::test {
 
+/// The server binary the tests run: SWITCHBOARD_TEST_BIN when set, else the
+/// one this build made.
+const char* server_binary();
+
 class server_process {
 public:
   enum class mode {

@@ -11,13 +11,6 @@ using boost::beast::error_code;
 
 namespace {
 
-timeval to_timeval(std::chrono::milliseconds timeout) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  return tv;
-}
-
 void set_option(int fd, int name, const void* value, socklen_t size) {
   if (::setsockopt(fd, SOL_SOCKET, name, value, size) != 0)
     throw boost::system::system_error(error_code(errno, boost::system::system_category()),
@@ -30,6 +23,13 @@ error_code errno_to_error(int err) {
 }
 
 } // namespace
+
+timeval to_timeval(std::chrono::milliseconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  return tv;
+}
 
 timed_socket::timed_socket(net::io_context& ioc)
   : executor_(ioc.get_executor()), socket_(ioc) {

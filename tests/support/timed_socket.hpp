@@ -10,6 +10,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 
 #include <chrono>
@@ -17,6 +18,9 @@
 #include <optional>
 
 namespace sb::test {
+
+/// `timeout` as the timeval that SO_RCVTIMEO and hiredis take.
+timeval to_timeval(std::chrono::milliseconds timeout);
 
 // Asio's own synchronous reads ignore SO_RCVTIMEO: after the timed-out
 // recv() returns EAGAIN they poll() without a timeout and hang. This class

@@ -9,9 +9,17 @@
 #include <vector>
 
 #include "config/command_line.hpp"
+#include "config/ini_reader.hpp"
 #include "config/switchboard_config.hpp"
 
 namespace sb::test {
+
+/// The error parse_ini gives for `text` read from "switchboard.ini"; empty
+/// when it parses.
+inline std::string ini_error(const std::string& text) {
+  auto r = parse_ini(text, "switchboard.ini");
+  return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : "";
+}
 
 /// Loads a configuration from an INI text, flags and environment.
 class config_run {

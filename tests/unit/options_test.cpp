@@ -13,6 +13,7 @@
 #include "config/option_table.hpp"
 #include "config/value_parser.hpp"
 #include "net/origin.hpp"
+#include "tests/unit/config_run.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -20,13 +21,9 @@
 #include <unistd.h>
 
 using namespace sb;
+using sb::test::ini_error;
 
 namespace {
-
-std::string ini_error(const std::string& text) {
-  auto r = parse_ini(text, "switchboard.ini");
-  return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : "";
-}
 
 std::variant<command_line, std::string> parse(std::vector<const char*> args) {
   args.insert(args.begin(), "switchboard");
@@ -124,7 +121,7 @@ TEST(options, command_line_takes_commands_flags_and_nothing_stray) {
                   "--limits.commands-burst", "7", "--demo.enabled"});
   ASSERT_TRUE(std::holds_alternative<command_line>(r)) << std::get<std::string>(r);
   auto& cl = std::get<command_line>(r);
-  EXPECT_EQ(cl.cmd, command::check_config);
+  EXPECT_EQ(cl.cmd, subcommand::check_config);
   EXPECT_EQ(cl.config_file, "a.ini");
   ASSERT_EQ(cl.options.size(), 3u);
   EXPECT_EQ(cl.options[1].value, "7");
@@ -137,8 +134,8 @@ TEST(options, command_line_takes_commands_flags_and_nothing_stray) {
   EXPECT_NE(parse_error({"--sub=u1"}).find("unknown option --sub"), std::string::npos)
     << "token flags only after `token`";
   EXPECT_NE(parse_error({"--http.port"}).find("needs a value"), std::string::npos);
-  EXPECT_EQ(std::get<command_line>(parse({"--dump-config"})).cmd, command::print_config);
-  EXPECT_EQ(std::get<command_line>(parse({"--version"})).cmd, command::version);
+  EXPECT_EQ(std::get<command_line>(parse({"--dump-config"})).cmd, subcommand::print_config);
+  EXPECT_EQ(std::get<command_line>(parse({"--version"})).cmd, subcommand::version);
   auto token = std::get<command_line>(parse({"token", "--sub", "u42", "--ttl=1h"}));
   EXPECT_EQ(token.token_flags.at("sub"), "u42");
 }

@@ -16,14 +16,10 @@
 #include "tests/unit/config_run.hpp"
 
 using namespace sb;
+using sb::test::ini_error;
 using sb::test::config_run;
 
 namespace {
-
-std::string ini_error(const std::string& text) {
-  auto r = parse_ini(text, "s.ini");
-  return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : "";
-}
 
 } // namespace
 
@@ -62,16 +58,16 @@ TEST(plugin_options, ini_sections_name_the_plugin_and_errors_name_the_line) {
   EXPECT_EQ(v[0].text, R"(["/a.so", "/b c.so"])");
   EXPECT_EQ(v[1].key, "plugins.typing.relay");
   EXPECT_EQ(v[2].line, 5);
-  EXPECT_EQ(ini_error("[plugins.Typing]\n"), "s.ini:1: unknown group [plugins.Typing]");
+  EXPECT_EQ(ini_error("[plugins.Typing]\n"), "switchboard.ini:1: unknown group [plugins.Typing]");
   EXPECT_EQ(ini_error("[plugins.typing]\nrelay = yes\n"),
-            "s.ini:2: expected true or false for plugins.typing.relay, got \"yes\"");
+            "switchboard.ini:2: expected true or false for plugins.typing.relay, got \"yes\"");
   EXPECT_EQ(ini_error("[plugins.typing]\nrelai = true\n"),
-            "s.ini:2: unknown option plugins.typing.relai (did you mean plugins.typing.relay?)");
+            "switchboard.ini:2: unknown option plugins.typing.relai (did you mean plugins.typing.relay?)");
   EXPECT_EQ(ini_error("[plugins]\nload = [1]\n"),
-            "s.ini:2: expected a list such as [\"a\", \"b\"] or \"a,b\" for plugins.load, got "
+            "switchboard.ini:2: expected a list such as [\"a\", \"b\"] or \"a,b\" for plugins.load, got "
             "\"[1]\"");
   EXPECT_EQ(ini_error("[plugins]\nload = /a.so\n"),
-            "s.ini:2: expected a quoted string or [\"a\", \"b\"] for plugins.load");
+            "switchboard.ini:2: expected a quoted string or [\"a\", \"b\"] for plugins.load");
 }
 
 TEST(plugin_options, every_source_sets_them_and_each_name_gets_every_option) {
@@ -151,7 +147,7 @@ TEST(plugin_options, placement_puts_any_plugin_on_workers_with_an_admin_port) {
 TEST(command_line, worker_takes_join_and_the_usual_options) {
   const char* args[] = {"switchboard", "worker", "--join", "h:9090", "--log.level=debug"};
   auto cl = std::get<command_line>(parse_command_line(5, args));
-  EXPECT_EQ(cl.cmd, command::worker);
+  EXPECT_EQ(cl.cmd, subcommand::worker);
   EXPECT_EQ(cl.join, std::optional<std::string>{"h:9090"});
   EXPECT_EQ(cl.options.size(), 1u);
   const char* serve[] = {"switchboard", "--join", "h:9090"};
