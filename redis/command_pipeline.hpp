@@ -37,6 +37,7 @@ public:
                   const std::vector<std::string>& args, done_fn done);
 
   size_t size() const { return size_; }
+  size_t size(size_t shard) const { return shards_[shard].items.size(); }
 
   /// Sends what is queued for `shard` through `client` (which must be
   /// ready()) as one pipeline and calls each item's `done` in the order

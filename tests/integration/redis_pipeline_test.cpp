@@ -15,9 +15,10 @@
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -179,6 +180,69 @@ TEST(redis_pipeline_test, ALostConnectionAnswersEveryWaitingRequestAtOnce) {
     EXPECT_EQ(replies[i].rfind("error", 0), 0u) << i << ": " << replies[i];
   // Not one command timeout (2 s) per request, nor the request timeout.
   EXPECT_LT(took, 5s);
+}
+
+/// The published payloads `sub` (subscribed) gets within `timeout`, up to `n`.
+std::vector<std::string> published(redis_client& sub, size_t n, std::chrono::milliseconds timeout) {
+  std::vector<std::string> out;
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < n && std::chrono::steady_clock::now() < until)
+    sub.read_replies(50ms, [&](const redisReply* r) {
+      if (reply::str(reply::at(r, 0)) == "message")
+        out.push_back(reply::str(reply::at(r, 2)));
+    });
+  return out;
+}
+
+// After a Redis restart the script cache is empty. A batch holding a post
+// (a Lua script), a plain PUBLISH and another post on the same channel must
+// still run in that order: EVALSHA failing with NOSCRIPT and sent again
+// after the batch would put the PUBLISH first.
+TEST(redis_pipeline_test, ANewConnectionLoadsItsScriptsAheadSoABatchKeepsItsOrder) {
+  SB_REDIS_ONLY();
+  redis_server redis;
+  broker_fixture f{redis};
+  ASSERT_EQ(post_many(f, "room:1:chat", 1)[0].rfind("error", 0), std::string::npos);
+  redis.kill9();
+  redis.restart();
+  // Until the broker has a working connection again (a read: no script).
+  auto tail_ok = [&] {
+    bool ok = false;
+    f.self->request(f.broker.command, 5s, tail_atom::value, std::string{"other:chat"}, uint64_t{1})
+      .receive([&](const std::vector<stream_entry>&) { ok = true; }, [&](caf::error&) {});
+    return ok;
+  };
+  ASSERT_TRUE(redis.until(tail_ok, 10s, 100ms));
+  redis_client sub(endpoint_of(redis), {}, "test-subscriber");
+  ASSERT_TRUE(sub.ready());
+  ASSERT_TRUE(sub.append({"SUBSCRIBE", "room:1:chat"}) && sub.flush());
+  ASSERT_TRUE(sub.read_replies(1000ms, [](const redisReply*) {}));
+  // Redis stops; a read occupies the command actor, so the three commands
+  // after it wait in its mailbox and go out as one batch.
+  ::kill(redis.pid(), SIGSTOP);
+  auto blocker = f.self->request(f.broker.command, 10s, tail_atom::value,
+                                 std::string{"other:chat"}, uint64_t{1});
+  std::this_thread::sleep_for(100ms);
+  auto a = f.self->request(f.broker.command, 10s, post_atom::value, std::string{"room:1:chat"},
+                           std::string{"message"}, std::string{R"({"n":"A"})"}, uint64_t{0},
+                           false, uint64_t{0});
+  auto p = f.self->request(f.broker.command, 10s, publish_atom::value,
+                           std::string{"room:1:chat"}, std::string{"P"});
+  auto b = f.self->request(f.broker.command, 10s, post_atom::value, std::string{"room:1:chat"},
+                           std::string{"message"}, std::string{R"({"n":"B"})"}, uint64_t{0},
+                           false, uint64_t{0});
+  std::this_thread::sleep_for(100ms);
+  ::kill(redis.pid(), SIGCONT);
+  blocker.receive([](const std::vector<stream_entry>&) {},
+                  [](caf::error& err) { ADD_FAILURE() << to_string(err); });
+  for (auto* h : {&a, &b})
+    h->receive([](const std::string&) {}, [](caf::error& err) { ADD_FAILURE() << to_string(err); });
+  p.receive([](uint64_t) {}, [](caf::error& err) { ADD_FAILURE() << to_string(err); });
+  auto got = published(sub, 3, 5s);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_NE(got[0].find(R"("n":"A")"), std::string::npos) << got[0];
+  EXPECT_EQ(got[1], "P");
+  EXPECT_NE(got[2].find(R"("n":"B")"), std::string::npos) << got[2];
 }
 
 } // namespace
