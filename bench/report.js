@@ -38,17 +38,46 @@ const find = (server, scenario, pred = () => true) =>
 // The churn scenario runs twice per server: the churn target, then the
 // 100,000-stream memory run (label "streams ...") on the same, warm server.
 const byLabel = (prefix) => (server) => rows.find((r) => r.server === server && r.label.startsWith(prefix));
-const fanouts = rows.filter((r) => r.result.scenario === 'fanout');
+// The sweep's runs; the peak search's probes, the Redis broker at the
+// memory broker's peak and the repeated 1M/s runs have tables of their own.
+const extraRun = (r) => /^(peak|at memory|repeat)/.test(r.label);
+const fanouts = rows.filter((r) => r.result.scenario === 'fanout' && !extraRun(r));
+const probes = (server) => rows.filter((r) => r.server === server && r.label.startsWith('peak'));
+const repeats = (server) => rows.filter((r) => r.server === server && r.label.startsWith('repeat'));
 const sustained = (r) => r.result.verdict === 'PASS' && r.result.latency_us.p99 <= SUSTAINED_P99_MS * 1000;
 
-// The sustained fanout run with the highest offered rate.
+// The sustained run with the highest offered rate: of the peak search when
+// it ran, else of the sweep.
 function peak(server) {
   let best = null;
-  for (const r of fanouts)
+  const runs = probes(server).length ? probes(server) : fanouts;
+  for (const r of runs)
     if (r.server === server && sustained(r) && (!best || offered(r) > offered(best)))
       best = r;
   return best;
 }
+
+// The lowest rate the peak search found unsustained (above the peak).
+function ceiling(server) {
+  const p = peak(server);
+  const above = probes(server).filter((r) => !sustained(r) && (!p || offered(r) > offered(p)));
+  return above.length ? above.reduce((a, b) => (offered(a) <= offered(b) ? a : b)) : null;
+}
+
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length ? (v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2) : undefined;
+};
+// p99 (µs) at 1M/s pub-sub: the repeated runs and the sweep's one.
+const p99s1M = (server) => [...repeats(server), ...fanouts.filter((r) => r.server === server
+  && r.result.rate === 1000 && r.result.strategy === 'pub-sub')].map((r) => r.result.latency_us.p99);
+
+// Issue 15's "no regression" reference: bench/RESULTS.md when it was filed
+// (commit d7b505d), p99 in ms by server, strategy and msg/s.
+const REFERENCE_P99_MS = {
+  'switchboard-memory': { 'pub-sub': { 100: 8.78, 1000: 12.6 }, streams: { 100: 13.1, 1000: 22.3 } },
+  'switchboard-redis': { 'pub-sub': { 100: 16.0, 1000: 15.6 }, streams: { 100: 11.1, 1000: 18.4 } },
+};
 
 function offered(r) {
   return r.result.rate * r.result.subscribers;
@@ -107,13 +136,18 @@ function targetsSection() {
     const bounded = p.result.rate === topRate && nodePeak.result.rate !== topRate ? '≥ ' : '';
     return `${x >= 10 ? '**met**' : '**not met**'}: ${peakText(p)} vs ${peakText(nodePeak)} deliveries/s = ${bounded}${x.toFixed(1)}× (next rate tried: Switchboard ${nextRate(s, p)}, Node ${nextRate('node', nodePeak)})`;
   });
-  row('idle: 15,000 sockets at ≤ 6 KiB server RSS per socket', (s) => {
-    const r = find(s, 'idle');
-    if (!r) return 'not run';
-    const b = r.result.server_bytes_per_socket;
-    const ok = r.result.verdict === 'PASS' && r.result.connected >= 15000 && b <= 6144;
-    return `${ok ? '**met**' : '**not met**'}: ${int(r.result.connected)} sockets, ${int(b)} B/socket`;
-  });
+  // Issue 15: 4 KiB per socket with one chat plugin; the demo's shape
+  // (three plugins) 4 KiB plus 1.5 KiB per plugin beyond the first.
+  for (const [shape, what, limit] of [['chat', 'one chat plugin on its own stream', 4096],
+    ['demo', 'the demo\'s chat + presence + notifications, rooms of 10', 4096 + 2 * 1536]]) {
+    row(`idle: 15,000 sockets, ${what}, at ≤ ${int(limit)} B (${(limit / 1024).toFixed(1)} KiB) server RSS per socket`, (s) => {
+      const r = find(s, 'idle', (x) => (x.shape || 'chat') === shape);
+      if (!r) return 'not run';
+      const b = r.result.server_bytes_per_socket;
+      const ok = r.result.verdict === 'PASS' && r.result.connected >= 15000 && b <= limit;
+      return `${ok ? '**met**' : '**not met**'}: ${int(r.result.connected)} sockets, ${int(b)} B/socket`;
+    });
+  }
   row(`memory: ${int(+meta.settings.STREAMS_CREATED)} streams created and abandoned return RSS to within 5% of its start`, (s) => {
     const r = byLabel('streams')(s);
     if (!r) return 'not run';
@@ -130,6 +164,7 @@ function targetsSection() {
       && r.result.connects_per_s >= 0.99 * r.result.rate;
     return `${ok ? '**met**' : '**not met**'}: ${int(r.result.connects_per_s)}/s, ${int(r.result.failed)} failed`;
   });
+  issue15Rows(row);
   return `## Targets
 
 ${table(['target', ...switchboards.map((s) => SERVER_NAMES[s])], body)}
@@ -145,6 +180,64 @@ Where a target is not met, [README.md](README.md#the-cost-path-of-one-message-to
 follows one message to 1,000 sockets with what each step costs (latency),
 and [docs/internals.md](../docs/internals.md#memory-per-socket-measured)
 says where an idle socket's bytes go (memory).`;
+}
+
+// Issue 15's targets for the Redis broker, the peak and steadiness: each a
+// row of the targets table (one column per Switchboard server).
+function issue15Rows(row) {
+  const mem = 'switchboard-memory', red = 'switchboard-redis';
+  const verdict = (ok) => (ok ? '**met**' : '**not met**');
+  const only = (server, f) => (s) => (s === server ? f() : '–');
+  const fan = (s, rate, strategy) =>
+    fanouts.find((r) => r.server === s && r.result.rate === rate && r.result.strategy === strategy);
+  for (const strategy of ['pub-sub', 'streams']) {
+    row(`Redis broker at 1,000,000 deliveries/s, ${strategy}: p99 ≤ 1.25× the memory broker's in the same run, all delivered${strategy === 'pub-sub' ? ' (medians of the sweep and the repeated runs)' : ''}`, (s) => {
+      const m = strategy === 'pub-sub' ? median(p99s1M(mem)) : fan(mem, 1000, strategy)?.result.latency_us.p99;
+      const r = strategy === 'pub-sub' ? median(p99s1M(red)) : fan(red, 1000, strategy)?.result.latency_us.p99;
+      if (s === mem) return m === undefined ? 'not run' : `p99 ${ms(m)} ms`;
+      if (m === undefined || r === undefined) return 'not run';
+      const runs = strategy === 'pub-sub' ? [...repeats(red), fan(red, 1000, strategy)].filter(Boolean) : [fan(red, 1000, strategy)];
+      const missing = runs.reduce((n, x) => n + (x.result.missing || 0), 0);
+      return `${verdict(r <= 1.25 * m && missing === 0)}: p99 ${ms(r)} ms = ${(r / m).toFixed(2)}× the memory broker's, ${int(missing)} missing over ${runs.length} run${runs.length > 1 ? 's' : ''}`;
+    });
+  }
+  const memPeak = peak(mem);
+  const atPeak = rows.find((r) => r.server === red && r.label.startsWith('at memory'));
+  row('Redis broker at the memory broker\'s peak (pub-sub): ≥ 90% of its deliveries/s', only(red, () => {
+    if (!memPeak || !atPeak) return 'not run';
+    const x = atPeak.result.deliveries_per_s / memPeak.result.deliveries_per_s;
+    return `${verdict(x >= 0.9)}: ${int(atPeak.result.deliveries_per_s)} vs ${int(memPeak.result.deliveries_per_s)} deliveries/s at ${int(offered(memPeak))} offered = ${(100 * x).toFixed(0)}% (${int(atPeak.result.missing)} missing, p99 ${ms(atPeak.result.latency_us.p99)} ms)`;
+  }));
+  row('peak sustained fan-out (pub-sub, searched over the rate), against the Node baseline', (s) => {
+    const p = peak(s), n = peak('node');
+    if (!p) return probes(s).length ? 'none sustained' : 'not run';
+    const vsNode = n ? `, ${(offered(p) / offered(n)).toFixed(1)}× Node's ${int(offered(n))}` : '';
+    return `**found**: ${int(offered(p))} deliveries/s${vsNode}${s === red && memPeak ? `, ${(offered(p) / offered(memPeak)).toFixed(2)}× the memory broker's` : ''}`;
+  });
+  row('rooms: Redis broker p99 ≤ 2× the memory broker\'s', (s) => {
+    const m = find(mem, 'rooms'), r = find(red, 'rooms');
+    if (s === mem) return m ? `p99 ${ms(m.result.latency_us.p99)} ms` : 'not run';
+    if (!m || !r) return 'not run';
+    const x = r.result.latency_us.p99 / m.result.latency_us.p99;
+    return `${verdict(x <= 2 && r.result.verdict === 'PASS')}: p99 ${ms(r.result.latency_us.p99)} ms = ${x.toFixed(2)}×, ${int(r.result.missing)} missing`;
+  });
+  for (const strategy of ['pub-sub', 'streams']) {
+    for (const rate of [100, 1000]) {
+      row(`no regression: fanout ${strategy} p99 at ${int(rate * 1000)} deliveries/s ≤ RESULTS.md when issue 15 was filed`, (s) => {
+        const ref = REFERENCE_P99_MS[s]?.[strategy]?.[rate];
+        const r = fan(s, rate, strategy);
+        if (!r || ref === undefined) return 'not run';
+        const p = +ms(r.result.latency_us.p99); // as shown, so equal reads as equal
+        return `${verdict(p <= ref && r.result.verdict === 'PASS')}: p99 ${ms(r.result.latency_us.p99)} ms (was ${ref} ms)`;
+      });
+    }
+  }
+  row('steady 1M/s: p99 over the repeated pub-sub runs within 1.5× from lowest to highest (it varied by almost 2×)', (s) => {
+    const v = p99s1M(s);
+    if (v.length < 2) return 'not run';
+    const x = Math.max(...v) / Math.min(...v);
+    return `${verdict(x <= 1.5)}: ${v.length} runs, p99 ${ms(Math.min(...v))}–${ms(Math.max(...v))} ms (${x.toFixed(2)}×)`;
+  });
 }
 
 function nextRate(server, p) {
@@ -189,6 +282,58 @@ ${ratios.length ? `### Switchboard against the Node baseline
 Ratios above 1 favour Switchboard: deliveries/s Switchboard ÷ Node, p99 Node ÷ Switchboard.
 
 ${table(['server', 'strategy', 'msg/s in', 'deliveries/s ratio', 'p99 ratio', 'sustained (Switchboard / Node)'], ratios)}` : ''}`;
+}
+
+function peakSection() {
+  const searched = servers.filter((s) => probes(s).length);
+  if (!searched.length) return '';
+  const body = [];
+  for (const s of searched) {
+    const p = peak(s), c = ceiling(s);
+    body.push([SERVER_NAMES[s] || s, p ? int(offered(p)) : 'none', p ? int(p.result.deliveries_per_s) : '–',
+      p ? ms(p.result.latency_us.p99) : '–', c ? `${int(offered(c))} (${c.result.missing ? `${int(c.result.missing)} missing, ` : ''}p99 ${ms(c.result.latency_us.p99)} ms)` : 'none tried',
+      probes(s).map((r) => `${int(r.result.rate)}${sustained(r) ? '✓' : '✗'}`).join(' ')]);
+  }
+  const ratios = [];
+  const pairs = [['switchboard-memory', 'node'], ['switchboard-redis', 'node'], ['switchboard-redis', 'switchboard-memory']];
+  for (const [a, b] of pairs) {
+    const pa = peak(a), pb = peak(b);
+    if (pa && pb) ratios.push(`- ${SERVER_NAMES[a]} ÷ ${SERVER_NAMES[b]}: ${ratio(offered(pa), offered(pb))}`);
+  }
+  const atPeak = rows.find((r) => r.label.startsWith('at memory'));
+  const memPeak = peak('switchboard-memory');
+  const atPeakText = atPeak && memPeak ? `\nAt the memory broker's peak (${int(offered(memPeak))} offered), the Redis broker delivered
+${int(atPeak.result.deliveries_per_s)}/s (${(100 * atPeak.result.deliveries_per_s / memPeak.result.deliveries_per_s).toFixed(0)}% of the memory broker's ${int(memPeak.result.deliveries_per_s)}/s), ${int(atPeak.result.missing)} missing, p99 ${ms(atPeak.result.latency_us.p99)} ms: ${atPeak.result.verdict}.\n` : '';
+  return `## Peak: the highest sustained fan-out, searched
+
+1000 subscribers on one pub-sub stream. The search doubles the rate from
+${meta.settings.PEAK_START || '?'} msg/s until a run is not sustained (halving first if the
+start already fails), then bisects until the two bounds are within
+${Math.round(100 * (+meta.settings.PEAK_PRECISION || 0))}%; ${meta.settings.PEAK_DURATION || '?'} s of load per probe, each on a fresh server.
+Sustained: every message delivered, no error, p99 ≤ ${SUSTAINED_P99_MS} ms.
+
+${table(['server', 'peak offered deliveries/s', 'delivered/s at peak', 'p99 ms at peak', 'lowest rate not sustained', 'probes, msg/s (✓ sustained)'], body)}
+
+${ratios.join('\n')}
+${atPeakText}`;
+}
+
+function repeatSection() {
+  const sbs = switchboards.filter((s) => repeats(s).length);
+  if (!sbs.length) return '';
+  const body = sbs.map((s) => {
+    const v = p99s1M(s);
+    return [SERVER_NAMES[s], v.map((x) => ms(x)).join(', '), ms(median(v)), `${(Math.max(...v) / Math.min(...v)).toFixed(2)}×`,
+      int(repeats(s).reduce((n, r) => n + (r.result.missing || 0), 0))];
+  });
+  return `## 1,000,000 deliveries/s, repeated
+
+The pub-sub fanout at 1000 msg/s, run ${meta.settings.REPEATS || '?'} more times per broker after
+the sweep, the two brokers in turn on fresh servers; with the sweep's own
+run, each broker's p99 values, their median, and the spread (highest ÷
+lowest). See [README.md](README.md#run-to-run-variance-at-1m-deliveriess).
+
+${table(['server', 'p99 ms, each run', 'median', 'spread', 'missing'], body)}`;
 }
 
 function closesAndErrors(x) {
@@ -424,7 +569,7 @@ const md = [`# Switchboard benchmark results
 
 Written by \`bench/run.sh\` (\`make bench\`); see [README.md](README.md) for what
 each scenario measures. Numbers are from one run on the machine below.`,
-machineSection(), targetsSection(), fanoutSection(), roomsSection(), idleSection(), churnSection(), streamsSection(),
+machineSection(), targetsSection(), fanoutSection(), peakSection(), repeatSection(), roomsSection(), idleSection(), churnSection(), streamsSection(),
 hooksSection(), crowdSection(), benchSection(), commandsSection()].filter(Boolean).join('\n\n');
 fs.writeFileSync(mdPath, md + '\n');
 fs.writeFileSync(svgPath, plot() + '\n');

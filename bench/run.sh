@@ -9,6 +9,8 @@
 #   streams 100,000 streams created and abandoned (churn on the warm server)
 #   hooks   what a proxy plugin's backend hook adds to a command (Switchboard only)
 #   crowd   10,000 sockets joining one room (chat + presence; Switchboard only)
+#   peak    the highest pub-sub fanout rate each server sustains, searched
+#   repeat  1,000,000 deliveries/s a few times per broker, interleaved
 # It writes bench/RESULTS.md, bench/p99-latency.svg and the raw results in
 # bench/results.jsonl. About 10 minutes. Every process it starts is stopped
 # on exit, Ctrl-C included.
@@ -18,7 +20,10 @@
 # IDLE_DURATION (10), CHURN_RATE (5000), CHURN_DURATION (5), STREAMS_CREATED (100000),
 # HOOKS_SOCKETS (1), HOOKS_DURATION (10),
 # CROWD_SOCKETS (10000),
-# SERVERS ("switchboard-memory switchboard-redis node"), JOBS (1), and
+# SERVERS ("switchboard-memory switchboard-redis node"), JOBS (1),
+# PEAK (1: search each server's peak; 0: skip), PEAK_START (250 msg/s),
+# PEAK_MAX (16000), PEAK_PRECISION (0.1), PEAK_DURATION (4), REPEATS (3:
+# interleaved 1,000,000 deliveries/s runs per broker), and
 # SWITCHBOARD / BENCH: prebuilt binaries (then nothing is built), OUT: the
 # directory for the results (default bench/).
 set -euo pipefail
@@ -39,6 +44,13 @@ HOOKS_SOCKETS=${HOOKS_SOCKETS:-1}
 HOOKS_DURATION=${HOOKS_DURATION:-10}
 CROWD_SOCKETS=${CROWD_SOCKETS:-10000}
 SERVERS=${SERVERS:-"switchboard-memory switchboard-redis node"}
+PEAK=${PEAK:-1}
+PEAK_START=${PEAK_START:-250}
+PEAK_MAX=${PEAK_MAX:-16000}
+PEAK_PRECISION=${PEAK_PRECISION:-0.1}
+PEAK_DURATION=${PEAK_DURATION:-4}
+REPEATS=${REPEATS:-3}
+declare -A peak_rate=()
 JOBS=${JOBS:-1}
 
 # SWITCHBOARD and BENCH name prebuilt binaries and skip the build.
@@ -116,6 +128,7 @@ changes=$(git -C "$root" status --porcelain 2>/dev/null | grep -v '^??' \
   | grep -vE ' bench/(RESULTS\.md|p99-latency\.svg|results\.jsonl|reports\.txt)$' || true)
 dirty=
 if [[ -n $changes ]]; then dirty=" (with uncommitted changes)"; fi
+export PEAK PEAK_START PEAK_MAX PEAK_PRECISION PEAK_DURATION REPEATS
 export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION STREAMS_CREATED HOOKS_SOCKETS HOOKS_DURATION CROWD_SOCKETS
 META=$work/meta.json node -e '
   const os = require("os"), fs = require("fs");
@@ -126,7 +139,8 @@ META=$work/meta.json node -e '
     memory_gib: +(os.totalmem() / 2 ** 30).toFixed(1), loadavg_start: loadavg,
     node: process.version, redis: redisVersion, redis_broker: hasRedis === "1",
     settings: Object.fromEntries(["FANOUT_RATES", "FANOUT_DURATION", "ROOMS_DURATION",
-      "IDLE_SOCKETS", "IDLE_DURATION", "CHURN_RATE", "CHURN_DURATION", "STREAMS_CREATED", "HOOKS_SOCKETS", "HOOKS_DURATION", "CROWD_SOCKETS"].map(k => [k, process.env[k]])),
+      "IDLE_SOCKETS", "IDLE_DURATION", "CHURN_RATE", "CHURN_DURATION", "STREAMS_CREATED", "HOOKS_SOCKETS", "HOOKS_DURATION", "CROWD_SOCKETS",
+      "PEAK", "PEAK_START", "PEAK_MAX", "PEAK_PRECISION", "PEAK_DURATION", "REPEATS"].map(k => [k, process.env[k]])),
   }, null, 1));
 ' "$commit$dirty" "$(cut -d' ' -f1-3 /proc/loadavg)" "$has_redis_broker" \
   "$(redis-server --version | grep -o 'v=[^ ]*' | cut -c3-)" "$binary_info" "$(nice)"
@@ -255,6 +269,48 @@ run_server() {
   return 0
 }
 
+# The peak: the highest offered fan-out (1000 subscribers, pub-sub) the
+# server sustains (everything delivered, p99 <= 50 ms), searched over the
+# rate: doubling from PEAK_START msg/s (halving if that already fails),
+# then bisecting (geometric mean) until the highest sustained and the
+# lowest unsustained rate are within PEAK_PRECISION of each other. Every
+# probe gets a fresh server: an overloaded one is still draining.
+run_peak() {
+  local name=$1 lo=0 hi=0 rate=$PEAK_START
+  while :; do
+    probe "$name" "$rate"
+    if [[ $probe_ok == 1 ]]; then
+      lo=$rate
+      (( hi == 0 && rate * 2 <= PEAK_MAX )) || break
+      rate=$((rate * 2))
+    else
+      hi=$rate
+      (( lo == 0 && rate / 2 >= 10 )) || break
+      rate=$((rate / 2))
+    fi
+  done
+  while (( lo > 0 && hi > 0 )) && awk -v l="$lo" -v h="$hi" -v p="$PEAK_PRECISION" 'BEGIN { exit !(h / l > 1 + p) }'; do
+    rate=$(awk -v l="$lo" -v h="$hi" 'BEGIN { printf "%d", sqrt(l * h) + 0.5 }')
+    (( rate > lo && rate < hi )) || break
+    probe "$name" "$rate"
+    if [[ $probe_ok == 1 ]]; then lo=$rate; else hi=$rate; fi
+  done
+  peak_rate[$name]=$lo
+}
+
+probe() { # probe NAME RATE [LABEL]: one fanout run on a fresh server; sets $probe_ok
+  local name=$1 rate=$2 label=${3:-peak}
+  start_server "$name"
+  run_bench "$name" "$label pub-sub $rate msg/s" fanout --strategy=pub-sub --subscribers=1000 \
+    --publishers=1 --rate="$rate" --duration="$PEAK_DURATION" --drain-timeout=5
+  stop_server
+  probe_ok=$(tail -1 "$results" | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      const r = JSON.parse(s).result;
+      console.log(r.verdict === "PASS" && r.latency_us && r.latency_us.p99 <= 50000 ? 1 : 0);
+    });')
+}
+
 # A relay and a proxy plugin; the proxy's backend is the bench's own.
 run_hooks() {
   local name=$1 backend_port
@@ -274,7 +330,27 @@ for name in $SERVERS; do
     continue
   fi
   run_server "$name"
+  [[ $PEAK == 1 ]] && run_peak "$name"
 done
+# 1,000,000 deliveries/s again, REPEATS times, the two brokers in turn on
+# fresh servers: the Redis broker's p99 against the memory broker's as
+# medians of interleaved runs, and how much p99 varies from run to run.
+if [[ $SERVERS == *switchboard-memory* && $SERVERS == *switchboard-redis* && $has_redis_broker == 1 ]]; then
+  say "1,000,000 deliveries/s, $REPEATS times each, the brokers in turn"
+  for ((i = 1; i <= REPEATS; i++)); do
+    for name in switchboard-memory switchboard-redis; do
+      start_server "$name"
+      run_bench "$name" "repeat pub-sub 1000 msg/s" fanout --strategy=pub-sub --subscribers=1000 \
+        --publishers=1 --rate=1000 --duration="$FANOUT_DURATION" --drain-timeout=5
+      stop_server
+    done
+  done
+fi
+# The Redis broker at the memory broker's peak: does it deliver as much?
+if [[ $PEAK == 1 && -n ${peak_rate[switchboard-memory]:-} && -n ${peak_rate[switchboard-redis]:-} ]] \
+   && [[ ${peak_rate[switchboard-memory]} -gt 0 ]]; then
+  probe switchboard-redis "${peak_rate[switchboard-memory]}" "at memory's peak"
+fi
 
 say "writing $OUT/RESULTS.md and $OUT/p99-latency.svg"
 # results.jsonl gets the run's facts too, so report.js can redo RESULTS.md

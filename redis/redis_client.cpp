@@ -74,6 +74,7 @@ bool redis_client::ensure_connected() {
     log::info("redis", name_, " reconnected to ", endpoint_.describe());
   }
   ever_connected_ = true;
+  ++generation_;
   down_logged_ = false;
   delay_ = std::chrono::milliseconds{0};
   last_used_ = clock::now();
@@ -172,13 +173,39 @@ std::atomic<uint64_t>& redis_client::successes(const redis_endpoint& endpoint) {
 }
 
 reply_ptr redis_client::command(const std::vector<std::string>& argv) {
+  ready();
+  return raw_command(argv);
+}
+
+bool redis_client::ready() {
   constexpr auto idle_check = std::chrono::seconds(1);
   auto losses_now = losses().load(std::memory_order_acquire);
   bool suspect = losses_now != losses_seen_ || clock::now() - last_used_ > idle_check;
   losses_seen_ = losses_now;
   if (ctx_ && suspect && !check())
-    ensure_connected();
-  return raw_command(argv);
+    return ensure_connected();
+  return ctx_ != nullptr || ensure_connected();
+}
+
+std::vector<reply_ptr>
+redis_client::pipeline(const std::vector<std::vector<std::string>>& commands) {
+  std::vector<reply_ptr> replies(commands.size());
+  for (auto& argv : commands)
+    if (!append(argv))
+      return replies;
+  if (!ctx_)
+    return replies;
+  last_used_ = clock::now();
+  for (auto& r : replies) {
+    void* out = nullptr;
+    // The first call writes the whole output buffer, then each one reads.
+    if (redisGetReply(ctx_, &out) != REDIS_OK || out == nullptr) {
+      disconnect(ctx_->errstr[0] ? ctx_->errstr : "connection closed");
+      return replies;
+    }
+    r.reset(static_cast<redisReply*>(out));
+  }
+  return replies;
 }
 
 bool redis_client::check() {

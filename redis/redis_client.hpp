@@ -61,6 +61,21 @@ public:
   /// PINGs the connection (reconnecting if needed); true when Redis answers.
   bool check();
 
+  /// Connected, and checked with PING first when suspect (as command()
+  /// does): what a batch of pipelined commands needs before it is written.
+  bool ready();
+
+  /// Pipelining: writes every command in one go, then reads the replies in
+  /// order, each bounded by the command timeout. Reply i answers command i;
+  /// when the connection breaks (or was never up), that reply and every
+  /// later one are nullptr and the connection is dropped. Redis may have
+  /// run some of the commands whose replies were lost, as with command().
+  std::vector<reply_ptr> pipeline(const std::vector<std::vector<std::string>>& commands);
+
+  /// Successful connects so far: a change means a new connection, which
+  /// knows none of the Lua scripts an older one had loaded.
+  uint64_t generation() const { return generation_; }
+
   /// Queues a command without waiting for its reply.
   bool append(const std::vector<std::string>& argv);
 
@@ -129,6 +144,7 @@ private:
   std::atomic<uint64_t>& successes_;  ///< successes(endpoint_)
   uint64_t successes_seen_ = 0;       ///< successes_ when the last attempt failed
   int64_t clock_offset_ms_ = 0;
+  uint64_t generation_ = 0;
 };
 
 /// Helpers to read replies without touching hiredis types elsewhere.

@@ -7,6 +7,7 @@
 #include "core/metrics.hpp"
 #include "core/event_codec.hpp"
 #include "core/unix_time.hpp"
+#include "redis/command_pipeline.hpp"
 #include "redis/lua_script.hpp"
 #include "redis/post_script.hpp"
 #include "redis/presence_scripts.hpp"
@@ -32,7 +33,7 @@ public:
   command_runner(const std::vector<redis_endpoint>& shards, redis_timeouts t,
                  const std::shared_ptr<broker_status>& status,
                  std::shared_ptr<const subscriber_liveness> liveness)
-    : command_timeout_(t.command), liveness_(std::move(liveness)) {
+    : command_timeout_(t.command), liveness_(std::move(liveness)), batch_(shards.size()) {
     for (auto& ep : shards)
       links_.push_back(std::make_unique<shard_link>(ep, t, status));
   }
@@ -41,26 +42,46 @@ public:
 
   /// Redis' clock minus ours on the shard of `key` (see redis_client).
   int64_t clock_offset_ms(const std::string& key) const {
-    return links_[shard_of_key(key, links_.size())]->client.clock_offset_ms();
+    return links_[shard(key)]->client.clock_offset_ms();
   }
 
   /// Whether this node's subscriber hears the channel `key` right now.
-  bool heard(const std::string& key) const {
-    return liveness_->live(shard_of_key(key, links_.size()));
+  bool heard(const std::string& key) const { return liveness_->live(shard(key)); }
+
+  /// Queues commands on the shard of `key` for the next flush().
+  void queue(const std::string& key, std::vector<command_pipeline::argv> commands,
+             command_pipeline::done_fn done) {
+    batch_.add(shard(key), std::move(commands), std::move(done));
   }
 
-  /// Runs one command on the shard of `key`; nullptr when Redis is away.
-  reply_ptr run(const std::string& key, const std::vector<std::string>& argv) {
-    auto& link = *links_[shard_of_key(key, links_.size())];
-    if (!link.client.ensure_connected()) {
-      link.health.set(false);
-      return nullptr;
+  /// Queues a Lua script on the shard of `shard_key` (EVALSHA; a Redis that
+  /// lost its script cache gets the body).
+  void queue_script(const std::string& shard_key, const lua_script& s,
+                    const std::vector<std::string>& keys, const std::vector<std::string>& args,
+                    command_pipeline::done_fn done) {
+    batch_.add_script(shard(shard_key), s, keys, args, std::move(done));
+  }
+
+  size_t queued() const { return batch_.size(); }
+
+  /// Runs everything queued: one pipeline per shard.
+  void flush() {
+    for (size_t i = 0; i < links_.size() && batch_.size() > 0; ++i) {
+      if (batch_.size(i) == 0)
+        continue; // a shard with nothing to do is not even checked
+      auto& link = *links_[i];
+      if (!link.client.ready()) {
+        link.health.set(false);
+        batch_.fail(i);
+        continue;
+      }
+      auto commands = batch_.size(i);
+      auto started = std::chrono::steady_clock::now();
+      link.health.set(batch_.run(i, link.client));
+      auto took = std::chrono::steady_clock::now() - started;
+      for (size_t n = 0; n < commands; ++n) // each waited that long for its reply
+        metrics::global().broker_latency(took);
     }
-    auto started = std::chrono::steady_clock::now();
-    auto r = link.client.command(argv);
-    metrics::global().broker_latency(std::chrono::steady_clock::now() - started);
-    link.health.set(r != nullptr);
-    return r;
   }
 
   /// Keeps idle connections (and /readyz) current while no command comes.
@@ -70,9 +91,33 @@ public:
   }
 
 private:
+  size_t shard(const std::string& key) const { return shard_of_key(key, links_.size()); }
+
   std::chrono::milliseconds command_timeout_;
   std::vector<std::unique_ptr<shard_link>> links_;
   std::shared_ptr<const subscriber_liveness> liveness_;
+  command_pipeline batch_;
+};
+
+/// Answers the request a handler is running for, once its replies came:
+/// with a value or an error. An asynchronous message (a `publish` sent
+/// without waiting) gets nothing.
+template <class T>
+class answer {
+public:
+  explicit answer(caf::response_promise rp) : rp_(std::move(rp)) {
+  }
+  void operator()(caf::expected<T> x) {
+    if (!rp_.pending() || rp_.async())
+      return;
+    if (x)
+      rp_.deliver(std::move(*x));
+    else
+      rp_.deliver(std::move(x.error()));
+  }
+
+private:
+  caf::response_promise rp_;
 };
 
 /// The code for a command that failed: `unavailable` when Redis is away or
@@ -90,63 +135,83 @@ ec failure_code(const reply_ptr& rep) {
   return ec::internal;
 }
 
-caf::result<uint64_t> publish(command_runner& r, const std::string& channel,
-                              const std::string& payload) {
-  auto rep = r.run(channel, {"PUBLISH", channel, payload});
-  if (!rep)
-    return make_error(ec::unavailable);
-  return static_cast<uint64_t>(reply::integer(rep.get()));
+/// One reply, checked: `failure_code` for a lost connection or an error.
+template <class T, class F>
+command_pipeline::done_fn on_reply(answer<T> done, F convert) {
+  return [done, convert](command_pipeline::replies& reps) mutable {
+    auto& rep = reps[0];
+    if (!rep || reply::is_error(rep.get()))
+      return done(make_error(failure_code(rep)));
+    done(convert(rep.get()));
+  };
 }
 
-caf::result<std::vector<stream_entry>> tail(command_runner& r, const std::string& key,
-                                            uint64_t count) {
-  if (count == 0)
-    return std::vector<stream_entry>{};
-  auto rep = r.run(key, {"XREVRANGE", key, "+", "-", "COUNT", std::to_string(count)});
-  if (!rep)
-    return make_error(ec::unavailable);
-  auto entries = parse_entries(rep.get());
+std::vector<stream_entry> newest_last(const redisReply* r) {
+  auto entries = parse_entries(r);
   std::reverse(entries.begin(), entries.end());
   return entries;
 }
 
-caf::result<std::vector<stream_entry>> before(command_runner& r, const std::string& key,
-                                              const std::string& before_id, uint64_t count) {
+void publish(command_runner& r, const std::string& channel, const std::string& payload,
+             answer<uint64_t> done) {
+  r.queue(channel, {{"PUBLISH", channel, payload}}, [done](command_pipeline::replies& reps) mutable {
+    if (!reps[0])
+      return done(make_error(ec::unavailable));
+    done(static_cast<uint64_t>(reply::integer(reps[0].get())));
+  });
+}
+
+void tail(command_runner& r, const std::string& key, uint64_t count,
+          answer<std::vector<stream_entry>> done) {
+  if (count == 0)
+    return done(std::vector<stream_entry>{});
+  r.queue(key, {{"XREVRANGE", key, "+", "-", "COUNT", std::to_string(count)}},
+          [done](command_pipeline::replies& reps) mutable {
+            if (!reps[0])
+              return done(make_error(ec::unavailable));
+            done(newest_last(reps[0].get()));
+          });
+}
+
+void before(command_runner& r, const std::string& key, const std::string& before_id,
+            uint64_t count, answer<std::vector<stream_entry>> done) {
   auto id = stream_id::parse(before_id);
   if (!id)
-    return make_error(ec::invalid_frame);
+    return done(make_error(ec::invalid_frame));
   if (count == 0)
-    return std::vector<stream_entry>{};
-  auto rep = r.run(key, {"XREVRANGE", key, "(" + id->str(), "-", "COUNT", std::to_string(count)});
-  if (!rep)
-    return make_error(ec::unavailable);
-  if (reply::is_error(rep.get())) // "(0-0" is no valid range: nothing is older
-    return std::vector<stream_entry>{};
-  auto entries = parse_entries(rep.get());
-  std::reverse(entries.begin(), entries.end());
-  return entries;
+    return done(std::vector<stream_entry>{});
+  r.queue(key, {{"XREVRANGE", key, "(" + id->str(), "-", "COUNT", std::to_string(count)}},
+          [done](command_pipeline::replies& reps) mutable {
+            if (!reps[0])
+              return done(make_error(ec::unavailable));
+            if (reply::is_error(reps[0].get())) // "(0-0" is no valid range: nothing is older
+              return done(std::vector<stream_entry>{});
+            done(newest_last(reps[0].get()));
+          });
 }
 
-caf::result<stream_replay> replay(command_runner& r, const std::string& key,
-                                  const std::string& after, uint64_t count) {
+void replay(command_runner& r, const std::string& key, const std::string& after,
+            uint64_t count, answer<stream_replay> done) {
   auto since = stream_id::parse(after);
   if (!since)
-    return make_error(ec::invalid_frame);
-  auto info = r.run(key, {"XINFO", "STREAM", key});
-  if (!info)
-    return make_error(ec::unavailable);
-  stream_replay result;
-  // No such key: only a client that never saw an entry has lost nothing.
-  result.recovered = reply::is_error(info.get()) ? since->zero()
-                                                 : complete_after(info.get(), *since);
-  auto rep = r.run(key, {"XRANGE", key, "(" + since->str(), "+", "COUNT", std::to_string(count)});
-  if (!rep)
-    return make_error(ec::unavailable);
-  result.entries = parse_entries(rep.get());
-  return result;
+    return done(make_error(ec::invalid_frame));
+  r.queue(key,
+          {{"XINFO", "STREAM", key},
+           {"XRANGE", key, "(" + since->str(), "+", "COUNT", std::to_string(count)}},
+          [done, since = *since](command_pipeline::replies& reps) mutable {
+            if (!reps[0] || !reps[1])
+              return done(make_error(ec::unavailable));
+            stream_replay result;
+            // No such key: only a client that never saw an entry has lost nothing.
+            result.recovered = reply::is_error(reps[0].get())
+                                 ? since.zero()
+                                 : complete_after(reps[0].get(), since);
+            result.entries = parse_entries(reps[1].get());
+            done(std::move(result));
+          });
 }
 
-// --- Lua scripts, by EVALSHA with EVAL as the fallback ---------------------------
+// --- Lua scripts, by EVALSHA (SCRIPT LOAD ahead on a new connection) ------------
 
 using script = lua_script;
 
@@ -167,20 +232,11 @@ const script& sweep_script() {
   return s;
 }
 
-/// Runs `s` on the shard of `shard_key` with `keys` and `args`; a Redis
-/// that lost its script cache (a restart) gets the body again.
-reply_ptr eval_script(command_runner& r, const std::string& shard_key, const script& s,
-                      const std::vector<std::string>& keys,
-                      const std::vector<std::string>& args) {
-  return eval_lua([&](const std::vector<std::string>& argv) { return r.run(shard_key, argv); },
-                  s, keys, args);
-}
-
-/// Runs a presence script on `key` (`<stream>:presence`) and its two
+/// Queues a presence script on `key` (`<stream>:presence`) and its two
 /// companion keys.
-reply_ptr eval(command_runner& r, const std::string& key, const script& s,
-               const std::vector<std::string>& args) {
-  return eval_script(r, key, s, {key, key + ":expiry", key + ":users"}, args);
+void eval(command_runner& r, const std::string& key, const script& s,
+          const std::vector<std::string>& args, command_pipeline::done_fn done) {
+  r.queue_script(key, s, {key, key + ":expiry", key + ":users"}, args, std::move(done));
 }
 
 /// The last moment (ms since the epoch, our clock) Redis may still store a
@@ -200,26 +256,24 @@ uint64_t store_deadline(const command_runner& r, uint64_t requester_deadline) {
   return latest > now ? latest : 0;
 }
 
-caf::result<std::string> post(command_runner& r, const std::string& key,
-                              const std::string& event, const std::string& data,
-                              uint64_t maxlen, bool live_only, uint64_t deadline_ms) {
+void post(command_runner& r, const std::string& key, const std::string& event,
+          const std::string& data, uint64_t maxlen, bool live_only, uint64_t deadline_ms,
+          answer<std::string> done) {
   if (live_only && !r.heard(key))
-    return make_error(ec::unavailable);
+    return done(make_error(ec::unavailable));
   auto latest = store_deadline(r, deadline_ms);
   if (latest == 0)
-    return make_error(ec::unavailable); // its requester is (nearly) gone
+    return done(make_error(ec::unavailable)); // its requester is (nearly) gone
   static const script s{post_lua::post};
   // The payload as encode_published writes it, cut where the id goes.
   static const std::string marker = "\x01id\x01";
   auto payload = encode_published(event, marker, data);
   auto at = payload.find(marker);
   auto redis_deadline = static_cast<int64_t>(latest) + r.clock_offset_ms(key);
-  auto rep = eval_script(r, key, s, {key},
-                         {std::to_string(maxlen), event, data, payload.substr(0, at),
-                          payload.substr(at + marker.size()), std::to_string(redis_deadline)});
-  if (!rep || reply::is_error(rep.get()))
-    return make_error(failure_code(rep));
-  return reply::str(rep.get());
+  r.queue_script(key, s, {key},
+                 {std::to_string(maxlen), event, data, payload.substr(0, at),
+                  payload.substr(at + marker.size()), std::to_string(redis_deadline)},
+                 on_reply(done, [](const redisReply* rep) { return reply::str(rep); }));
 }
 
 /// Keys outlive the last heartbeat by a few TTLs, then Redis drops them.
@@ -228,87 +282,76 @@ std::string key_ttl(uint64_t expires) {
   return std::to_string(3 * (expires > now ? expires - now : 1000) + 1000);
 }
 
-template <class T>
-caf::result<T> failed(const reply_ptr& rep) {
-  return make_error(failure_code(rep));
+bool one(const redisReply* rep) {
+  return reply::integer(rep) == 1;
 }
 
-caf::result<bool> presence_add(command_runner& r, const std::string& key,
-                               const presence_conn& c, uint64_t expires) {
-  auto rep = eval(r, key, add_script(),
-                  {c.conn, c.user_json, c.user_id, std::to_string(expires), key_ttl(expires)});
-  if (!rep || reply::is_error(rep.get()))
-    return failed<bool>(rep);
-  return reply::integer(rep.get()) == 1;
+void presence_add(command_runner& r, const std::string& key, const presence_conn& c,
+                  uint64_t expires, answer<bool> done) {
+  eval(r, key, add_script(),
+       {c.conn, c.user_json, c.user_id, std::to_string(expires), key_ttl(expires)},
+       on_reply(done, one));
 }
 
-caf::result<bool> presence_ping(command_runner& r, const std::string& key,
-                                const std::string& conn, uint64_t expires) {
-  auto rep = eval(r, key, ping_script(), {conn, std::to_string(expires), key_ttl(expires)});
-  if (!rep || reply::is_error(rep.get()))
-    return failed<bool>(rep);
-  return reply::integer(rep.get()) == 1;
+void presence_ping(command_runner& r, const std::string& key, const std::string& conn,
+                   uint64_t expires, answer<bool> done) {
+  eval(r, key, ping_script(), {conn, std::to_string(expires), key_ttl(expires)},
+       on_reply(done, one));
 }
 
-caf::result<std::string> presence_remove(command_runner& r, const std::string& key,
-                                         const std::string& conn) {
-  auto rep = eval(r, key, remove_script(), {conn});
-  if (!rep || reply::is_error(rep.get()))
-    return failed<std::string>(rep);
-  return reply::str(rep.get());
+std::vector<std::string> strings(const redisReply* rep) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < reply::size(rep); ++i)
+    out.push_back(reply::str(reply::at(rep, i)));
+  return out;
 }
 
-caf::result<std::vector<std::string>> presence_sweep(command_runner& r, const std::string& key,
-                                                     uint64_t now) {
-  auto rep = eval(r, key, sweep_script(), {std::to_string(now)});
-  if (!rep || reply::is_error(rep.get()))
-    return failed<std::vector<std::string>>(rep);
-  std::vector<std::string> left;
-  for (size_t i = 0; i < reply::size(rep.get()); ++i)
-    left.push_back(reply::str(reply::at(rep.get(), i)));
-  return left;
+void presence_remove(command_runner& r, const std::string& key, const std::string& conn,
+                     answer<std::string> done) {
+  eval(r, key, remove_script(), {conn},
+       on_reply(done, [](const redisReply* rep) { return reply::str(rep); }));
 }
 
-caf::result<std::vector<presence_user>> presence_list(command_runner& r,
-                                                      const std::string& key) {
-  auto rep = r.run(key, {"HVALS", key});
-  if (!rep || reply::is_error(rep.get()))
-    return failed<std::vector<presence_user>>(rep);
-  std::vector<std::string> users;
-  for (size_t i = 0; i < reply::size(rep.get()); ++i)
-    users.push_back(reply::str(reply::at(rep.get(), i)));
-  return count_connections(users);
+void presence_sweep(command_runner& r, const std::string& key, uint64_t now,
+                    answer<std::vector<std::string>> done) {
+  eval(r, key, sweep_script(), {std::to_string(now)}, on_reply(done, strings));
 }
 
-caf::result<uint64_t> presence_count(command_runner& r, const std::string& key) {
-  auto rep = r.run(key, {"HLEN", key + ":users"});
-  if (!rep || reply::is_error(rep.get()))
-    return failed<uint64_t>(rep);
-  return static_cast<uint64_t>(reply::integer(rep.get()));
+void presence_list(command_runner& r, const std::string& key,
+                   answer<std::vector<presence_user>> done) {
+  r.queue(key, {{"HVALS", key}}, on_reply(done, [](const redisReply* rep) {
+            return count_connections(strings(rep));
+          }));
+}
+
+void presence_count(command_runner& r, const std::string& key, answer<uint64_t> done) {
+  r.queue(key, {{"HLEN", key + ":users"}}, on_reply(done, [](const redisReply* rep) {
+            return static_cast<uint64_t>(reply::integer(rep));
+          }));
 }
 
 // --- read marks ---------------------------------------------------------------------
 
-caf::result<std::string> mark_get(command_runner& r, const std::string& key,
-                                  const std::string& user) {
-  auto rep = r.run(key, {"HGET", key + ":read", user});
-  if (!rep || reply::is_error(rep.get()))
-    return failed<std::string>(rep);
-  return reply::str(rep.get());
+void mark_get(command_runner& r, const std::string& key, const std::string& user,
+              answer<std::string> done) {
+  r.queue(key, {{"HGET", key + ":read", user}},
+          on_reply(done, [](const redisReply* rep) { return reply::str(rep); }));
 }
 
-caf::result<std::string> mark_set(command_runner& r, const std::string& key,
-                                  const std::string& user, const std::string& id) {
+void mark_set(command_runner& r, const std::string& key, const std::string& user,
+              const std::string& id, answer<std::string> done) {
   if (!stream_id::parse(id))
-    return make_error(ec::invalid_frame);
+    return done(make_error(ec::invalid_frame));
   static const script s{presence_lua::mark_set};
-  auto rep = eval_script(r, key, s, {key + ":read"}, {user, id});
-  if (!rep || reply::is_error(rep.get()))
-    return failed<std::string>(rep);
-  return reply::str(rep.get());
+  r.queue_script(key, s, {key + ":read"}, {user, id},
+                 on_reply(done, [](const redisReply* rep) { return reply::str(rep); }));
 }
 
 } // namespace
+
+/// Most commands a batch takes from the mailbox: a long burst is cut so
+/// that the first replies do not wait for the whole of it.
+constexpr size_t max_batch = 256;
 
 void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> shards,
                          redis_timeouts timeouts, std::shared_ptr<broker_status> status,
@@ -316,49 +359,90 @@ void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> 
   command_runner runner{shards, timeouts, status, std::move(liveness)};
   runner.reconnect_idle();
   bool running = true;
-  self->receive_while(running)(
+  // Each handler queues its commands and answers once their replies came.
+  auto later = [self](auto run) -> caf::response_promise {
+    auto rp = self->make_response_promise();
+    run(rp);
+    return rp;
+  };
+  // One message, waiting up to `wait` for it (then `idle` runs).
+  auto receive_one = [&](std::chrono::milliseconds wait, auto idle) {
+    self->receive(
     [&](post_atom, const std::string& key, const std::string& event, const std::string& data,
-        uint64_t maxlen, bool live_only, uint64_t deadline_ms) {
-      return post(runner, key, event, data, maxlen, live_only, deadline_ms);
+        uint64_t maxlen, bool live_only, uint64_t deadline_ms) -> caf::result<std::string> {
+      return later([&](auto rp) {
+        post(runner, key, event, data, maxlen, live_only, deadline_ms, answer<std::string>{rp});
+      });
     },
-    [&](publish_atom, const std::string& channel, const std::string& payload) {
-      return publish(runner, channel, payload);
+    [&](publish_atom, const std::string& channel,
+        const std::string& payload) -> caf::result<uint64_t> {
+      return later([&](auto rp) { publish(runner, channel, payload, answer<uint64_t>{rp}); });
     },
     [&](publish_atom, const std::string& channel, const std::string& payload,
         bool live_only) -> caf::result<uint64_t> {
       if (live_only && !runner.heard(channel))
         return make_error(ec::unavailable);
-      return publish(runner, channel, payload);
+      return later([&](auto rp) { publish(runner, channel, payload, answer<uint64_t>{rp}); });
     },
-    [&](tail_atom, const std::string& key, uint64_t count) { return tail(runner, key, count); },
-    [&](replay_atom, const std::string& key, const std::string& after, uint64_t count) {
-      return replay(runner, key, after, count);
+    [&](tail_atom, const std::string& key,
+        uint64_t count) -> caf::result<std::vector<stream_entry>> {
+      return later(
+        [&](auto rp) { tail(runner, key, count, answer<std::vector<stream_entry>>{rp}); });
     },
-    [&](before_atom, const std::string& key, const std::string& id, uint64_t count) {
-      return before(runner, key, id, count);
+    [&](replay_atom, const std::string& key, const std::string& after,
+        uint64_t count) -> caf::result<stream_replay> {
+      return later([&](auto rp) { replay(runner, key, after, count, answer<stream_replay>{rp}); });
     },
-    [&](pres_add_atom, const std::string& key, const presence_conn& c, uint64_t expires) {
-      return presence_add(runner, key, c, expires);
+    [&](before_atom, const std::string& key, const std::string& id,
+        uint64_t count) -> caf::result<std::vector<stream_entry>> {
+      return later(
+        [&](auto rp) { before(runner, key, id, count, answer<std::vector<stream_entry>>{rp}); });
     },
-    [&](pres_ping_atom, const std::string& key, const std::string& conn, uint64_t expires) {
-      return presence_ping(runner, key, conn, expires);
+    [&](pres_add_atom, const std::string& key, const presence_conn& c,
+        uint64_t expires) -> caf::result<bool> {
+      return later([&](auto rp) { presence_add(runner, key, c, expires, answer<bool>{rp}); });
     },
-    [&](pres_rm_atom, const std::string& key, const std::string& conn) {
-      return presence_remove(runner, key, conn);
+    [&](pres_ping_atom, const std::string& key, const std::string& conn,
+        uint64_t expires) -> caf::result<bool> {
+      return later([&](auto rp) { presence_ping(runner, key, conn, expires, answer<bool>{rp}); });
     },
-    [&](pres_sweep_atom, const std::string& key, uint64_t now) {
-      return presence_sweep(runner, key, now);
+    [&](pres_rm_atom, const std::string& key,
+        const std::string& conn) -> caf::result<std::string> {
+      return later([&](auto rp) { presence_remove(runner, key, conn, answer<std::string>{rp}); });
     },
-    [&](pres_list_atom, const std::string& key) { return presence_list(runner, key); },
-    [&](pres_count_atom, const std::string& key) { return presence_count(runner, key); },
-    [&](mark_get_atom, const std::string& key, const std::string& user) {
-      return mark_get(runner, key, user);
+    [&](pres_sweep_atom, const std::string& key,
+        uint64_t now) -> caf::result<std::vector<std::string>> {
+      return later([&](auto rp) {
+        presence_sweep(runner, key, now, answer<std::vector<std::string>>{rp});
+      });
     },
-    [&](mark_set_atom, const std::string& key, const std::string& user, const std::string& id) {
-      return mark_set(runner, key, user, id);
+    [&](pres_list_atom, const std::string& key) -> caf::result<std::vector<presence_user>> {
+      return later(
+        [&](auto rp) { presence_list(runner, key, answer<std::vector<presence_user>>{rp}); });
+    },
+    [&](pres_count_atom, const std::string& key) -> caf::result<uint64_t> {
+      return later([&](auto rp) { presence_count(runner, key, answer<uint64_t>{rp}); });
+    },
+    [&](mark_get_atom, const std::string& key,
+        const std::string& user) -> caf::result<std::string> {
+      return later([&](auto rp) { mark_get(runner, key, user, answer<std::string>{rp}); });
+    },
+    [&](mark_set_atom, const std::string& key, const std::string& user,
+        const std::string& id) -> caf::result<std::string> {
+      return later([&](auto rp) { mark_set(runner, key, user, id, answer<std::string>{rp}); });
     },
     [&](caf::exit_msg&) { running = false; },
-    caf::after(std::chrono::seconds(1)) >> [&] { runner.reconnect_idle(); });
+    caf::after(wait) >> idle);
+  };
+  while (running) {
+    // Wait for the first command, then take whatever else is queued (one
+    // wake-up, one write and one read for the lot), then run them.
+    receive_one(std::chrono::seconds(1), [&] { runner.reconnect_idle(); });
+    for (size_t n = 0; running && n < max_batch && self->has_next_message(); ++n)
+      receive_one(std::chrono::milliseconds(0), [] {});
+    runner.flush();
+  }
+  runner.flush();
 }
 
 } // namespace sb

@@ -149,8 +149,11 @@ private:
       if (i == channels_.end())
         return;
       auto payload = reply::str(reply::at(r, 2));
-      for (auto& topic : i->second)
-        self_->send(topic, message_atom::value, channel, payload);
+      auto& topics = i->second;
+      for (size_t t = 0; t + 1 < topics.size(); ++t)
+        self_->send(topics[t], message_atom::value, channel, payload);
+      if (!topics.empty()) // usually the only one: no copy
+        self_->send(topics.back(), message_atom::value, std::move(channel), std::move(payload));
     } else if (kind == "subscribe") {
       if (!channels_.count(channel))
         return;

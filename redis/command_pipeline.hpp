@@ -1,0 +1,69 @@
+#pragma once
+// The commands a Redis command actor took from its mailbox in one go,
+// pipelined per connection: every queued command of a shard is written at
+// once, the replies are read back in order, and each request then gets
+// its own. One write, one wake-up of Redis and one read for a whole
+// burst, instead of a round trip each. Used by redis_commands only.
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "redis/lua_script.hpp"
+#include "redis/redis_client.hpp"
+
+namespace sb {
+
+class command_pipeline {
+public:
+  using argv = std::vector<std::string>;
+  using replies = std::vector<reply_ptr>;
+  /// Gets the replies of an item's commands, in order; nullptr for each
+  /// one lost with its connection (or never sent: Redis is away).
+  using done_fn = std::function<void(replies&)>;
+
+  explicit command_pipeline(size_t shards);
+
+  /// Queues `commands` (run back to back, in order) on `shard`.
+  void add(size_t shard, std::vector<argv> commands, done_fn done);
+
+  /// Queues `EVALSHA s` with `keys` and `args` on `shard`. A connection that
+  /// has not loaded `s` yet gets `SCRIPT LOAD` ahead of it in the same
+  /// pipeline, so no EVALSHA of the batch fails with NOSCRIPT and has to
+  /// be sent again behind the commands that followed it.
+  void add_script(size_t shard, const lua_script& s, const std::vector<std::string>& keys,
+                  const std::vector<std::string>& args, done_fn done);
+
+  size_t size() const { return size_; }
+  size_t size(size_t shard) const { return shards_[shard].items.size(); }
+
+  /// Sends what is queued for `shard` through `client` (which must be
+  /// ready()) as one pipeline and calls each item's `done` in the order
+  /// added. An item's `done` may run commands on `client` itself. False
+  /// when the connection broke: every item without all its replies got
+  /// nullptr for them.
+  bool run(size_t shard, redis_client& client);
+
+  /// Answers every item queued for `shard` with nullptr replies (Redis is
+  /// away), in order.
+  void fail(size_t shard);
+
+private:
+  struct item {
+    std::vector<argv> commands;
+    done_fn done;
+    const lua_script* script = nullptr;
+  };
+  struct shard_queue {
+    std::vector<item> items;
+    /// Script SHA -> the client generation that loaded it.
+    std::unordered_map<std::string, uint64_t> loaded;
+  };
+
+  std::vector<shard_queue> shards_;
+  size_t size_ = 0;
+};
+
+} // namespace sb

@@ -1,0 +1,244 @@
+// Pipelining on the Redis broker's command connections: a batch of
+// commands written at once must give every request its own reply, in
+// order, and a connection that breaks mid-batch must answer every request
+// still waiting with an error, at once, and lose none. Runs in
+// integration-redis, with its own redis-server.
+
+#include "config/redis_url.hpp"
+#include "core/actors.hpp"
+#include "core/messages.hpp"
+#include "redis/redis_broker.hpp"
+#include "redis/redis_client.hpp"
+#include "tests/support/broker_mode.hpp"
+#include "tests/support/redis_server.hpp"
+
+#include <caf/all.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+namespace sb::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+redis_endpoint endpoint_of(const redis_server& redis) {
+  return std::get<redis_endpoint>(parse_redis_url(redis.url()));
+}
+
+TEST(redis_pipeline_test, EveryPipelinedCommandGetsItsOwnReplyInOrder) {
+  SB_REDIS_ONLY();
+  redis_server redis;
+  redis_client client(endpoint_of(redis), {}, "pipeline");
+  ASSERT_TRUE(client.ready());
+  std::vector<std::vector<std::string>> commands;
+  for (int i = 0; i < 1000; ++i) {
+    if (i == 500)
+      commands.push_back({"NO-SUCH-COMMAND"}); // an error reply in the middle
+    commands.push_back({"ECHO", "reply " + std::to_string(i)});
+  }
+  auto replies = client.pipeline(commands);
+  ASSERT_EQ(replies.size(), commands.size());
+  for (size_t i = 0, n = 0; i < replies.size(); ++i) {
+    ASSERT_NE(replies[i], nullptr) << i;
+    if (i == 500) {
+      EXPECT_TRUE(reply::is_error(replies[i].get()));
+      continue;
+    }
+    EXPECT_EQ(reply::str(replies[i].get()), "reply " + std::to_string(n++));
+  }
+  EXPECT_TRUE(client.connected());
+}
+
+TEST(redis_pipeline_test, AConnectionLostMidBatchLeavesTheRestWithoutReplies) {
+  SB_REDIS_ONLY();
+  redis_server redis;
+  redis_client client(endpoint_of(redis), {}, "pipeline");
+  ASSERT_TRUE(client.ready());
+  // Redis answers QUIT, then closes the connection without reading on.
+  auto replies = client.pipeline({{"ECHO", "first"}, {"QUIT"}, {"ECHO", "second"}, {"ECHO", "third"}});
+  ASSERT_EQ(replies.size(), 4u);
+  ASSERT_NE(replies[0], nullptr);
+  EXPECT_EQ(reply::str(replies[0].get()), "first");
+  EXPECT_EQ(replies[2], nullptr) << "a reply for a command Redis never ran";
+  EXPECT_EQ(replies[3], nullptr);
+  EXPECT_FALSE(client.connected());
+}
+
+/// The Redis broker with one command actor, so every request below lands
+/// in the same mailbox and goes out in the same batches.
+struct broker_fixture {
+  explicit broker_fixture(const redis_server& redis)
+    : sys{(register_message_types(cfg), cfg)}, self{sys} {
+    redis_broker_config c;
+    c.shards = {endpoint_of(redis)};
+    c.pool_size = 1;
+    broker = spawn_redis_broker(sys, c, std::make_shared<broker_status>());
+  }
+  ~broker_fixture() {
+    for (auto& a : {caf::actor_cast<caf::actor>(broker.command),
+                    caf::actor_cast<caf::actor>(broker.subscriber),
+                    caf::actor_cast<caf::actor>(broker.listener)})
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  caf::scoped_actor self;
+  broker_handles broker;
+};
+
+/// Posts `n` messages to `key` without waiting; then the replies, in order:
+/// each an id, or the error's code.
+std::vector<std::string> post_many(broker_fixture& f, const std::string& key, int n,
+                                   const std::function<void()>& between = [] {}) {
+  using handle_t = decltype(f.self->request(f.broker.command, 10s, post_atom::value, key,
+                                            std::string{}, std::string{}, uint64_t{0}, false,
+                                            uint64_t{0}));
+  std::vector<handle_t> pending;
+  for (int i = 0; i < n; ++i)
+    pending.push_back(f.self->request(f.broker.command, 10s, post_atom::value, key,
+                                      std::string{"message"},
+                                      R"({"n":)" + std::to_string(i) + "}", uint64_t{0}, false,
+                                      uint64_t{0}));
+  between();
+  std::vector<std::string> out;
+  for (auto& h : pending)
+    h.receive([&](const std::string& id) { out.push_back(id); },
+              [&](caf::error& err) { out.push_back("error: " + to_string(err)); });
+  return out;
+}
+
+TEST(redis_pipeline_test, BatchedPostsAreStoredOnceEachInTheOrderSentAndAckedWithTheirIds) {
+  SB_REDIS_ONLY();
+  redis_server redis;
+  broker_fixture f{redis};
+  // Redis stalls briefly, so the posts pile up in the mailbox and go out
+  // as a few large batches.
+  ::kill(redis.pid(), SIGSTOP);
+  auto ids = post_many(f, "room:1:chat", 300, [&] {
+    std::this_thread::sleep_for(200ms);
+    ::kill(redis.pid(), SIGCONT);
+  });
+  auto stored = redis.command({"XRANGE", "room:1:chat", "-", "+"});
+  ASSERT_EQ(stored.size(), 300u);
+  ASSERT_EQ(ids.size(), 300u);
+  for (size_t i = 0; i < 300; ++i) {
+    EXPECT_EQ(ids[i], stored[i][0].get<std::string>()) << "post " << i << " acked with another id";
+    EXPECT_EQ(stored[i][1][3].get<std::string>(), R"({"n":)" + std::to_string(i) + "}")
+      << "stored out of order at " << i;
+  }
+}
+
+TEST(redis_pipeline_test, BatchedReadsEachGetTheirOwnKey) {
+  SB_REDIS_ONLY();
+  redis_server redis;
+  for (int i = 0; i < 100; ++i)
+    redis.command({"XADD", "room:" + std::to_string(i) + ":chat", "*", "data", std::to_string(i)});
+  broker_fixture f{redis};
+  ::kill(redis.pid(), SIGSTOP);
+  using handle_t = decltype(f.self->request(f.broker.command, 10s, tail_atom::value,
+                                            std::string{}, uint64_t{1}));
+  std::vector<handle_t> pending;
+  for (int i = 0; i < 100; ++i)
+    pending.push_back(f.self->request(f.broker.command, 10s, tail_atom::value,
+                                      "room:" + std::to_string(i) + ":chat", uint64_t{1}));
+  std::this_thread::sleep_for(200ms);
+  ::kill(redis.pid(), SIGCONT);
+  for (int i = 0; i < 100; ++i)
+    pending[i].receive(
+      [&](const std::vector<stream_entry>& entries) {
+        ASSERT_EQ(entries.size(), 1u) << i;
+        EXPECT_EQ(entries[0].fields.at(1), std::to_string(i)) << "another key's reply";
+      },
+      [&](caf::error& err) { ADD_FAILURE() << i << ": " << to_string(err); });
+}
+
+TEST(redis_pipeline_test, ALostConnectionAnswersEveryWaitingRequestAtOnce) {
+  SB_REDIS_ONLY();
+  redis_server redis;
+  broker_fixture f{redis};
+  ASSERT_EQ(post_many(f, "room:1:chat", 1)[0].rfind("error", 0), std::string::npos);
+  ::kill(redis.pid(), SIGSTOP);
+  auto started = std::chrono::steady_clock::now();
+  auto replies = post_many(f, "room:1:chat", 200, [&] {
+    std::this_thread::sleep_for(200ms); // the first batch is written and waits
+    redis.kill9();
+  });
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(replies.size(), 200u);
+  for (size_t i = 0; i < replies.size(); ++i)
+    EXPECT_EQ(replies[i].rfind("error", 0), 0u) << i << ": " << replies[i];
+  // Not one command timeout (2 s) per request, nor the request timeout.
+  EXPECT_LT(took, 5s);
+}
+
+/// The published payloads `sub` (subscribed) gets within `timeout`, up to `n`.
+std::vector<std::string> published(redis_client& sub, size_t n, std::chrono::milliseconds timeout) {
+  std::vector<std::string> out;
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < n && std::chrono::steady_clock::now() < until)
+    sub.read_replies(50ms, [&](const redisReply* r) {
+      if (reply::str(reply::at(r, 0)) == "message")
+        out.push_back(reply::str(reply::at(r, 2)));
+    });
+  return out;
+}
+
+// After a Redis restart the script cache is empty. A batch holding a post
+// (a Lua script), a plain PUBLISH and another post on the same channel must
+// still run in that order: EVALSHA failing with NOSCRIPT and sent again
+// after the batch would put the PUBLISH first.
+TEST(redis_pipeline_test, ANewConnectionLoadsItsScriptsAheadSoABatchKeepsItsOrder) {
+  SB_REDIS_ONLY();
+  redis_server redis;
+  broker_fixture f{redis};
+  ASSERT_EQ(post_many(f, "room:1:chat", 1)[0].rfind("error", 0), std::string::npos);
+  redis.kill9();
+  redis.restart();
+  // Until the broker has a working connection again (a read: no script).
+  auto tail_ok = [&] {
+    bool ok = false;
+    f.self->request(f.broker.command, 5s, tail_atom::value, std::string{"other:chat"}, uint64_t{1})
+      .receive([&](const std::vector<stream_entry>&) { ok = true; }, [&](caf::error&) {});
+    return ok;
+  };
+  ASSERT_TRUE(redis.until(tail_ok, 10s, 100ms));
+  redis_client sub(endpoint_of(redis), {}, "test-subscriber");
+  ASSERT_TRUE(sub.ready());
+  ASSERT_TRUE(sub.append({"SUBSCRIBE", "room:1:chat"}) && sub.flush());
+  ASSERT_TRUE(sub.read_replies(1000ms, [](const redisReply*) {}));
+  // Redis stops; a read occupies the command actor, so the three commands
+  // after it wait in its mailbox and go out as one batch.
+  ::kill(redis.pid(), SIGSTOP);
+  auto blocker = f.self->request(f.broker.command, 10s, tail_atom::value,
+                                 std::string{"other:chat"}, uint64_t{1});
+  std::this_thread::sleep_for(100ms);
+  auto a = f.self->request(f.broker.command, 10s, post_atom::value, std::string{"room:1:chat"},
+                           std::string{"message"}, std::string{R"({"n":"A"})"}, uint64_t{0},
+                           false, uint64_t{0});
+  auto p = f.self->request(f.broker.command, 10s, publish_atom::value,
+                           std::string{"room:1:chat"}, std::string{"P"});
+  auto b = f.self->request(f.broker.command, 10s, post_atom::value, std::string{"room:1:chat"},
+                           std::string{"message"}, std::string{R"({"n":"B"})"}, uint64_t{0},
+                           false, uint64_t{0});
+  std::this_thread::sleep_for(100ms);
+  ::kill(redis.pid(), SIGCONT);
+  blocker.receive([](const std::vector<stream_entry>&) {},
+                  [](caf::error& err) { ADD_FAILURE() << to_string(err); });
+  for (auto* h : {&a, &b})
+    h->receive([](const std::string&) {}, [](caf::error& err) { ADD_FAILURE() << to_string(err); });
+  p.receive([](uint64_t) {}, [](caf::error& err) { ADD_FAILURE() << to_string(err); });
+  auto got = published(sub, 3, 5s);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_NE(got[0].find(R"("n":"A")"), std::string::npos) << got[0];
+  EXPECT_EQ(got[1], "P");
+  EXPECT_NE(got[2].find(R"("n":"B")"), std::string::npos) << got[2];
+}
+
+} // namespace
+} // namespace sb::test
