@@ -14,17 +14,18 @@ command_pipeline::command_pipeline(size_t shards) : shards_(shards) {
 }
 
 void command_pipeline::add(size_t shard, std::vector<argv> commands, done_fn done) {
-  shards_[shard].items.push_back(item{std::move(commands), std::move(done), nullptr});
+  shards_[shard].items.push_back(item{std::move(commands), std::move(done), nullptr, {}});
   ++size_;
 }
 
 void command_pipeline::add_script(size_t shard, const lua_script& s,
                                   const std::vector<std::string>& keys,
-                                  const std::vector<std::string>& args, done_fn done) {
+                                  const std::vector<std::string>& args, done_fn done,
+                                  refresh_fn refresh) {
   argv cmd{"EVALSHA", s.sha, std::to_string(keys.size())};
   cmd.insert(cmd.end(), keys.begin(), keys.end());
   cmd.insert(cmd.end(), args.begin(), args.end());
-  shards_[shard].items.push_back(item{{std::move(cmd)}, std::move(done), &s});
+  shards_[shard].items.push_back(item{{std::move(cmd)}, std::move(done), &s, std::move(refresh)});
   ++size_;
 }
 
@@ -46,6 +47,8 @@ bool command_pipeline::run(size_t shard, redis_client& client) {
         commands.push_back({"SCRIPT", "LOAD", it.script->body});
       }
     }
+    if (it.refresh)
+      it.refresh(it.commands.front());
     for (auto& c : it.commands)
       commands.push_back(std::move(c));
   }

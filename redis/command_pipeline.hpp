@@ -23,6 +23,10 @@ public:
   /// Gets the replies of an item's commands, in order; nullptr for each
   /// one lost with its connection (or never sent: Redis is away).
   using done_fn = std::function<void(replies&)>;
+  /// Rewrites an item's command just before it is written: a deadline in
+  /// its arguments must count from the write, and a batch for one shard
+  /// may wait behind another shard's slow batch.
+  using refresh_fn = std::function<void(argv&)>;
 
   explicit command_pipeline(size_t shards);
 
@@ -34,7 +38,7 @@ public:
   /// pipeline, so no EVALSHA of the batch fails with NOSCRIPT and has to
   /// be sent again behind the commands that followed it.
   void add_script(size_t shard, const lua_script& s, const std::vector<std::string>& keys,
-                  const std::vector<std::string>& args, done_fn done);
+                  const std::vector<std::string>& args, done_fn done, refresh_fn refresh = {});
 
   size_t size() const { return size_; }
   size_t size(size_t shard) const { return shards_[shard].items.size(); }
@@ -55,6 +59,7 @@ private:
     std::vector<argv> commands;
     done_fn done;
     const lua_script* script = nullptr;
+    refresh_fn refresh;
   };
   struct shard_queue {
     std::vector<item> items;

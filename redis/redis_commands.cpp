@@ -58,8 +58,8 @@ public:
   /// lost its script cache gets the body).
   void queue_script(const std::string& shard_key, const lua_script& s,
                     const std::vector<std::string>& keys, const std::vector<std::string>& args,
-                    command_pipeline::done_fn done) {
-    batch_.add_script(shard(shard_key), s, keys, args, std::move(done));
+                    command_pipeline::done_fn done, command_pipeline::refresh_fn refresh = {}) {
+    batch_.add_script(shard(shard_key), s, keys, args, std::move(done), std::move(refresh));
   }
 
   size_t queued() const { return batch_.size(); }
@@ -269,11 +269,19 @@ void post(command_runner& r, const std::string& key, const std::string& event,
   static const std::string marker = "\x01id\x01";
   auto payload = encode_published(event, marker, data);
   auto at = payload.find(marker);
-  auto redis_deadline = static_cast<int64_t>(latest) + r.clock_offset_ms(key);
+  auto redis_deadline = [&r, key](uint64_t latest) {
+    // 1 (long past) when the requester already gave up: the script refuses.
+    return std::to_string(latest == 0 ? 1 : static_cast<int64_t>(latest) + r.clock_offset_ms(key));
+  };
+  // The deadline counts from the write: this shard's batch may go out only
+  // after another shard's batch waited out a stalled Redis.
+  auto at_write = [&r, deadline_ms, redis_deadline](command_pipeline::argv& cmd) {
+    cmd.back() = redis_deadline(store_deadline(r, deadline_ms));
+  };
   r.queue_script(key, s, {key},
                  {std::to_string(maxlen), event, data, payload.substr(0, at),
-                  payload.substr(at + marker.size()), std::to_string(redis_deadline)},
-                 on_reply(done, [](const redisReply* rep) { return reply::str(rep); }));
+                  payload.substr(at + marker.size()), redis_deadline(latest)},
+                 on_reply(done, [](const redisReply* rep) { return reply::str(rep); }), at_write);
 }
 
 /// Keys outlive the last heartbeat by a few TTLs, then Redis drops them.

@@ -9,6 +9,7 @@
 #include "core/messages.hpp"
 #include "redis/redis_broker.hpp"
 #include "redis/redis_client.hpp"
+#include "redis/shard.hpp"
 #include "tests/support/broker_mode.hpp"
 #include "tests/support/redis_server.hpp"
 
@@ -73,10 +74,15 @@ TEST(redis_pipeline_test, AConnectionLostMidBatchLeavesTheRestWithoutReplies) {
 /// The Redis broker with one command actor, so every request below lands
 /// in the same mailbox and goes out in the same batches.
 struct broker_fixture {
-  explicit broker_fixture(const redis_server& redis)
+  explicit broker_fixture(const redis_server& redis) : broker_fixture({&redis}) {}
+  /// One Redis server per shard; a command times out after `timeout`.
+  broker_fixture(std::vector<const redis_server*> shards,
+                 std::chrono::milliseconds timeout = redis_timeouts{}.command)
     : sys{(register_message_types(cfg), cfg)}, self{sys} {
     redis_broker_config c;
-    c.shards = {endpoint_of(redis)};
+    for (auto* redis : shards)
+      c.shards.push_back(endpoint_of(*redis));
+    c.timeouts.command = timeout;
     c.pool_size = 1;
     broker = spawn_redis_broker(sys, c, std::make_shared<broker_status>());
   }
@@ -238,6 +244,52 @@ TEST(redis_pipeline_test, ANewConnectionLoadsItsScriptsAheadSoABatchKeepsItsOrde
   EXPECT_NE(got[0].find(R"("n":"A")"), std::string::npos) << got[0];
   EXPECT_EQ(got[1], "P");
   EXPECT_NE(got[2].find(R"("n":"B")"), std::string::npos) << got[2];
+}
+
+
+/// A key `room:<n>:chat` whose stream lives on `shard` of `shards`.
+std::string key_on_shard(size_t shard, size_t shards) {
+  for (int n = 0;; ++n) {
+    auto key = "room:" + std::to_string(n) + ":chat";
+    if (shard_of_key(key, shards) == shard)
+      return key;
+  }
+}
+
+TEST(redis_pipeline_test, APostsDeadlineCountsFromItsWriteNotFromABatchAheadOnAStalledShard) {
+  SB_REDIS_ONLY();
+  redis_server first, second;
+  broker_fixture f{{&first, &second}, 1000ms}; // posts may be stored within 500 ms
+  auto stalled = key_on_shard(0, 2), healthy = key_on_shard(1, 2);
+  ASSERT_EQ(post_many(f, stalled, 1)[0].rfind("error", 0), std::string::npos);
+  ASSERT_EQ(post_many(f, healthy, 1)[0].rfind("error", 0), std::string::npos);
+  // A read on the second shard occupies the actor while both posts queue,
+  // so they go out in one batch: the first shard's share first, which
+  // waits out the whole command timeout, then the second's.
+  ::kill(first.pid(), SIGSTOP);
+  ::kill(second.pid(), SIGSTOP);
+  auto blocker = f.self->request(f.broker.command, 10s, tail_atom::value, healthy, uint64_t{1});
+  std::this_thread::sleep_for(100ms);
+  auto post = [&](const std::string& key) {
+    return f.self->request(f.broker.command, 10s, post_atom::value, key, std::string{"message"},
+                           std::string{R"({"n":1})"}, uint64_t{0}, false, uint64_t{0});
+  };
+  auto lost = post(stalled);
+  auto kept = post(healthy);
+  std::this_thread::sleep_for(100ms);
+  ::kill(second.pid(), SIGCONT);
+  blocker.receive([](const std::vector<stream_entry>&) {},
+                  [](caf::error& err) { ADD_FAILURE() << to_string(err); });
+  lost.receive([](const std::string& id) { ADD_FAILURE() << "stored on a stalled Redis: " << id; },
+               [](caf::error&) {});
+  kept.receive([](const std::string&) {},
+               [](caf::error& err) {
+                 ADD_FAILURE() << "the healthy shard refused a post that waited behind the "
+                                  "stalled one: "
+                               << to_string(err);
+               });
+  ::kill(first.pid(), SIGCONT);
+  EXPECT_EQ(second.command({"XLEN", healthy}).get<int>(), 2);
 }
 
 } // namespace
