@@ -261,26 +261,24 @@ void post(command_runner& r, const std::string& key, const std::string& event,
           answer<std::string> done) {
   if (live_only && !r.heard(key))
     return done(make_error(ec::unavailable));
-  auto latest = store_deadline(r, deadline_ms);
-  if (latest == 0)
+  if (store_deadline(r, deadline_ms) == 0)
     return done(make_error(ec::unavailable)); // its requester is (nearly) gone
   static const script s{post_lua::post};
   // The payload as encode_published writes it, cut where the id goes.
   static const std::string marker = "\x01id\x01";
   auto payload = encode_published(event, marker, data);
   auto at = payload.find(marker);
-  auto redis_deadline = [&r, key](uint64_t latest) {
-    // 1 (long past) when the requester already gave up: the script refuses.
-    return std::to_string(latest == 0 ? 1 : static_cast<int64_t>(latest) + r.clock_offset_ms(key));
-  };
-  // The deadline counts from the write: this shard's batch may go out only
-  // after another shard's batch waited out a stalled Redis.
-  auto at_write = [&r, deadline_ms, redis_deadline](command_pipeline::argv& cmd) {
-    cmd.back() = redis_deadline(store_deadline(r, deadline_ms));
+  // The deadline is written when this shard's share of the batch goes
+  // out, which may be after another shard's share waited out a stalled
+  // Redis. 1 (long past) when the requester gave up meanwhile: refused.
+  auto at_write = [&r, key, deadline_ms](command_pipeline::argv& cmd) {
+    auto latest = store_deadline(r, deadline_ms);
+    cmd.back() = std::to_string(latest == 0 ? 1
+                                            : static_cast<int64_t>(latest) + r.clock_offset_ms(key));
   };
   r.queue_script(key, s, {key},
                  {std::to_string(maxlen), event, data, payload.substr(0, at),
-                  payload.substr(at + marker.size()), redis_deadline(latest)},
+                  payload.substr(at + marker.size()), std::string{} /* the deadline */},
                  on_reply(done, [](const redisReply* rep) { return reply::str(rep); }), at_write);
 }
 
