@@ -4,7 +4,6 @@
 #include <caf/all.hpp>
 
 #include "actors/topic_shard.hpp"
-
 #include "core/envelope.hpp"
 #include "core/frame.hpp"
 #include "core/log.hpp"
@@ -94,8 +93,7 @@ void topic::on_entry(const stream_entry& entry) {
       deliver(m, id, frame);
 }
 
-void topic::deliver(member& m, const std::optional<stream_id>& id,
-                          const frame_ptr& frame) {
+void topic::deliver(member& m, const std::optional<stream_id>& id, const frame_ptr& frame) {
   // Live delivery can lag behind the member's catch-up read (the stream
   // listener is another connection): whatever the catch-up already had is
   // dropped here, before and after activation alike.
@@ -201,8 +199,8 @@ void topic::on_link_failed(const caf::error& err) {
   waiting.clear();
 }
 
-void topic::activate(const caf::actor_addr& plugin_addr,
-                           const std::vector<std::string>& catch_up, const std::string& after) {
+void topic::activate(const caf::actor_addr& plugin_addr, const std::vector<std::string>& catch_up,
+                     const std::string& after) {
   auto i = members.find(plugin_addr);
   if (i == members.end())
     return;
