@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <caf/all.hpp>
 
+#include "actors/topic_shard.hpp"
 #include "core/envelope.hpp"
 #include "core/frame.hpp"
 #include "core/log.hpp"
@@ -15,9 +16,18 @@ constexpr auto broker_timeout = std::chrono::seconds(5);
 
 } // namespace
 
+topic::topic(topic_shard_state& owner, topic_request first, uint64_t number)
+    : shard(&owner),
+      incarnation(number),
+      key(std::move(first.key)),
+      stream(std::move(first.stream)),
+      plugin(std::move(first.plugin)),
+      default_event(std::move(first.default_event)) {
+}
+
 // --- broker events -------------------------------------------------------------
 
-void topic_state::on_published(const std::string& payload) {
+void topic::on_published(const std::string& payload) {
   auto ev = decode_published(payload, default_event);
   auto id = stream_id::parse(ev.id);
   // A stored event also reaches `streams` members through the stream, so
@@ -47,7 +57,7 @@ void topic_state::on_published(const std::string& payload) {
 
 // Only the newest goes out, at most once per coalesce_interval: a room where
 // thousands arrive costs each member a frame a second, not one per arrival.
-void topic_state::coalesce(frame_ptr frame) {
+void topic::coalesce(frame_ptr frame) {
   coalesced = std::move(frame);
   if (flush_due)
     return;
@@ -56,10 +66,10 @@ void topic_state::coalesce(frame_ptr frame) {
   if (now >= next)
     return flush_coalesced();
   flush_due = true;
-  self->delayed_send(self, next - now, tick_atom::value);
+  shard->self->delayed_send(shard->self, next - now, tick_atom::value, key);
 }
 
-void topic_state::flush_coalesced() {
+void topic::flush_coalesced() {
   flush_due = false;
   if (!coalesced)
     return;
@@ -71,7 +81,7 @@ void topic_state::flush_coalesced() {
     deliver(m, std::nullopt, frame);
 }
 
-void topic_state::on_entry(const stream_entry& entry) {
+void topic::on_entry(const stream_entry& entry) {
   if (streams_members == 0)
     return;
   ++delivered;
@@ -83,8 +93,7 @@ void topic_state::on_entry(const stream_entry& entry) {
       deliver(m, id, frame);
 }
 
-void topic_state::deliver(member& m, const std::optional<stream_id>& id,
-                          const frame_ptr& frame) {
+void topic::deliver(member& m, const std::optional<stream_id>& id, const frame_ptr& frame) {
   // Live delivery can lag behind the member's catch-up read (the stream
   // listener is another connection): whatever the catch-up already had is
   // dropped here, before and after activation alike.
@@ -103,63 +112,71 @@ void topic_state::deliver(member& m, const std::optional<stream_id>& id,
 
 // --- membership ----------------------------------------------------------------
 
-bool topic_state::ready_for(const member& m) const {
+bool topic::ready_for(const member& m) const {
   return subscribed == link::ready
          && (m.info.strategy != strategy::streams || listening == link::ready);
 }
 
-caf::result<membership_actor> topic_state::join(topic_member info) {
-  ++joins;
+caf::result<membership_actor> topic::join(topic_member info) {
   auto addr = caf::actor_cast<caf::actor_addr>(info.plugin);
   auto& m = members[addr];
-  if (!m.info.plugin) {
-    self->monitor(info.plugin);
-    if (info.strategy == strategy::streams)
-      ++streams_members;
-  }
+  if (!m.info.plugin && info.strategy == strategy::streams)
+    ++streams_members;
   m.info = std::move(info);
   ensure_links();
   if (ready_for(m))
-    return caf::actor_cast<membership_actor>(self);
-  auto rp = self->make_response_promise<membership_actor>();
+    return caf::actor_cast<membership_actor>(shard->self);
+  auto rp = shard->self->make_response_promise<membership_actor>();
   waiting.push_back({rp, addr});
   return rp;
 }
 
-void topic_state::ensure_links() {
+// A reply comes to the shard, maybe after this topic went and another of
+// the same key came: it is for this topic only if the incarnation matches.
+void topic::ensure_links() {
+  auto* owner = shard;
+  auto self = owner->self;
+  auto number = incarnation;
   if (subscribed == link::none) {
     subscribed = link::pending;
-    self->request(broker.subscriber, broker_timeout, subscribe_atom::value, key,
+    self->request(owner->broker.subscriber, broker_timeout, subscribe_atom::value, key,
                   caf::actor_cast<channel_actor>(self))
-      .then([this](ok_atom) { on_link_ready(subscribed); },
-            [this](caf::error& err) { on_link_failed(err); });
+      .then(
+        [owner, k = key, number](ok_atom) {
+          if (auto t = owner->find(k, number))
+            t->on_link_ready(false);
+        },
+        [owner, k = key, number](caf::error& err) {
+          if (auto t = owner->find(k, number))
+            t->on_link_failed(err);
+        });
   }
   if (streams_members > 0 && listening == link::none) {
     listening = link::pending;
     // A reply to a listen that a later unlisten cancelled must not mark a
     // newer listen as ready: compare generations.
     auto gen = ++listen_generation;
-    self->request(broker.listener, broker_timeout, listen_atom::value, key,
+    self->request(owner->broker.listener, broker_timeout, listen_atom::value, key,
                   caf::actor_cast<stream_actor>(self))
       .then(
-        [this, gen](const std::string&) {
-          if (gen == listen_generation)
-            on_link_ready(listening);
+        [owner, k = key, number, gen](const std::string&) {
+          if (auto t = owner->find(k, number); t && gen == t->listen_generation)
+            t->on_link_ready(true);
         },
-        [this, gen](caf::error& err) {
-          if (gen == listen_generation)
-            on_link_failed(err);
+        [owner, k = key, number, gen](caf::error& err) {
+          if (auto t = owner->find(k, number); t && gen == t->listen_generation)
+            t->on_link_failed(err);
         });
   }
 }
 
-void topic_state::on_link_ready(link& which) {
-  which = link::ready;
+void topic::on_link_ready(bool listener) {
+  (listener ? listening : subscribed) = link::ready;
   answer_waiting();
 }
 
-void topic_state::answer_waiting() {
-  auto me = caf::actor_cast<membership_actor>(self);
+void topic::answer_waiting() {
+  auto me = caf::actor_cast<membership_actor>(shard->self);
   auto i = std::partition(waiting.begin(), waiting.end(), [&](waiting_join& w) {
     auto m = members.find(w.plugin);
     return m != members.end() && !ready_for(m->second);
@@ -170,8 +187,9 @@ void topic_state::answer_waiting() {
   waiting.erase(i, waiting.end());
 }
 
-void topic_state::on_link_failed(const caf::error& err) {
-  log::warning("topic", key, " could not attach to the broker: ", self->system().render(err));
+void topic::on_link_failed(const caf::error& err) {
+  log::warning("topic", key, " could not attach to the broker: ",
+               shard->self->system().render(err));
   // Every waiting member fails; it will leave. Links reset so the next join
   // tries again.
   subscribed = subscribed == link::ready ? link::ready : link::none;
@@ -181,8 +199,8 @@ void topic_state::on_link_failed(const caf::error& err) {
   waiting.clear();
 }
 
-void topic_state::activate(const caf::actor_addr& plugin_addr,
-                           const std::vector<std::string>& catch_up, const std::string& after) {
+void topic::activate(const caf::actor_addr& plugin_addr, const std::vector<std::string>& catch_up,
+                     const std::string& after) {
   auto i = members.find(plugin_addr);
   if (i == members.end())
     return;
@@ -196,63 +214,22 @@ void topic_state::activate(const caf::actor_addr& plugin_addr,
     deliver(m, h.id, h.frame);
 }
 
-void topic_state::leave(const caf::actor_addr& addr) {
+bool topic::leave(const caf::actor_addr& addr) {
   auto i = members.find(addr);
   if (i == members.end())
-    return;
+    return members.empty();
   if (i->second.info.strategy == strategy::streams && --streams_members == 0
       && listening != link::none) {
-    self->send(broker.listener, unlisten_atom::value, key, caf::actor_cast<stream_actor>(self));
+    shard->self->send(shard->broker.listener, unlisten_atom::value, key,
+                      caf::actor_cast<stream_actor>(shard->self));
     listening = link::none;
     ++listen_generation;
   }
-  self->demonitor(addr);
   members.erase(i);
-  if (members.empty())
-    self->send(registry, empty_atom::value, key, joins);
+  return members.empty();
 }
 
-// --- behavior --------------------------------------------------------------------
-
-topic_actor::behavior_type topic(topic_actor::stateful_pointer<topic_state> self,
-                                 topic_request first, broker_handles broker,
-                                 topic_registry_actor registry) {
-  auto& st = self->state;
-  st.self = self;
-  st.key = std::move(first.key);
-  st.stream = std::move(first.stream);
-  st.plugin = std::move(first.plugin);
-  st.default_event = std::move(first.default_event);
-  st.broker = std::move(broker);
-  st.registry = std::move(registry);
-  self->set_down_handler([&st](caf::down_msg& dm) { st.leave(dm.source); });
-  auto sender = [self] { return caf::actor_cast<caf::actor_addr>(self->current_sender()); };
-  return {
-    // --- membership ---
-    [&st](join_atom, topic_join& j) { return st.join(std::move(j.member)); },
-    [&st, sender](activate_atom, const std::string& after,
-                  const std::vector<std::string>& catch_up) {
-      st.activate(sender(), catch_up, after);
-      return ok_atom::value;
-    },
-    [&st, sender](leave_atom) {
-      // Answered after every event before it went out: once the plugin has
-      // this reply, nothing of this topic reaches its socket any more.
-      st.leave(sender());
-      return ok_atom::value;
-    },
-    [&st](stop_atom) { st.stop(); },
-    // --- broker events ---
-    [&st](message_atom, const std::string&, const std::string& payload) {
-      st.on_published(payload);
-    },
-    [&st](entry_atom, const std::string&, const stream_entry& entry) { st.on_entry(entry); },
-    [&st](tick_atom) { st.flush_coalesced(); },
-    [&st](describe_atom) { return st.describe(); },
-  };
-}
-
-topic_report topic_state::describe() const {
+topic_report topic::describe() const {
   auto pub_sub = members.size() - streams_members;
   std::string strategy = streams_members == 0 ? "pub-sub"
                          : pub_sub == 0       ? "streams"
@@ -260,15 +237,17 @@ topic_report topic_state::describe() const {
   return {key, std::move(strategy), members.size(), delivered};
 }
 
-void topic_state::stop() {
-  // Pending links are undone too: the broker sees our subscribe before
-  // this unsubscribe (messages between two actors stay in order).
+void topic::stop() {
+  // Pending links are undone too: the broker sees the subscribe before this
+  // unsubscribe (messages between two actors stay in order), and a topic
+  // of the same key made later subscribes after it.
+  auto self = shard->self;
   if (subscribed != link::none)
-    self->send(broker.subscriber, unsubscribe_atom::value, key,
+    self->send(shard->broker.subscriber, unsubscribe_atom::value, key,
                caf::actor_cast<channel_actor>(self));
   if (listening != link::none)
-    self->send(broker.listener, unlisten_atom::value, key, caf::actor_cast<stream_actor>(self));
-  self->quit();
+    self->send(shard->broker.listener, unlisten_atom::value, key,
+               caf::actor_cast<stream_actor>(self));
 }
 
 } // namespace sb

@@ -1,15 +1,17 @@
 #pragma once
-// The "actor group" of one key (`<stream>:<plugin>`) on this node. It holds
-// the plugin actors attached to the key, subscribes to the broker on their
-// behalf (pub-sub channel always, stream listener while a `streams` member
-// exists), serializes each event once and hands the same frame to every
-// member's sink. Members activate with their catch-up frames, which the
-// topic writes before anything live, so the socket sees them in order.
-// Spawned by the topic registry on the first join; asks the registry to
-// stop it when the last member leaves. Its interface: topic_actor.
+// The "actor group" of one key (`<stream>:<plugin>`) on this node: an entry
+// in a topic shard (actors/topic_shard), which is the actor that runs it,
+// not an actor of its own (an actor per key cost about 1.4 KB of heap plus
+// its behavior and mailbox; an entry costs what its members and strings
+// do). It holds the plugin actors attached to the key, subscribes to the
+// broker on their behalf (pub-sub channel always, stream listener while a
+// `streams` member exists), serializes each event once and hands the same
+// frame to every member's sink. Members activate with their catch-up
+// frames, which the topic writes before anything live, so the socket sees
+// them in order. The shard creates it on the first join and drops it when
+// the last member leaves.
 
-#include <caf/fwd.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <chrono>
 #include <optional>
@@ -23,9 +25,9 @@
 
 namespace sb {
 
-struct topic_state {
-  static inline const char* name = "topic";
+struct topic_shard_state;
 
+struct topic {
   /// What is held back for a member until it activates.
   struct held_frame {
     std::optional<stream_id> id; ///< stream id of the event; none if ephemeral
@@ -48,10 +50,12 @@ struct topic_state {
   /// beyond it the oldest are dropped and logged (a plugin stuck in open).
   static constexpr size_t max_held = 10'000;
 
-  enum class link { none, pending, ready };
+  enum class link : uint8_t { none, pending, ready };
 
   /// Coalesced events (a big room's presence count) go out at most this often.
   static constexpr auto coalesce_interval = std::chrono::seconds(1);
+
+  topic(topic_shard_state& shard, topic_request first, uint64_t incarnation);
 
   // --- broker events ---
   void on_published(const std::string& payload);
@@ -64,41 +68,39 @@ struct topic_state {
   caf::result<membership_actor> join(topic_member info);
   void activate(const caf::actor_addr& plugin, const std::vector<std::string>& catch_up,
                 const std::string& after);
-  void leave(const caf::actor_addr& plugin);
+  /// The member goes; true when it was the last one.
+  bool leave(const caf::actor_addr& plugin);
+  /// Undoes the broker links (pending ones too) before the shard drops it.
   void stop();
   void ensure_links();
-  void on_link_ready(link& which);
+  void on_link_ready(bool listener);
   void on_link_failed(const caf::error& err);
   void answer_waiting();
   bool ready_for(const member& m) const;
   topic_report describe() const;
 
-  topic_actor::stateful_pointer<topic_state> self = nullptr;
+  topic_shard_state* shard;
+  /// Tells this topic from an earlier one of the same key in the same
+  /// shard, whose broker replies may still be on their way.
+  uint64_t incarnation;
   std::string key;
   std::string stream;
   std::string plugin;
   std::string default_event;
-  broker_handles broker;
-  topic_registry_actor registry;
   std::unordered_map<caf::actor_addr, member> members;
-  size_t streams_members = 0;
-  uint64_t joins = 0;
+  uint32_t streams_members = 0;
+  link subscribed = link::none;
+  link listening = link::none;
+  bool flush_due = false;    ///< a coalesced flush is scheduled
+  uint64_t listen_generation = 0;
   /// Events that went to members, each counted once (a stored one not
   /// again when it also comes through the stream; a coalesced one only
   /// when it goes out).
   uint64_t delivered = 0;
-  link subscribed = link::none;
-  link listening = link::none;
-  uint64_t listen_generation = 0;
   std::vector<waiting_join> waiting;
   // --- coalesced events ---
   frame_ptr coalesced;       ///< the newest coalesced frame not sent yet
-  bool flush_due = false;    ///< a flush is scheduled
   std::chrono::steady_clock::time_point last_flush{};
 };
-
-topic_actor::behavior_type topic(topic_actor::stateful_pointer<topic_state> self,
-                                 topic_request first, broker_handles broker,
-                                 topic_registry_actor registry);
 
 } // namespace sb

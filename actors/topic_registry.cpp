@@ -1,48 +1,38 @@
 #include "actors/topic_registry.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
+#include <functional>
+#include <iterator>
 
-#include "core/metrics.hpp"
 #include "actors/gather.hpp"
-#include "actors/topic.hpp"
+#include "actors/topic_shard.hpp"
+#include "core/log.hpp"
 
 namespace sb {
 
-topic_actor topic_registry_state::topic_for(const topic_join& j) {
-  auto& e = topics[j.request.key];
-  if (!e.topic) {
-    // Linked: when the registry goes at shutdown, every topic goes with it.
-    e.topic = self->spawn<caf::linked>(sb::topic, j.request, broker,
-                                       caf::actor_cast<topic_registry_actor>(self));
-    self->monitor(e.topic);
-    count(metrics::global().topics, 1);
-  }
-  ++e.forwarded;
-  return e.topic;
+const topic_shard_actor& topic_registry_state::shard_of(const std::string& key) const {
+  return shards[std::hash<std::string>{}(key) % shards.size()];
 }
 
-void topic_registry_state::on_empty(const std::string& key, uint64_t joins_seen,
-                                    const caf::actor_addr& from) {
-  auto i = topics.find(key);
-  if (i == topics.end() || i->second.topic.address() != from)
-    return;
-  if (i->second.forwarded != joins_seen)
-    return; // a join is in flight; the topic will not stay empty
-  self->demonitor(i->second.topic.address());
-  self->unlink_from(i->second.topic);
-  self->send(i->second.topic, stop_atom::value);
-  topics.erase(i);
-  count(metrics::global().topics, -1);
+caf::result<std::vector<topic_report>> topic_registry_state::reports() {
+  using reports_t = std::vector<topic_report>;
+  return gather_into<reports_t, reports_t>(
+    self, shards, std::chrono::seconds(1),
+    [](reports_t& out, reports_t r) { std::move(r.begin(), r.end(), std::back_inserter(out)); },
+    topics_atom::value);
 }
 
-bool topic_registry_state::forget(const caf::actor_addr& topic) {
-  for (auto i = topics.begin(); i != topics.end(); ++i)
-    if (i->second.topic.address() == topic) {
-      topics.erase(i);
-      count(metrics::global().topics, -1);
-      return true;
-    }
-  return false;
+bool topic_registry_state::respawn(const caf::actor_addr& who) {
+  auto i = std::find_if(shards.begin(), shards.end(),
+                        [&](const topic_shard_actor& s) { return s.address() == who; });
+  if (i == shards.end())
+    return false;
+  // Its members' plugins see their requests to it fail and leave; new
+  // joins of its keys go to the new shard.
+  log::error("topic", "a topic shard failed; its topics are gone, a new shard takes its keys");
+  *i = self->spawn<caf::linked>(topic_shard, broker);
+  return true;
 }
 
 topic_registry_actor::behavior_type
@@ -51,28 +41,22 @@ topic_registry(topic_registry_actor::stateful_pointer<topic_registry_state> self
   auto& st = self->state;
   st.self = self;
   st.broker = std::move(broker);
-  self->set_down_handler([&st](caf::down_msg& dm) { st.forget(dm.source); });
-  // A topic that fails must not take the registry down with it.
-  // Any other exit message (shutdown) ends the registry and its topics.
+  // More shards than threads, so that busy keys rarely share one.
+  auto shards = 2 * std::max<size_t>(1, self->system().scheduler().num_workers());
+  // Linked: when the registry goes at shutdown, every shard goes with it.
+  for (size_t i = 0; i < shards; ++i)
+    st.shards.push_back(self->spawn<caf::linked>(topic_shard, st.broker));
+  // A shard that fails must not take the registry down with it. Any other
+  // exit message (shutdown) ends the registry and its shards.
   self->set_exit_handler([self, &st](caf::exit_msg& em) {
-    if (!st.forget(em.source))
+    if (!st.respawn(em.source))
       self->quit(em.reason);
   });
   return {
     [&st](join_atom, topic_join& j) {
-      auto topic = st.topic_for(j);
-      return st.self->delegate(topic, join_atom::value, std::move(j));
+      return st.self->delegate(st.shard_of(j.request.key), join_atom::value, std::move(j));
     },
-    [self, &st](empty_atom, const std::string& key, uint64_t joins_seen) {
-      st.on_empty(key, joins_seen, caf::actor_cast<caf::actor_addr>(self->current_sender()));
-    },
-    [&st](topics_atom) -> caf::result<std::vector<topic_report>> {
-      std::vector<topic_actor> all;
-      all.reserve(st.topics.size());
-      for (auto& [key, e] : st.topics)
-        all.push_back(e.topic);
-      return gather<topic_report>(st.self, all, std::chrono::seconds(1), describe_atom::value);
-    },
+    [&st](topics_atom) { return st.reports(); },
   };
 }
 

@@ -1,13 +1,13 @@
 #pragma once
-// Finds or spawns the topic of a key on this node and forwards joins to it.
-// Topics are freed when empty (unlike CAF's named groups, which never are):
-// a topic reports "empty" with the number of joins it has seen, and the
-// registry stops it only if no join is still on its way to it.
+// Routes each key's joins to its topic shard (actors/topic_shard), one of a
+// few spawned at start, and gathers the shards' reports for `ctl topics`.
+// A shard creates a key's topic on its first join and drops it when empty,
+// in one mailbox, so no join can reach a topic on its way out.
 
 #include <caf/fwd.hpp>
 #include <caf/stateful_actor.hpp>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "core/actors.hpp"
 
@@ -16,21 +16,17 @@ namespace sb {
 struct topic_registry_state {
   static inline const char* name = "topic_registry";
 
-  struct entry {
-    topic_actor topic;
-    uint64_t forwarded = 0; ///< joins delegated to this topic
-  };
-
-  topic_actor topic_for(const topic_join& j);
-  void on_empty(const std::string& key, uint64_t joins_seen, const caf::actor_addr& from);
-  /// Drops a topic that died on its own; false if it is not one of ours.
-  bool forget(const caf::actor_addr& topic);
+  const topic_shard_actor& shard_of(const std::string& key) const;
+  caf::result<std::vector<topic_report>> reports();
+  /// Replaces a shard that failed; false if `who` is not one of ours.
+  bool respawn(const caf::actor_addr& who);
 
   topic_registry_actor::stateful_pointer<topic_registry_state> self = nullptr;
   broker_handles broker;
-  std::unordered_map<std::string, entry> topics;
+  std::vector<topic_shard_actor> shards;
 };
 
+/// Spawns twice as many topic shards as the scheduler has threads.
 topic_registry_actor::behavior_type
 topic_registry(topic_registry_actor::stateful_pointer<topic_registry_state> self,
                broker_handles broker);

@@ -1,6 +1,9 @@
 // `idle`: many chat sockets that only listen, held open for --duration. With
 // --server-pid it reads the server's VmRSS before connecting and once every
-// socket is in, and reports the server's bytes per socket.
+// socket is in, and reports the server's bytes per socket. With --demo each
+// socket has the demo's three plugins (web/demo): chat (streams) and
+// presence on a room of --room-size sockets, notifications (streams) on a
+// stream of its own.
 
 #include <algorithm>
 
@@ -46,10 +49,22 @@ private:
   uint64_t ready_count_ = 0, failed_ = 0, dropped_ = 0;
 };
 
+// The demo's specs for socket i: what web/demo/demo.js attaches.
+std::string demo_target(const options& opts, uint64_t i) {
+  auto room = opts.stream_prefix + ":room:" + std::to_string(i / opts.room_size);
+  auto user = opts.stream_prefix + ":user:" + std::to_string(i);
+  return clients_target(opts, R"([{"name":"chat","stream":")" + room
+                                + R"(","strategy":"streams"},{"name":"presence","stream":")" + room
+                                + R"("},{"name":"notifications","stream":")" + user
+                                + R"(","strategy":"streams"}])");
+}
+
 void idle_run::connect_all() {
   for (uint64_t i = 0; i < opts_.sockets; ++i)
-    fleet_.add(chat_target(opts_, opts_.same_stream ? opts_.stream_prefix
-                                                    : opts_.stream_prefix + ":" + std::to_string(i)));
+    fleet_.add(opts_.demo ? demo_target(opts_, i)
+               : chat_target(opts_, opts_.same_stream
+                                      ? opts_.stream_prefix
+                                      : opts_.stream_prefix + ":" + std::to_string(i)));
   fleet_.run_until([this] { return ready_count_ + failed_ >= opts_.sockets; },
                    uint64_t(opts_.ready_timeout_s * 1e9), [this] {
                      progress(opts_, "connecting: %llu/%llu ready, %llu failed",
@@ -109,9 +124,14 @@ int idle_run::run(report& r) {
 
 int run_idle(const options& opts) {
   report r("idle");
-  r.text("strategy", opts.strategy);
+  r.text("shape", opts.demo ? "demo" : "chat");
+  r.text("strategy", opts.demo ? "streams" : opts.strategy);
   r.count("sockets", opts.sockets);
-  r.text("streams", opts.same_stream ? "one shared" : "one per socket");
+  r.text("streams", opts.demo          ? "demo: chat+presence per room of "
+                                           + std::to_string(opts.room_size)
+                                           + ", notifications per socket"
+                    : opts.same_stream ? "one shared"
+                                       : "one per socket");
   r.number("duration_s", opts.duration_s, "s");
   idle_run run(opts);
   int status = run.run(r);

@@ -59,6 +59,8 @@ bool apply(options& o, const std::string& key, const std::string& v) {
   if (key == "duration") return dbl(o.duration_s);
   if (key == "strategy") return o.strategy = v, v == "pub-sub" || v == "streams";
   if (key == "same-stream") return o.same_stream = is_true(v), true;
+  if (key == "demo") return o.demo = is_true(v), true;
+  if (key == "room-size") return u64(o.room_size) && num >= 1;
   if (key == "stream-prefix") return o.stream_prefix = v, !v.empty();
   if (key == "text-bytes") return u64(o.text_bytes);
   if (key == "connect-concurrency") return u64(o.connect_concurrency);
@@ -90,7 +92,9 @@ scenarios:
   rooms    --sockets spread over --streams chat streams, every socket sending
            at --rate-per-socket msg/s (--sockets=1000 --streams=100 --rate-per-socket=1)
   idle     --sockets chat sockets held for --duration s; with --server-pid,
-           the server's RSS per socket (--same-stream: all on one stream)
+           the server's RSS per socket (--same-stream: all on one stream;
+           --demo: the demo's shape, chat and presence on rooms of
+           --room-size=10 sockets and notifications on a stream per socket)
   churn    connect -> welcome -> close at --rate connects/s for --duration s
            (--same-stream: all on one stream, else one stream each)
   soak     --sockets over --streams rooms with chat and presence, --rate msg/s

@@ -27,6 +27,8 @@ struct options {
   double duration_s = 10;
   std::string strategy = "pub-sub";
   bool same_stream = false;     // idle, churn: every socket on one stream
+  bool demo = false;            // idle: the demo's plugins per socket, rooms of --room-size
+  uint64_t room_size = 10;      // idle --demo
   std::string stream_prefix;    // default: bench:<scenario>:<pid>-<time>
   uint64_t text_bytes = 0;      // pad message texts to this many bytes
   // soak

@@ -383,7 +383,7 @@ function roomsSection() {
 }
 
 function idleSection() {
-  return simpleSection(`Idle: ${meta.settings.IDLE_SOCKETS} chat sockets, one stream each`, 'idle', [
+  const columns = [
     ['connected', (x) => int(x.connected)],
     ['open at end', (x) => int(x.open_at_end)],
     ['server RSS before', (x) => `${x.server_rss_before_mib} MiB`],
@@ -392,7 +392,13 @@ function idleSection() {
     ['connects/s while filling', (x) => int(x.connects_per_s)],
     ['failures / closes', (x) => closesAndErrors(x)],
     ['verdict', (x) => x.verdict],
-  ]);
+  ];
+  const shape = (name) => (s) => find(s, 'idle', (x) => (x.shape || 'chat') === name);
+  const sections = [simpleSection(`Idle: ${meta.settings.IDLE_SOCKETS} chat sockets, one stream each`, shape('chat'), columns)];
+  if (rows.some((r) => r.result.scenario === 'idle' && r.result.shape === 'demo'))
+    sections.push(simpleSection(`Idle, the demo's shape: ${meta.settings.IDLE_SOCKETS} sockets with chat + presence (rooms of 10) + notifications`,
+      shape('demo'), columns.map(([name, f]) => [name, f]))); // no Node row to compare with
+  return sections.join('\n\n');
 }
 
 function churnSection() {

@@ -4,7 +4,8 @@
 # (bench/baseline), each through the same switchboard-bench scenarios:
 #   fanout  1000 subscribers, 10..1000 msg/s in, pub-sub and streams
 #   rooms   5000 sockets over 500 streams, 1 msg/s each
-#   idle    15,000 sockets, server RSS per socket
+#   idle    15,000 sockets, server RSS per socket: one chat plugin each, and
+#           the demo's shape (chat + presence in rooms of 10 + notifications)
 #   churn   5,000 connects/s
 #   streams 100,000 streams created and abandoned (churn on the warm server)
 #   hooks   what a proxy plugin's backend hook adds to a command (Switchboard only)
@@ -252,6 +253,12 @@ run_server() {
   run_bench "$name" "idle $IDLE_SOCKETS sockets" idle --sockets="$IDLE_SOCKETS" \
     --duration="$IDLE_DURATION"
   stop_server
+  if [[ $name == switchboard-* ]]; then # the demo's three plugins; the baseline has one
+    start_server "$name"
+    run_bench "$name" "idle demo $IDLE_SOCKETS sockets" idle --demo --sockets="$IDLE_SOCKETS" \
+      --duration="$IDLE_DURATION"
+    stop_server
+  fi
   start_server "$name"
   run_bench "$name" "churn $CHURN_RATE/s" churn --rate="$CHURN_RATE" --duration="$CHURN_DURATION"
   sleep 1

@@ -6,15 +6,15 @@
 //   websocket session --frame/closing/closed--> connection
 //   connection --open/start/command/close--> plugin instance
 //   plugin --write--> connection (acks, errors: to its socket)
-//   plugin --join--> connection --join (+ the socket)--> topic registry --> topic
-//   plugin --activate(catch-up)/leave--> topic
+//   plugin --join--> connection --join (+ the socket)--> topic registry --> topic shard
+//   plugin --activate(catch-up)/leave--> topic shard (the topic of its key)
 //   plugin --post/publish/tail/replay/before/pres_*/mark_*--> broker command
-//   topic --subscribe/listen--> broker subscriber / stream listener
-//   subscriber --message--> topic;  stream listener --entry--> topic
-//   topic --frame_ptr--> the sinks of its members (local shared buffers)
+//   topic shard --subscribe/listen (per key)--> broker subscriber / stream listener
+//   subscriber --message--> topic shard;  stream listener --entry--> topic shard
+//   topic (in its shard) --frame_ptr--> the sinks of its members (local shared buffers)
 //   proxy plugin --backend(hook)--> backend (HTTP to the application's server)
 //   switchboard ctl --(middleman)--> admin --describe--> connections;
-//                                    admin --topics--> registry --describe--> topics
+//                                    admin --topics--> registry --topics--> topic shards
 //   switchboard worker --(middleman)--> admin --join--> worker pool
 //   connection --place--> worker pool --host--> worker (spawns the plugin there)
 //   worker: consumer reader --wake--> consumer --wake--> stream consumer
@@ -209,28 +209,28 @@ using membership_actor = handle<
   /// of this topic reaches its socket (an unsubscribe's reply waits for it).
   replies<leave_atom>::with<ok_atom>>;
 
-/// One key's topic: its members, and its links to the broker.
-using topic_actor = membership_actor::extend_with<channel_actor>::extend_with<stream_actor>::extend<
-  /// (join) -> the topic, once subscribed (and listening, for a `streams`
-  /// member). The member is pending: nothing reaches its socket until it
-  /// activates.
+/// A few per node (actors/topic_shard): the topics of the keys that hash to
+/// it, each an entry (actors/topic), not an actor of its own. It is what
+/// the broker delivers a key's events to and what a member holds
+/// (membership_actor): a plugin instance is a member of one topic at most,
+/// so its address finds the topic of its activate and leave.
+using topic_shard_actor = membership_actor::extend_with<channel_actor>::extend_with<stream_actor>::extend<
+  /// (join) -> this shard, once the key's topic is subscribed (and
+  /// listening, for a `streams` member). The member is pending: nothing
+  /// reaches its socket until it activates.
   replies<join_atom, topic_join>::with<membership_actor>,
-  /// (): from the registry when no join is in flight: unsubscribe and quit.
-  reacts<stop_atom>,
-  /// () -> key, strategy, members and events delivered (`ctl topics`).
-  replies<describe_atom>::with<topic_report>,
-  /// (): its own timer: the newest coalesced event (a big room's presence
-  /// count) goes to every member, at most once a second.
-  reacts<tick_atom>>;
+  /// () -> key, strategy, members and events delivered of each of its
+  /// topics (`ctl topics`).
+  replies<topics_atom>::with<std::vector<topic_report>>,
+  /// (key): its own timer: the newest coalesced event of the key's topic (a
+  /// big room's presence count) goes to every member, at most once a second.
+  reacts<tick_atom, std::string>>;
 
-/// One per node: finds or spawns the topic of a key.
+/// One per node: routes each key to its shard.
 using topic_registry_actor = handle<
-  /// (join) -> delegated to the key's topic (spawned on the first join).
+  /// (join) -> delegated to the shard of the key.
   replies<join_atom, topic_join>::with<membership_actor>,
-  /// (key, joins seen): a topic saying it became empty; stopped unless a
-  /// join reached it meanwhile.
-  reacts<empty_atom, std::string, uint64_t>,
-  /// () -> every topic's report (`ctl topics`), asked of each topic; one
+  /// () -> every topic's report (`ctl topics`), asked of each shard; one
   /// that does not answer within a second is left out.
   replies<topics_atom>::with<std::vector<topic_report>>>;
 

@@ -18,7 +18,7 @@ namespace sb {
 struct metrics {
   std::atomic<int64_t> sockets_open{0};
   std::atomic<uint64_t> sockets_opened{0};
-  std::atomic<int64_t> topics{0};         ///< live topic actors
+  std::atomic<int64_t> topics{0};         ///< live topics (entries of the topic shards)
   std::atomic<int64_t> channels{0};       ///< broker pub-sub channels subscribed
   std::atomic<int64_t> stream_keys{0};    ///< keys the stream listener reads
   std::atomic<uint64_t> broker_reconnects{0};

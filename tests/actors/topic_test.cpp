@@ -1,14 +1,15 @@
-// The topic (actors/topic): a member sees nothing until it activates, then
-// its catch-up, then what was held for it, then everything live; ids at or
-// below its floor never reach it; the registry never stops a topic that a
-// join is on its way to; leave is answered after the member's last frame;
-// coalesced events go out at most once a tick, the newest only; and
-// announcements skip a topic with more members than they allow; the
-// registry gathers every topic's report for `ctl topics`.
+// The topic (actors/topic, run by its shard, actors/topic_shard): a member
+// sees nothing until it activates, then its catch-up, then what was held
+// for it, then everything live; ids at or below its floor never reach it;
+// the last member leaving drops the topic and its subscription, and a join
+// right after gets a live topic again; leave is answered after the
+// member's last frame; coalesced events go out at most once a tick, the
+// newest only; announcements skip a topic with more members than they
+// allow; the registry gathers every topic's report for `ctl topics`.
 #define CAF_SUITE topic
 #include "tests/actors/fixture.hpp"
 
-#include "actors/topic.hpp"
+#include "actors/topic_shard.hpp"
 #include "core/envelope.hpp"
 #include "core/event_codec.hpp"
 
@@ -46,14 +47,29 @@ struct topic_fixture : actor_fixture {
     run();
   }
 
-  /// The topic behind a membership handle, as the broker and registry see it.
-  topic_actor full(const membership_actor& t) {
-    return caf::actor_cast<topic_actor>(t);
+  /// The shard behind a membership handle, as the broker and registry see it.
+  topic_shard_actor full(const membership_actor& t) {
+    return caf::actor_cast<topic_shard_actor>(t);
   }
 
-  static bool terminated(const membership_actor& t) {
-    auto ptr = caf::actor_cast<caf::abstract_actor*>(t);
-    return ptr->getf(caf::abstract_actor::is_terminated_flag);
+  /// The reports of the shard's topics (`ctl topics`).
+  std::vector<topic_report> reports(const membership_actor& t) {
+    auto rp = self->request(full(t), caf::infinite, topics_atom::value);
+    run();
+    std::vector<topic_report> out;
+    rp.receive([&](std::vector<topic_report>& r) { out = std::move(r); },
+               [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    return out;
+  }
+
+  /// How many receivers the memory broker has on the channel `key`.
+  uint64_t receivers() {
+    auto rp = self->request(broker, caf::infinite, publish_atom::value, key,
+                            encode_published("ping", {}, "{}"));
+    run();
+    uint64_t n = 0;
+    rp.receive([&](uint64_t x) { n = x; }, [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    return n;
   }
 
   /// The event frame the topic writes for a published chat message.
@@ -124,20 +140,22 @@ CAF_TEST(a stored event on the channel reaches pub-sub members only) {
   CAF_CHECK(sink->frames.empty());
 }
 
-CAF_TEST(the last member leaving stops the topic) {
+CAF_TEST(the last member leaving drops the topic and its subscription) {
   auto t = join(self, strategy::pub_sub);
+  CAF_CHECK_EQUAL(reports(t).size(), 1u);
+  CAF_CHECK_EQUAL(receivers(), 1u);
   self->send(t, leave_atom::value);
   expect((leave_atom), from(_).to(t));
-  expect((empty_atom, std::string, uint64_t), from(full(t)).to(registry).with(_, key, 1u));
-  expect((stop_atom), from(registry).to(full(t)));
+  expect((unsubscribe_atom, std::string, channel_actor), from(full(t)).to(broker).with(_, key, _));
   run();
-  CAF_CHECK(terminated(t));
+  CAF_CHECK(reports(t).empty());
+  CAF_CHECK_EQUAL(receivers(), 0u);
 }
 
-CAF_TEST(a join on its way to an empty topic keeps it) {
+CAF_TEST(a join right after the last leave gets a live topic again) {
   auto t = join(self, strategy::pub_sub);
   caf::scoped_actor other{sys, true};
-  // The second join reaches the registry before the topic's "I am empty".
+  // The second join is on its way while the first member leaves.
   topic_member member{caf::actor_cast<caf::strong_actor_ptr>(other), sink, strategy::pub_sub,
                       "u2", "sock-2"};
   auto second = other->request(registry, caf::infinite, join_atom::value,
@@ -146,22 +164,30 @@ CAF_TEST(a join on its way to an empty topic keeps it) {
                                           member});
   self->send(t, leave_atom::value);
   expect((leave_atom), from(_).to(t));
-  expect((join_atom, topic_join), from(_).to(registry));
-  expect((empty_atom, std::string, uint64_t), from(full(t)).to(registry).with(_, key, 1u));
-  expect((join_atom, topic_join), from(_).to(full(t)));
+  run();
   membership_actor again;
   second.receive([&](membership_actor& x) { again = std::move(x); },
                  [&](caf::error& err) { CAF_FAIL("second join failed: " << sys.render(err)); });
-  CAF_CHECK_EQUAL(again, t);
-  run(); // a stop would arrive now
-  CAF_REQUIRE(!terminated(t));
-  other->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+  CAF_CHECK_EQUAL(again, t); // the same shard
+  other->send(again, activate_atom::value, std::string{}, std::vector<std::string>{});
   run();
   self->send(broker, publish_atom::value, key,
              encode_published("message", {}, R"({"text":"still here"})"));
   run();
   CAF_REQUIRE_EQUAL(sink->frames.size(), 1u);
   CAF_CHECK_EQUAL(sink->frames[0], pubsub_frame("still here"));
+  CAF_CHECK_EQUAL(receivers(), 1u);
+}
+
+CAF_TEST(a member that dies leaves its topic) {
+  membership_actor t;
+  {
+    caf::scoped_actor gone{sys, true};
+    t = join(gone, strategy::pub_sub);
+  }
+  run();
+  CAF_CHECK(reports(t).empty());
+  CAF_CHECK_EQUAL(receivers(), 0u);
 }
 
 CAF_TEST(leave is answered and nothing of the topic follows the answer) {
@@ -207,7 +233,7 @@ CAF_TEST(coalesced events go out at once then once a tick with the newest only) 
   sched.run(); // every message, but not the tick yet
   CAF_CHECK_EQUAL(sink->frames.size(), 1u);
   CAF_REQUIRE(trigger_timeout()); // the topic's tick
-  expect((tick_atom), from(_).to(full(t)));
+  expect((tick_atom, std::string), from(_).to(full(t)).with(_, key));
   CAF_CHECK_EQUAL(sink->frames, (std::vector<std::string>{frame_of(1), frame_of(3)}));
 }
 
@@ -239,7 +265,6 @@ CAF_TEST(the registry reports every topic with its members and events) {
   run();
   auto rp = self->request(registry, caf::infinite, topics_atom::value);
   expect((topics_atom), from(self).to(registry));
-  expect((describe_atom), from(registry).to(full(t)));
   run();
   rp.receive(
     [&](const std::vector<topic_report>& topics) {
@@ -261,10 +286,9 @@ CAF_TEST(a stored event is counted once though it comes by channel and stream) {
   caf::anon_send(full(t), entry_atom::value, key,
                  stream_entry{"9-0", {"event", "message", "data", R"({"text":"stored"})"}});
   run();
-  auto rp = self->request(full(t), caf::infinite, describe_atom::value);
-  run();
-  rp.receive([&](const topic_report& r) { CAF_CHECK_EQUAL(r.delivered, 1u); },
-             [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  auto r = reports(t);
+  CAF_REQUIRE_EQUAL(r.size(), 1u);
+  CAF_CHECK_EQUAL(r[0].delivered, 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
