@@ -31,28 +31,6 @@ std::optional<ctl_command> command_named(const std::string& word) {
   return std::nullopt;
 }
 
-} // namespace
-
-bool split_host_port(const std::string& text, std::string& host_out, uint16_t& port_out) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-    return false;
-  auto host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  auto digits = text.substr(colon + 1);
-  if (digits.size() > 5 || !all_digits(digits))
-    return false;
-  auto port = std::stoul(digits);
-  if (port == 0 || port > 65535)
-    return false;
-  host_out = host;
-  port_out = static_cast<uint16_t>(port);
-  return true;
-}
-
-namespace {
-
 /// The flag at args[i] (`--name=value` or `--name value`); "" when it is
 /// not one of ctl's, else an error text or "ok".
 std::string read_flag(const std::vector<std::string>& args, size_t& i, ctl_request& req,

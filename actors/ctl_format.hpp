@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/host_port.hpp"
 #include "core/messages.hpp"
 
 namespace sb {
@@ -28,10 +29,6 @@ struct ctl_request {
   std::string certificate, key, ca;
   bool help = false; ///< --help or -h among the flags: nothing else matters
 };
-
-/// "HOST:PORT", "[::1]:PORT" -> host and port; false when malformed
-/// (`ctl --node`, `worker --join`).
-bool split_host_port(const std::string& text, std::string& host, uint16_t& port);
 
 /// `ctl`'s usage, for --help and after a usage error.
 std::string ctl_usage();

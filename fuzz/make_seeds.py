@@ -421,6 +421,10 @@ def redis_seeds():
         server.wait()
         shutil.rmtree(tmp)
     write("redis_reply", "pipeline", b"+OK\r\n:1\r\n$-1\r\n*-1\r\n*0\r\n-ERR x\r\n")
+    # What a 3-master Redis 7.0 cluster answered (`redis-cli --cluster
+    # create`, then CLUSTER SLOTS and GET foo on the first master).
+    write("redis_reply", "cluster-slots", b'*3\r\n*3\r\n:0\r\n:5460\r\n*4\r\n$9\r\n127.0.0.1\r\n:17001\r\n$40\r\n69b91be909cd113887829a516ef2f8476a45bebc\r\n*0\r\n*3\r\n:5461\r\n:10922\r\n*4\r\n$9\r\n127.0.0.1\r\n:17002\r\n$40\r\n11b64f088fe8fbe085d600f4b89c4448d803f241\r\n*0\r\n*3\r\n:10923\r\n:16383\r\n*4\r\n$9\r\n127.0.0.1\r\n:17003\r\n$40\r\ncc5e7cba3e87dc4b21f0d1fcdeed97e62045a735\r\n*0\r\n')
+    write("redis_reply", "moved", b"-MOVED 12182 127.0.0.1:17003\r\n")
 
 
 # --- configuration ---------------------------------------------------------------------

@@ -6,7 +6,9 @@
 //     decoded into events (redis/redis_entries, redis/event_codec);
 //   - XINFO STREAM: whether a `since` is complete, the last generated id;
 //   - pub-sub pushes [message, channel, payload] decoded into events;
-//   - presence: HVALS user JSONs counted per user (redis/presence_store).
+//   - presence: HVALS user JSONs counted per user (redis/presence_store);
+//   - Redis Cluster: CLUSTER SLOTS into a slot map, MOVED/ASK errors
+//     (redis/cluster_slots).
 // Checked beyond "no crash, no leak": every event frame the topic would
 // build from a reply is valid JSON (UTF-8 included), whatever the reply
 // holds. Stream ids are Redis' own and trusted to look like ids; payloads,
@@ -28,6 +30,7 @@
 #include "fuzz/check.hpp"
 #include "core/envelope.hpp"
 #include "core/event_codec.hpp"
+#include "redis/cluster_slots.hpp"
 #include "redis/presence_store.hpp"
 #include "redis/redis_client.hpp"
 #include "redis/redis_entries.hpp"
@@ -91,6 +94,25 @@ void presence(const redisReply* r) {
     check(u.connections > 0 && nlohmann::json::accept(u.user_json));
 }
 
+/// A cluster's slot map and redirects: a reply that loads leaves every
+/// slot either unowned or owned by a listed master; a redirect names a
+/// slot that exists.
+void cluster(const redisReply* r) {
+  const cluster_node asked{"10.0.0.1", 7000};
+  slot_map map;
+  if (map.load(r, asked))
+    for (uint16_t slot = 0; slot < cluster_slots; ++slot) {
+      auto index = map.owner_index(slot);
+      check(index >= -1 && index < static_cast<int>(map.masters().size()));
+    }
+  if (reply::is_error(r))
+    if (auto redirect = parse_redirect(reply::str(r), asked)) {
+      check(redirect->slot < cluster_slots && redirect->to.port > 0);
+      map.moved(redirect->slot, redirect->to);
+      check(map.owner(redirect->slot) && *map.owner(redirect->slot) == redirect->to);
+    }
+}
+
 void decode_all(const redisReply* r) {
   reply::is_error(r);
   reply::is_nil(r);
@@ -101,6 +123,7 @@ void decode_all(const redisReply* r) {
   xinfo(r);
   pushed(r);
   presence(r);
+  cluster(r);
 }
 
 } // namespace

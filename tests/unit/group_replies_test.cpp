@@ -1,32 +1,15 @@
-// Reading what a consumer's reader gets from Redis (redis/group_replies):
-// replies built from RESP text by hiredis' own reader, as they come off
-// the socket.
+// Reading what a consumer's reader gets from Redis (redis/group_replies).
 
 #include <gtest/gtest.h>
 
-#include <hiredis/hiredis.h>
-
 #include "redis/group_replies.hpp"
-#include "redis/redis_client.hpp"
+#include "tests/unit/resp_text.hpp"
 
 using namespace sb;
+using sb::test::bulk;
+using sb::test::resp;
 
 namespace {
-
-/// One reply parsed from RESP text.
-reply_ptr resp(const std::string& text) {
-  auto* reader = redisReaderCreate();
-  redisReaderFeed(reader, text.data(), text.size());
-  void* r = nullptr;
-  EXPECT_EQ(redisReaderGetReply(reader, &r), REDIS_OK);
-  redisReaderFree(reader);
-  EXPECT_NE(r, nullptr) << "incomplete RESP: " << text;
-  return reply_ptr{static_cast<redisReply*>(r)};
-}
-
-std::string bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
 
 std::string entry(const std::string& id, const std::string& event, const std::string& data) {
   return "*2\r\n" + bulk(id) + "*4\r\n" + bulk("event") + bulk(event) + bulk("data") + bulk(data);
