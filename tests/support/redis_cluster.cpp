@@ -15,7 +15,9 @@ redis_options cluster_node_options() {
   redis_options opts;
   opts.extra_args = {"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                      "--cluster-node-timeout", "1000", "--cluster-port",
-                     std::to_string(free_port())};
+                     std::to_string(free_port()),
+                     // A replica syncs at once rather than after 5 s.
+                     "--repl-diskless-sync-delay", "0"};
   return opts;
 }
 
@@ -23,6 +25,18 @@ bool cluster_ok(redis_server& node) {
   try {
     auto info = node.command({"CLUSTER", "INFO"}).get<std::string>();
     return info.find("cluster_state:ok") != std::string::npos;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+/// A replica that has not synced with its master yet could not take over
+/// from it: the cluster is ready once every replica's link is up.
+bool synced(redis_server& node) {
+  try {
+    auto info = node.command({"INFO", "replication"}).get<std::string>();
+    return info.find("role:master") != std::string::npos
+           || info.find("master_link_status:up") != std::string::npos;
   } catch (const std::exception&) {
     return false;
   }
@@ -41,7 +55,7 @@ redis_cluster::redis_cluster(size_t masters, size_t replicas) : masters_(masters
   auto status = create.wait_exit(30s);
   bool formed = status == 0;
   for (auto& node : nodes_)
-    formed = formed && node->until([&] { return cluster_ok(*node); }, 30s);
+    formed = formed && node->until([&] { return cluster_ok(*node) && synced(*node); }, 30s);
   if (!formed)
     throw std::runtime_error("the cluster did not form; redis-cli said:\n"
                              + create.tail(child_process::output::out)

@@ -2,7 +2,7 @@
 // A Redis Cluster for tests: `masters` redis-servers in cluster mode (each
 // with `replicas` replicas) on free ports with their bus ports free too,
 // joined by `redis-cli --cluster create`, ready once every node reports
-// `cluster_state:ok`. Short node timeouts, so a replica takes over from a
+// `cluster_state:ok` and every replica has synced with its master. Short node timeouts, so a replica takes over from a
 // killed master within about two seconds.
 
 #include "tests/support/redis_server.hpp"
