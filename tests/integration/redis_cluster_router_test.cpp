@@ -44,6 +44,23 @@ uint16_t another_master(redis_cluster& cluster, uint16_t than) {
   return 0;
 }
 
+/// A key written through the router: its slot, its master, and another
+/// master to move it to.
+struct placed_key {
+  std::string key;
+  uint16_t slot = 0, from = 0, to = 0;
+};
+
+placed_key place_key(redis_cluster& cluster, cluster_router& router, int i) {
+  placed_key k{stream_key(i)};
+  auto r = router.command(k.key, {"SET", k.key, "v"});
+  EXPECT_TRUE(r && reply::str(r.get()) == "OK");
+  k.slot = key_slot(k.key);
+  k.from = cluster.master_of(k.slot);
+  k.to = another_master(cluster, k.from);
+  return k;
+}
+
 TEST(redis_cluster_router_test, CommandsReachEveryMasterOfTheirKeys) {
   SB_REDIS_ONLY();
   redis_cluster cluster{3};
@@ -67,35 +84,27 @@ TEST(redis_cluster_router_test, AMovedSlotIsFollowedAndTheMapLearnsIt) {
   SB_REDIS_ONLY();
   redis_cluster cluster{3};
   auto router = router_for(cluster);
-  auto key = stream_key(7);
-  ASSERT_NE(router.command(key, {"SET", key, "v"}), nullptr);
-  auto slot = key_slot(key);
-  auto from = cluster.master_of(slot);
-  auto to = another_master(cluster, from);
-  cluster.move_slot(slot, to);
-  auto r = router.command(key, {"GET", key});
+  auto k = place_key(cluster, router, 7);
+  cluster.move_slot(k.slot, k.to);
+  auto r = router.command(k.key, {"GET", k.key});
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(reply::str(r.get()), "v");
-  ASSERT_NE(router.map().owner(slot), nullptr);
-  EXPECT_EQ(router.map().owner(slot)->port, to);
+  ASSERT_NE(router.map().owner(k.slot), nullptr);
+  EXPECT_EQ(router.map().owner(k.slot)->port, k.to);
 }
 
 TEST(redis_cluster_router_test, AMigratingSlotsMovedKeyIsAskedForOnItsNewNode) {
   SB_REDIS_ONLY();
   redis_cluster cluster{3};
   auto router = router_for(cluster);
-  auto key = stream_key(9);
-  ASSERT_NE(router.command(key, {"SET", key, "v"}), nullptr);
-  auto slot = std::to_string(key_slot(key));
-  auto from = cluster.master_of(key_slot(key));
-  auto to = another_master(cluster, from);
-  cluster.node_on(to).command({"CLUSTER", "SETSLOT", slot, "IMPORTING", cluster.id_of(from)});
-  cluster.node_on(from).command({"CLUSTER", "SETSLOT", slot, "MIGRATING", cluster.id_of(to)});
-  cluster.node_on(from).command({"MIGRATE", "127.0.0.1", std::to_string(to), key, "0", "5000"});
-  auto r = router.command(key, {"GET", key});
+  auto k = place_key(cluster, router, 9);
+  cluster.begin_move(k.slot, k.to);
+  cluster.node_on(k.from).command({"MIGRATE", "127.0.0.1", std::to_string(k.to), k.key, "0",
+                                   "5000"});
+  auto r = router.command(k.key, {"GET", k.key});
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(reply::str(r.get()), "v");
-  EXPECT_EQ(router.map().owner(key_slot(key))->port, from) << "ASK moves no slot";
+  EXPECT_EQ(router.map().owner(k.slot)->port, k.from) << "ASK moves no slot";
 }
 
 TEST(redis_cluster_router_test, AFailedMastersSlotsAreFollowedToItsPromotedReplica) {

@@ -98,9 +98,7 @@ TEST(redis_cluster_slots_test, AMigratingSlotAsksAndAMovedSlotRedirects) {
   source.command({"SET", "{stream:123}:presence", "p"});
 
   // Mid-migration: the key already moved is asked for on the target.
-  cluster.node_on(to).command({"CLUSTER", "SETSLOT", std::to_string(slot), "IMPORTING",
-                               cluster.id_of(from)});
-  source.command({"CLUSTER", "SETSLOT", std::to_string(slot), "MIGRATING", cluster.id_of(to)});
+  cluster.begin_move(slot, to);
   source.command({"MIGRATE", "127.0.0.1", std::to_string(to), key, "0", "5000"});
   auto client = cluster_client(from);
   auto asked = client.command({"GET", key});

@@ -92,13 +92,19 @@ std::string redis_cluster::id_of(uint16_t port) {
   return node_on(port).command({"CLUSTER", "MYID"}).get<std::string>();
 }
 
-void redis_cluster::move_slot(uint16_t slot, uint16_t to) {
+uint16_t redis_cluster::begin_move(uint16_t slot, uint16_t to) {
   auto from = master_of(slot);
+  auto s = std::to_string(slot);
+  node_on(to).command({"CLUSTER", "SETSLOT", s, "IMPORTING", id_of(from)});
+  node_on(from).command({"CLUSTER", "SETSLOT", s, "MIGRATING", id_of(to)});
+  return from;
+}
+
+void redis_cluster::move_slot(uint16_t slot, uint16_t to) {
+  auto from = begin_move(slot, to);
   auto s = std::to_string(slot);
   auto& source = node_on(from);
   auto& target = node_on(to);
-  target.command({"CLUSTER", "SETSLOT", s, "IMPORTING", id_of(from)});
-  source.command({"CLUSTER", "SETSLOT", s, "MIGRATING", id_of(to)});
   for (;;) {
     auto keys = source.command({"CLUSTER", "GETKEYSINSLOT", s, "100"});
     if (keys.empty())

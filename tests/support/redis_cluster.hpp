@@ -35,6 +35,11 @@ public:
   /// The cluster node id of the node on `port` (CLUSTER MYID).
   std::string id_of(uint16_t port);
 
+  /// Starts moving `slot` to the master on `to` (IMPORTING there,
+  /// MIGRATING on its owner): its owner then answers ASK for keys it no
+  /// longer has. Returns the owner's port.
+  uint16_t begin_move(uint16_t slot, uint16_t to);
+
   /// Moves `slot` and its keys to the master on `to`, as `redis-cli
   /// --cluster reshard` does: IMPORTING/MIGRATING, MIGRATE of every key,
   /// then SETSLOT NODE on every master.
