@@ -4,6 +4,9 @@
 // jitter, synchronous commands, and the append/flush/poll/read pieces the
 // subscriber and stream listener need to wait on a socket and a mailbox at
 // once. Every reply is checked; an I/O error drops the connection.
+// An endpoint behind Redis Sentinel is resolved before each connect
+// (redis/sentinel_resolver), checked with ROLE, and dropped as soon as the
+// primary moves: every connection of the process follows a failover.
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +22,8 @@ struct redisContext;
 struct redisReply;
 
 namespace sb {
+
+class sentinel_resolver;
 
 struct reply_deleter {
   void operator()(redisReply* r) const;
@@ -89,11 +94,24 @@ public:
 
   const redis_endpoint& endpoint() const { return endpoint_; }
 
+  /// Counts this client's connections: a WAIT counts the writes of its own
+  /// connection only, so it means nothing once this moved.
+  uint64_t connection_serial() const { return connection_serial_; }
+
   /// Redis' clock minus ours in ms, measured with TIME when the connection
   /// was made: deadlines that Lua scripts check go in Redis' clock.
   int64_t clock_offset_ms() const { return clock_offset_ms_; }
 
 private:
+  /// Sentinel mode: where the primary is now, before connecting.
+  bool resolve(std::string& host, int& port);
+  /// Sentinel mode: the server we reached must be a master (ROLE); a
+  /// replica (a demoted primary, a stale answer) sends us asking again.
+  bool verify_primary();
+  /// Sentinel mode: the primary moved since this connection (or attempt).
+  bool primary_moved() const;
+  /// Drops a connection to a primary that moved; true if it did.
+  bool leave_old_primary();
   bool handshake();
   bool measure_clock();
   reply_ptr raw_command(const std::vector<std::string>& argv);
@@ -124,6 +142,10 @@ private:
   std::atomic<uint64_t>& successes_;  ///< successes(endpoint_)
   uint64_t successes_seen_ = 0;       ///< successes_ when the last attempt failed
   int64_t clock_offset_ms_ = 0;
+  sentinel_resolver* resolver_ = nullptr; ///< sentinel mode only
+  uint64_t primary_generation_ = 0;       ///< the resolver's, at the last attempt
+  std::string address_;                   ///< host:port reached (sentinel mode)
+  uint64_t connection_serial_ = 0;
 };
 
 /// Helpers to read replies without touching hiredis types elsewhere.

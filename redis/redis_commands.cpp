@@ -62,6 +62,16 @@ public:
     return r;
   }
 
+  /// redis.wait-replicas of the shard of `key` (0: no WAIT).
+  int wait_replicas(const std::string& key) const {
+    return links_[shard_of_key(key, links_.size())]->client.endpoint().wait_replicas;
+  }
+
+  /// Which connection to the shard of `key` this is (see redis_client).
+  uint64_t connection_serial(const std::string& key) const {
+    return links_[shard_of_key(key, links_.size())]->client.connection_serial();
+  }
+
   /// Keeps idle connections (and /readyz) current while no command comes.
   void reconnect_idle() {
     for (auto& link : links_)
@@ -204,6 +214,30 @@ uint64_t store_deadline(const command_runner& r, uint64_t requester_deadline) {
   return latest > now ? latest : 0;
 }
 
+/// With redis.wait-replicas = N, an append counts once N replicas have it
+/// (WAIT on the connection that wrote it, within half the command
+/// timeout): Redis replicates asynchronously, and an entry only the primary
+/// holds dies with it. Fewer replicas: `unavailable`, saying the entry was
+/// stored on the primary but may be lost (docs/redis.md, "wait-replicas").
+std::optional<caf::error> unreplicated(command_runner& r, const std::string& key) {
+  auto wanted = r.wait_replicas(key);
+  if (wanted <= 0)
+    return std::nullopt;
+  auto timeout = std::max<int64_t>(1, r.command_timeout().count() / 2);
+  auto writer = r.connection_serial(key);
+  auto rep = r.run(key, {"WAIT", std::to_string(wanted), std::to_string(timeout)});
+  bool same_connection = r.connection_serial(key) == writer; // else WAIT counts nothing of ours
+  auto got = rep && !reply::is_error(rep.get()) && same_connection ? reply::integer(rep.get())
+                                                                   : -1;
+  if (got >= wanted)
+    return std::nullopt;
+  count(metrics::global().redis_wait_short);
+  return make_error(ec::unavailable,
+                    "stored on the primary but not replicated (" + std::to_string(std::max(got, 0ll))
+                      + " of " + std::to_string(wanted) + " replicas confirmed within "
+                      + std::to_string(timeout) + " ms): it may be delivered, or lost");
+}
+
 caf::result<std::string> post(command_runner& r, const std::string& key,
                               const std::string& event, const std::string& data,
                               uint64_t maxlen, bool live_only, uint64_t deadline_ms) {
@@ -223,6 +257,8 @@ caf::result<std::string> post(command_runner& r, const std::string& key,
                           payload.substr(at + marker.size()), std::to_string(redis_deadline)});
   if (!rep || reply::is_error(rep.get()))
     return make_error(failure_code(rep));
+  if (auto short_of = unreplicated(r, key))
+    return *short_of;
   return reply::str(rep.get());
 }
 
