@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # What redis.wait-replicas costs (docs/redis.md, "wait-replicas"): one node
-# on a Redis primary with one replica, chat sends on `streams` (the
-# `fanout` scenario, 10 subscribers, 200 sends/s for 10 s), once without
-# WAIT and once with redis.wait-replicas=1. Prints both reports; compare
-# their ack latencies. Not part of `make bench`.
-#   bench/wait_replicas.sh [build dir]
+# on a Redis primary with one replica, chat sends on `streams`, one at a
+# time (bench/wait_replicas.py), once without WAIT and once with
+# redis.wait-replicas=1; prints the ack latencies of both. Not part of
+# `make bench`.
+#   bench/wait_replicas.sh [build dir] [sends]
 set -euo pipefail
 build=${1:-build}
+sends=${2:-2000}
 say_as=wait-replicas
 work=$(mktemp -d /tmp/switchboard-wait-XXXXXX)
 source "$(dirname "$0")/processes.sh"
@@ -24,8 +25,7 @@ for wait in 0 1; do
     --redis.url="redis://127.0.0.1:$primary" --redis.wait-replicas="$wait" \
     --http.port="$http" --limits.commands-per-second=0 --log.level=warning
   node=$last_pid
-  say "redis.wait-replicas=$wait"
-  "$build/bench/switchboard-bench" fanout --url="ws://127.0.0.1:$http/ws" --strategy=streams \
-    --subscribers=10 --rate=200 --duration=10 --quiet --server-pid="$node" | grep -v '^RESULT'
+  until curl -sf "http://127.0.0.1:$http/readyz" >/dev/null; do sleep 0.05; done # Redis connected
+  python3 "$(dirname "$0")/wait_replicas.py" "$http" "$sends" "redis.wait-replicas=$wait"
   stop_pid "$node"
 done

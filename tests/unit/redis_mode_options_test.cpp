@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "config/config_printer.hpp"
 #include "redis/sentinel_resolver.hpp"
 #include "tests/unit/config_run.hpp"
@@ -168,4 +171,17 @@ TEST(redis_mode_options, switch_master_payloads) {
     << "another master's failover";
   EXPECT_FALSE(sentinel_reply::switch_master("chat 10.0.0.1 6379 10.0.0.2", "chat"));
   EXPECT_FALSE(sentinel_reply::switch_master("chat 10.0.0.1 6379 10.0.0.2 0", "chat"));
+}
+
+TEST(redis_mode_options, the_shipped_ini_file_takes_every_mode) {
+  // It lists every option at its default (url included): that is no choice
+  // a mode could contradict.
+  std::ifstream in{SWITCHBOARD_SOURCE_DIR "/config/switchboard.ini"};
+  std::string ini{std::istreambuf_iterator<char>(in), {}};
+  config_run sentinel{ini, {"--broker=redis", "--redis.mode=sentinel", "--redis.master-name=m",
+                            "--redis.sentinels=h:1"}};
+  EXPECT_EQ(sentinel.error(), "");
+  config_run sharded{ini, {"--broker=redis", "--redis.url=redis://a,redis://b"}};
+  EXPECT_EQ(sharded.error(), "");
+  EXPECT_EQ(sharded.values().redis_mode, "sharded");
 }
