@@ -92,21 +92,23 @@ std::string redis_sentinel::logs() const {
 
 // --- sentinel_group ----------------------------------------------------------------
 
-sentinel_group::sentinel_group(std::string master, redis_options opts,
+sentinel_group::sentinel_group(size_t replicas, std::string master, redis_options opts,
                                std::chrono::milliseconds down_after)
   : master_(std::move(master)) {
   primary_ = std::make_unique<redis_server>(opts);
   auto replica_opts = opts;
   replica_opts.extra_args.insert(replica_opts.extra_args.end(),
                                  {"--replicaof", "127.0.0.1", std::to_string(primary_->port())});
-  replica_ = std::make_unique<redis_server>(replica_opts);
-  // The sentinels learn the replica from the primary's INFO when they
-  // start: it must be attached by then.
-  if (!poll_until([&] {
-        auto info = replica_->command({"INFO", "replication"}).get<std::string>();
-        return info.find("master_link_status:up") != std::string::npos;
-      }, 10s))
-    throw std::runtime_error("the replica did not attach:\n" + replica_->logs());
+  for (size_t i = 0; i < replicas; ++i)
+    replicas_.push_back(std::make_unique<redis_server>(replica_opts));
+  // The sentinels learn the replicas from the primary's INFO when they
+  // start: they must be attached by then.
+  for (auto& r : replicas_)
+    if (!poll_until([&] {
+          auto info = r->command({"INFO", "replication"}).get<std::string>();
+          return info.find("master_link_status:up") != std::string::npos;
+        }, 10s))
+      throw std::runtime_error("a replica did not attach:\n" + r->logs());
   for (int i = 0; i < 3; ++i)
     sentinels_.push_back(std::make_unique<redis_sentinel>(primary_->port(), master_, down_after));
   // A failover needs the quorum (the other sentinels, from their hello
@@ -114,10 +116,25 @@ sentinel_group::sentinel_group(std::string master, redis_options opts,
   for (auto& s : sentinels_)
     if (!poll_until([&] {
           return s->command({"SENTINEL", "sentinels", master_}).size() == 2
-                 && s->command({"SENTINEL", "replicas", master_}).size() == 1;
+                 && s->command({"SENTINEL", "replicas", master_}).size() == replicas_.size();
         }, 15s))
       throw std::runtime_error("sentinel " + s->address() + " did not find its peers:\n"
                                + s->logs());
+}
+
+redis_server& sentinel_group::server_on(uint16_t port) {
+  redis_server* found = primary_->port() == port ? primary_.get() : nullptr;
+  for (auto& r : replicas_)
+    if (r->port() == port)
+      found = r.get();
+  if (!found)
+    throw std::runtime_error("no server on port " + std::to_string(port));
+  try {
+    found->command({"PING"});
+  } catch (const std::exception&) {
+    // killed by the promotion (CLIENT KILL): the next command reconnects
+  }
+  return *found;
 }
 
 std::string sentinel_group::addresses() const {

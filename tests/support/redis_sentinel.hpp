@@ -1,7 +1,7 @@
 #pragma once
 // Redis Sentinel for tests: one `redis-server --sentinel` on a free port
 // (redis_sentinel), and a whole Sentinel deployment (sentinel_group): a
-// primary, one replica and three sentinels (quorum 2) with short timeouts
+// primary, its replicas and three sentinels (quorum 2) with short timeouts
 // (down-after 500 ms), started by the test and ready once every sentinel
 // knows the replica and the two other sentinels, so a failover can start.
 
@@ -47,12 +47,16 @@ class sentinel_group {
 public:
   /// Starts the primary (`opts`), its replica and three sentinels; throws
   /// when the sentinels do not see each other and the replica in time.
-  explicit sentinel_group(std::string master = "sbmaster", redis_options opts = {},
+  explicit sentinel_group(size_t replicas = 1, std::string master = "sbmaster",
+                          redis_options opts = {},
                           std::chrono::milliseconds down_after = std::chrono::milliseconds(500));
 
   const std::string& master() const { return master_; }
   redis_server& primary() { return *primary_; }
-  redis_server& replica() { return *replica_; }
+  redis_server& replica(size_t i = 0) { return *replicas_.at(i); }
+  /// The server on `port` (the primary or a replica), its cached
+  /// connection renewed: a promotion kills the clients of the replica.
+  redis_server& server_on(uint16_t port);
   std::vector<std::unique_ptr<redis_sentinel>>& sentinels() { return sentinels_; }
   /// "127.0.0.1:a,127.0.0.1:b,127.0.0.1:c", for --redis.sentinels.
   std::string addresses() const;
@@ -67,7 +71,7 @@ public:
 private:
   std::string master_;
   std::unique_ptr<redis_server> primary_;
-  std::unique_ptr<redis_server> replica_;
+  std::vector<std::unique_ptr<redis_server>> replicas_;
   std::vector<std::unique_ptr<redis_sentinel>> sentinels_;
 };
 
