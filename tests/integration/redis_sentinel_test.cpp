@@ -162,6 +162,10 @@ TEST(redis_sentinel_test, ASwitchOffALivePrimaryMovesEveryConnection) {
   auto on_new = stored_ids(redis.server_on(new_port), stream + ":chat");
   EXPECT_NE(std::find(on_new.begin(), on_new.end(), acked.id), on_new.end())
     << "stored on the new primary";
+  // The moved connection is a new one: it loaded the post script before
+  // its first EVALSHA (the new primary never saw it), so none failed.
+  auto errors = redis.server_on(new_port).command({"INFO", "errorstats"}).get<std::string>();
+  EXPECT_EQ(errors.find("NOSCRIPT"), std::string::npos) << errors;
   read_messages_until(reader, "after", "reader");
   ASSERT_EQ(send_until_acked(pub_writer, "pub", 1, follow_bound).size(), 1u);
   read_messages_until(pub_reader, "pub0", "pub_reader");
