@@ -7,11 +7,14 @@
 #include "actors/plugin_setup.hpp"
 #include "core/log.hpp"
 #include "plugins/backend.hpp"
+#include "redis/sentinel_watcher.hpp"
 
 namespace sb {
 
-consumer_set::consumer_set(std::vector<consumer_actor> consumers, backend_actor backend)
-  : consumers_(std::move(consumers)), backend_(std::move(backend)) {
+consumer_set::consumer_set(std::vector<consumer_actor> consumers, backend_actor backend,
+                           std::vector<caf::actor> watchers)
+  : consumers_(std::move(consumers)), backend_(std::move(backend)),
+    watchers_(std::move(watchers)) {
 }
 
 consumer_set::~consumer_set() {
@@ -25,6 +28,9 @@ void consumer_set::stop() {
   if (backend_)
     caf::anon_send_exit(backend_, caf::exit_reason::user_shutdown);
   backend_ = nullptr;
+  for (auto& w : watchers_)
+    caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+  watchers_.clear();
 }
 
 namespace {
@@ -69,7 +75,8 @@ consumer_set start_consumers(caf::actor_system& sys, const settings& config,
                                                             timeouts, plugins},
                                   backend));
   }
-  return {std::move(consumers), std::move(backend)};
+  return {std::move(consumers), std::move(backend),
+          spawn_sentinel_watchers(sys, config.redis_shards, timeouts)};
 }
 
 std::string consumer_name(const std::string& worker_name) {

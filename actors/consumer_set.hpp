@@ -18,7 +18,10 @@ namespace sb {
 class consumer_set {
 public:
   consumer_set() = default;
-  consumer_set(std::vector<consumer_actor> consumers, backend_actor backend);
+  /// `watchers`: the sentinel watchers (redis/sentinel_watcher) the
+  /// consumers' connections follow failovers by; stopped with them.
+  consumer_set(std::vector<consumer_actor> consumers, backend_actor backend,
+               std::vector<caf::actor> watchers = {});
   consumer_set(consumer_set&&) = default;
   consumer_set& operator=(consumer_set&&) = default;
   ~consumer_set();
@@ -32,6 +35,7 @@ public:
 private:
   std::vector<consumer_actor> consumers_;
   backend_actor backend_;
+  std::vector<caf::actor> watchers_;
 };
 
 /// Starts the consumers of `config.consumers` (none: an empty set) on the

@@ -5,6 +5,8 @@
 namespace sb {
 
 std::string redis_endpoint::describe() const {
+  if (via_sentinel())
+    return "sentinel:" + master_name + (db ? "/" + std::to_string(db) : "");
   if (!unix_path.empty())
     return unix_path + (db ? "/" + std::to_string(db) : "");
   return host + ":" + std::to_string(port) + (db ? "/" + std::to_string(db) : "");
@@ -20,6 +22,18 @@ bool parse_int(std::string_view text, int& out, int lo, int hi) {
     return false;
   out = value;
   return true;
+}
+
+/// `host[:port]` into `host` and `port` (kept when absent); the problem,
+/// or null.
+const char* parse_host_port(std::string_view text, std::string& host, int& port) {
+  auto colon = text.rfind(':');
+  host = std::string{text.substr(0, colon)};
+  if (host.empty())
+    return "missing host";
+  if (colon != std::string_view::npos && !parse_int(text.substr(colon + 1), port, 1, 65535))
+    return "the port must be 1..65535";
+  return nullptr;
 }
 
 std::variant<redis_endpoint, std::string> parse_unix(std::string_view rest,
@@ -53,12 +67,8 @@ std::variant<redis_endpoint, std::string> parse_tcp(std::string_view rest,
                                                                : userinfo.substr(colon + 1)};
     authority.remove_prefix(at + 1);
   }
-  auto colon = authority.rfind(':');
-  ep.host = std::string{authority.substr(0, colon)};
-  if (ep.host.empty())
-    return fail("missing host");
-  if (colon != std::string_view::npos && !parse_int(authority.substr(colon + 1), ep.port, 1, 65535))
-    return fail("the port must be 1..65535");
+  if (auto err = parse_host_port(authority, ep.host, ep.port))
+    return fail(err);
   return ep;
 }
 
@@ -90,6 +100,13 @@ std::variant<std::vector<redis_endpoint>, std::string> parse_redis_urls(std::str
   }
   if (out.empty())
     return std::string{"redis.url must name at least one server"};
+  return out;
+}
+
+std::variant<sentinel_address, std::string> parse_sentinel_address(std::string_view text) {
+  sentinel_address out;
+  if (auto err = parse_host_port(text, out.host, out.port))
+    return "redis.sentinels " + std::string{text} + ": expected host:port, " + err;
   return out;
 }
 

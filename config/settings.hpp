@@ -93,7 +93,11 @@ struct settings {
   std::chrono::milliseconds handshake_timeout{10'000};
   // --- broker ---
   std::string broker = "memory";
-  std::vector<redis_endpoint> redis_shards; ///< from redis.url, one per server
+  /// single, sharded or sentinel (redis.mode, or from the number of URLs).
+  std::string redis_mode = "single";
+  /// From redis.url, one per server; in sentinel mode the one endpoint
+  /// that names the master and its sentinels.
+  std::vector<redis_endpoint> redis_shards;
   std::chrono::milliseconds redis_connect_timeout{1000};
   std::chrono::milliseconds redis_command_timeout{2000};
   std::chrono::milliseconds redis_backoff_max{5000};

@@ -71,6 +71,13 @@ public:
 
   const std::string& origin(std::string_view key) const { return v_.at(key).origin; }
 
+  /// True when `key` holds something other than its default (the shipped
+  /// INI file sets every option to its default: that is no choice).
+  bool changed(std::string_view key) const {
+    auto opt = find_option(key);
+    return opt && v_.at(key).text != opt->fallback;
+  }
+
   /// `key` must be one of `choices`.
   std::string one_of(std::string_view key, std::initializer_list<std::string_view> choices) {
     auto& value = v_.at(key).text;
@@ -179,15 +186,84 @@ void read_admin(converter& c, settings& s) {
     c.fail("admin.port", "admin.port must differ from http.port and metrics.port");
 }
 
-void read_broker(converter& c, settings& s) {
-  s.broker = c.one_of("broker", {"memory", "redis"});
-  if (s.broker == "redis") {
+/// Sentinel mode: one endpoint naming the master and its sentinels, with
+/// the primary's password and database from their own options (no URL:
+/// the sentinels say where the primary is).
+void read_sentinel(converter& c, settings& s) {
+  if (c.changed("redis.url"))
+    return c.fail("redis.url", "redis.url names fixed servers; with redis.mode = sentinel the "
+                               "sentinels say where the primary is (set redis.sentinels, "
+                               "redis.master-name, and redis.password / redis.db if needed)");
+  redis_endpoint ep;
+  ep.master_name = c.text("redis.master-name");
+  if (ep.master_name.empty())
+    return c.fail("redis.mode", "redis.mode = sentinel needs redis.master-name (the name the "
+                                "sentinels monitor, as in `sentinel monitor <name> ...`)");
+  for (auto& item : c.list("redis.sentinels")) {
+    auto parsed = parse_sentinel_address(item);
+    if (auto err = std::get_if<std::string>(&parsed))
+      return c.fail("redis.sentinels", *err);
+    ep.sentinels.push_back(std::get<sentinel_address>(parsed));
+  }
+  if (ep.sentinels.empty())
+    return c.fail("redis.mode", "redis.mode = sentinel needs redis.sentinels (host:port of each "
+                                "sentinel, say [\"10.0.0.1:26379\", \"10.0.0.2:26379\"])");
+  ep.password = c.text("redis.password");
+  ep.sentinel_password = c.text("redis.sentinel-password");
+  ep.db = static_cast<int>(c.integer("redis.db", 0, 1 << 20));
+  s.redis_shards = {std::move(ep)};
+}
+
+/// These options only mean something in sentinel mode: elsewhere the URL
+/// says it all, and a setting that silently does nothing is a trap.
+void refuse_sentinel_options(converter& c, const std::string& mode) {
+  for (auto key : {"redis.master-name", "redis.password", "redis.db", "redis.sentinel-password"})
+    if (c.changed(key))
+      return c.fail(key, std::string{key} + " is for redis.mode = sentinel, not " + mode
+                           + (std::string_view{key} == "redis.password"
+                                  || std::string_view{key} == "redis.db"
+                                ? " (put the password and database in redis.url)"
+                                : ""));
+  if (!c.list("redis.sentinels").empty())
+    c.fail("redis.sentinels", "redis.sentinels is for redis.mode = sentinel, not " + mode);
+}
+
+/// redis.mode and the servers it names. Without redis.mode, one URL is
+/// single and several are sharded (what every configuration meant before
+/// the option existed).
+void read_redis(converter& c, settings& s) {
+  auto mode = c.text("redis.mode");
+  if (mode == "cluster")
+    return c.fail("redis.mode", "redis.mode = cluster is not supported yet; use single, sharded "
+                                "or sentinel (docs/redis.md)");
+  if (!mode.empty())
+    mode = c.one_of("redis.mode", {"single", "sharded", "sentinel"});
+  if (mode == "sentinel") {
+    s.redis_mode = mode;
+    read_sentinel(c, s);
+  } else {
     auto urls = parse_redis_urls(c.text("redis.url"));
     if (auto err = std::get_if<std::string>(&urls))
-      c.fail("redis.url", *err);
-    else
-      s.redis_shards = std::get<std::vector<redis_endpoint>>(urls);
+      return c.fail("redis.url", *err);
+    s.redis_shards = std::get<std::vector<redis_endpoint>>(urls);
+    if (mode.empty())
+      mode = s.redis_shards.size() > 1 ? "sharded" : "single";
+    if (mode == "single" && s.redis_shards.size() > 1)
+      return c.fail("redis.mode", "redis.mode = single takes one server, but redis.url lists "
+                                  + std::to_string(s.redis_shards.size())
+                                  + " (set redis.mode = sharded to spread streams over them)");
+    s.redis_mode = mode;
+    refuse_sentinel_options(c, mode);
   }
+  auto wait = static_cast<int>(c.integer("redis.wait-replicas", 0, 64));
+  for (auto& ep : s.redis_shards)
+    ep.wait_replicas = wait;
+}
+
+void read_broker(converter& c, settings& s) {
+  s.broker = c.one_of("broker", {"memory", "redis"});
+  if (s.broker == "redis")
+    read_redis(c, s);
   s.redis_connect_timeout = c.duration("redis.connect-timeout");
   s.redis_command_timeout = c.duration("redis.command-timeout");
   s.redis_backoff_max = c.duration("redis.backoff-max");

@@ -90,6 +90,12 @@ std::string metrics::render() const {
   emit(out, "broker_stream_keys", "gauge", "Stream keys the listener reads.", stream_keys);
   emit(out, "broker_reconnects_total", "counter", "Reconnects to the broker.",
        broker_reconnects);
+  emit(out, "redis_failovers_total", "counter",
+       "Sentinel failovers this node followed (the primary's address changed).",
+       redis_failovers);
+  emit(out, "redis_wait_short_total", "counter",
+       "Stream appends fewer replicas confirmed than redis.wait-replicas (answered unavailable).",
+       redis_wait_short);
   // The unit comes last, before _total (Prometheus naming); these were
   // frames_in_total, frames_out_total, bytes_in_total and bytes_out_total.
   emit(out, "received_frames_total", "counter", "WebSocket messages received.", frames_in);

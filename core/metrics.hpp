@@ -22,6 +22,8 @@ struct metrics {
   std::atomic<int64_t> channels{0};       ///< broker pub-sub channels subscribed
   std::atomic<int64_t> stream_keys{0};    ///< keys the stream listener reads
   std::atomic<uint64_t> broker_reconnects{0};
+  std::atomic<uint64_t> redis_failovers{0};    ///< the Sentinel primary moved (seen here)
+  std::atomic<uint64_t> redis_wait_short{0};   ///< appends fewer replicas confirmed than asked
   std::atomic<uint64_t> frames_in{0};
   std::atomic<uint64_t> frames_out{0};
   std::atomic<uint64_t> bytes_in{0};

@@ -191,8 +191,10 @@ void chat_state::send_message(const json& ref, const json& data) {
       },
       [this, ref](caf::error& err) {
         auto code = to_ec(err);
-        reply(error_frame(code, code == ec::unavailable ? "the broker is unavailable"
-                                                        : "the message was not stored",
+        auto why = error_message(err); // a WAIT short of replicas says so
+        reply(error_frame(code, !why.empty()              ? why
+                                : code == ec::unavailable ? "the broker is unavailable"
+                                                          : "the message was not stored",
                           ref));
         pending.end();
       });

@@ -14,7 +14,12 @@ command_pipeline::command_pipeline(size_t shards) : shards_(shards) {
 }
 
 void command_pipeline::add(size_t shard, std::vector<argv> commands, done_fn done) {
-  shards_[shard].items.push_back(item{std::move(commands), std::move(done), nullptr, {}});
+  shards_[shard].items.push_back(item{std::move(commands), std::move(done), nullptr, {}, false});
+  ++size_;
+}
+
+void command_pipeline::add_wait(size_t shard, argv command, done_fn done) {
+  shards_[shard].items.push_back(item{{std::move(command)}, std::move(done), nullptr, {}, true});
   ++size_;
 }
 
@@ -25,7 +30,8 @@ void command_pipeline::add_script(size_t shard, const lua_script& s,
   argv cmd{"EVALSHA", s.sha, std::to_string(keys.size())};
   cmd.insert(cmd.end(), keys.begin(), keys.end());
   cmd.insert(cmd.end(), args.begin(), args.end());
-  shards_[shard].items.push_back(item{{std::move(cmd)}, std::move(done), &s, std::move(refresh)});
+  shards_[shard].items.push_back(
+    item{{std::move(cmd)}, std::move(done), &s, std::move(refresh), false});
   ++size_;
 }
 
@@ -57,6 +63,8 @@ bool command_pipeline::run(size_t shard, redis_client& client) {
     if (!all[pos] || reply::is_error(all[pos].get()))
       q.loaded.erase(s->sha); // load it again next time
   bool whole = all.empty() || all.back() != nullptr;
+  auto written = client.generation(); // the connection the batch went out on
+  bool resent = false;                // a script of it ran again, after it
   size_t at = 0;
   auto load = loads.begin();
   for (auto& it : items) {
@@ -72,7 +80,12 @@ bool command_pipeline::run(size_t shard, redis_client& client) {
         commands[at][0] = "EVAL";
         commands[at][1] = it.script->body;
         all[at] = client.command(commands[at]);
+        resent = true;
+      } else if (it.counts_writes && resent && all[at]) {
+        all[at] = client.command(commands[at]); // after the script sent again
       }
+      if (it.counts_writes && client.generation() != written)
+        all[at] = nullptr; // a new connection's count says nothing of the old one's writes
       mine.push_back(std::move(all[at]));
     }
     it.done(mine);

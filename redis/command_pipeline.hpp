@@ -40,6 +40,14 @@ public:
   void add_script(size_t shard, const lua_script& s, const std::vector<std::string>& keys,
                   const std::vector<std::string>& args, done_fn done, refresh_fn refresh = {});
 
+  /// Queues `command` on `shard`, a command whose reply counts what ran
+  /// before it on the same connection (WAIT: the replicas that have this
+  /// connection's writes so far). When a script ahead of it in the batch
+  /// had to be sent again after the batch (NOSCRIPT), it is sent again
+  /// too; when that happened on another connection, its reply is nullptr
+  /// (it counts nothing of the first one's).
+  void add_wait(size_t shard, argv command, done_fn done);
+
   size_t size() const { return size_; }
   size_t size(size_t shard) const { return shards_[shard].items.size(); }
 
@@ -60,6 +68,7 @@ private:
     done_fn done;
     const lua_script* script = nullptr;
     refresh_fn refresh;
+    bool counts_writes = false; ///< add_wait()
   };
   struct shard_queue {
     std::vector<item> items;

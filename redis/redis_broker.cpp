@@ -7,6 +7,7 @@
 #include "redis/redis_commands.hpp"
 #include "redis/redis_listener.hpp"
 #include "redis/redis_subscriber.hpp"
+#include "redis/sentinel_watcher.hpp"
 #include "redis/shard.hpp"
 
 namespace sb {
@@ -23,11 +24,15 @@ Handle spawn_blocking(caf::actor_system& sys, F fn, Ts&&... xs) {
 }
 
 /// Forwards each channel to the subscriber of its shard. The shard actors
-/// are linked: they stop when the router stops.
+/// are linked: they stop when the router stops; so are `others` (the
+/// sentinel watchers).
 subscriber_actor::behavior_type subscriber_router(subscriber_actor::pointer self,
-                                                  std::vector<subscriber_actor> shards) {
+                                                  std::vector<subscriber_actor> shards,
+                                                  std::vector<caf::actor> others) {
   for (auto& s : shards)
     self->link_to(s);
+  for (auto& o : others)
+    self->link_to(o);
   auto pick = [shards](const std::string& key) {
     return shards[shard_of_key(key, shards.size())];
   };
@@ -137,7 +142,8 @@ broker_handles spawn_redis_broker(caf::actor_system& sys, const redis_broker_con
     listeners.push_back(
       spawn_blocking<listener_actor>(sys, redis_listener, cfg.shards[i], hearing, status));
   }
-  out.subscriber = sys.spawn(subscriber_router, std::move(subscribers));
+  out.subscriber = sys.spawn(subscriber_router, std::move(subscribers),
+                            spawn_sentinel_watchers(sys, cfg.shards, hearing));
   out.listener = sys.spawn(listener_router, std::move(listeners));
   return out;
 }

@@ -8,6 +8,7 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "redis/sentinel_resolver.hpp"
 
 namespace sb {
 
@@ -43,6 +44,8 @@ redis_client::redis_client(redis_endpoint endpoint, redis_timeouts timeouts, std
     timeouts_(timeouts),
     name_(std::move(name)),
     successes_(successes(endpoint_)) {
+  if (endpoint_.via_sentinel())
+    resolver_ = &sentinel_resolver::of(endpoint_);
 }
 
 redis_client::~redis_client() {
@@ -54,30 +57,72 @@ bool redis_client::ensure_connected() {
   if (ctx_)
     return true;
   auto now = clock::now();
-  if (now < next_attempt_ && successes_.load(std::memory_order_acquire) == successes_seen_)
+  if (now < next_attempt_ && successes_.load(std::memory_order_acquire) == successes_seen_
+      && !primary_moved())
+    return false;
+  auto host = endpoint_.host;
+  auto port = endpoint_.port;
+  if (!resolve(host, port))
     return false;
   auto tv = to_timeval(timeouts_.connect);
-  ctx_ = endpoint_.unix_path.empty()
-           ? redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, tv)
-           : redisConnectUnixWithTimeout(endpoint_.unix_path.c_str(), tv);
+  ctx_ = endpoint_.unix_path.empty() ? redisConnectWithTimeout(host.c_str(), port, tv)
+                                     : redisConnectUnixWithTimeout(endpoint_.unix_path.c_str(), tv);
   if (ctx_ == nullptr || ctx_->err) {
     disconnect(ctx_ ? ctx_->errstr : "out of memory");
     return false;
   }
   redisSetTimeout(ctx_, to_timeval(timeouts_.command));
   redisEnableKeepAlive(ctx_);
-  if (!handshake())
+  if (!handshake() || !verify_primary())
     return false;
   successes_.fetch_add(1, std::memory_order_release);
   if (ever_connected_) {
     count(metrics::global().broker_reconnects);
-    log::info("redis", name_, " reconnected to ", endpoint_.describe());
+    log::info("redis", name_, " reconnected to ", endpoint_.describe(), address_);
   }
   ever_connected_ = true;
   ++generation_;
   down_logged_ = false;
   delay_ = std::chrono::milliseconds{0};
   last_used_ = clock::now();
+  return true;
+}
+
+bool redis_client::resolve(std::string& host, int& port) {
+  if (!resolver_)
+    return true;
+  auto primary = resolver_->primary(timeouts_);
+  primary_generation_ = primary ? primary->generation : resolver_->generation();
+  if (!primary) {
+    disconnect("no sentinel knows the primary");
+    return false;
+  }
+  host = primary->host;
+  port = primary->port;
+  address_ = " at " + host + ":" + std::to_string(port);
+  return true;
+}
+
+bool redis_client::verify_primary() {
+  if (!resolver_)
+    return true;
+  auto r = raw_command({"ROLE"});
+  if (r && reply::str(reply::at(r.get(), 0)) == "master")
+    return true;
+  if (r) // else the connection broke, and is dropped already
+    disconnect(address_.substr(4) + " is no master (ROLE " + reply::str(reply::at(r.get(), 0))
+               + ")");
+  return false;
+}
+
+bool redis_client::primary_moved() const {
+  return resolver_ && resolver_->generation() != primary_generation_;
+}
+
+bool redis_client::leave_old_primary() {
+  if (!ctx_ || !primary_moved())
+    return false;
+  disconnect("the primary moved");
   return true;
 }
 
@@ -120,6 +165,8 @@ bool redis_client::measure_clock() {
 
 void redis_client::disconnect(const std::string& why) {
   successes_seen_ = successes_.load(std::memory_order_acquire);
+  if (resolver_) // maybe it failed over: ask the sentinels again (once moved, a no-op)
+    resolver_->stale(primary_generation_);
   bool was_up = ctx_ != nullptr && ever_connected_;
   if (ctx_) {
     redisFree(ctx_);
@@ -182,6 +229,8 @@ bool redis_client::ready() {
   auto losses_now = losses().load(std::memory_order_acquire);
   bool suspect = losses_now != losses_seen_ || clock::now() - last_used_ > idle_check;
   losses_seen_ = losses_now;
+  if (leave_old_primary()) // a failover: a new connection (and generation) at once
+    return ensure_connected();
   if (ctx_ && suspect && !check())
     return ensure_connected();
   return ctx_ != nullptr || ensure_connected();
@@ -209,6 +258,7 @@ redis_client::pipeline(const std::vector<std::vector<std::string>>& commands) {
 }
 
 bool redis_client::check() {
+  leave_old_primary();
   if (!ensure_connected())
     return false;
   auto r = raw_command({"PING"});
@@ -259,7 +309,7 @@ bool redis_client::flush() {
 
 bool redis_client::wait_readable(std::chrono::milliseconds timeout, bool& readable) {
   readable = false;
-  if (!ctx_)
+  if (!ctx_ || leave_old_primary())
     return false;
   pollfd pfd{ctx_->fd, POLLIN, 0};
   int n = ::poll(&pfd, 1, static_cast<int>(timeout.count()));

@@ -4,6 +4,9 @@
 // jitter, synchronous commands, and the append/flush/poll/read pieces the
 // subscriber and stream listener need to wait on a socket and a mailbox at
 // once. Every reply is checked; an I/O error drops the connection.
+// An endpoint behind Redis Sentinel is resolved before each connect
+// (redis/sentinel_resolver), checked with ROLE, and dropped as soon as the
+// primary moves: every connection of the process follows a failover.
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +22,8 @@ struct redisContext;
 struct redisReply;
 
 namespace sb {
+
+class sentinel_resolver;
 
 struct reply_deleter {
   void operator()(redisReply* r) const;
@@ -73,7 +78,9 @@ public:
   std::vector<reply_ptr> pipeline(const std::vector<std::vector<std::string>>& commands);
 
   /// Successful connects so far: a change means a new connection, which
-  /// knows none of the Lua scripts an older one had loaded.
+  /// knows none of the Lua scripts an older one had loaded, and whose WAIT
+  /// counts none of the older one's writes. A Sentinel failover moves it
+  /// (ready() leaves the old primary and connects to the new one).
   uint64_t generation() const { return generation_; }
 
   /// Queues a command without waiting for its reply.
@@ -114,6 +121,15 @@ public:
   int64_t clock_offset_ms() const { return clock_offset_ms_; }
 
 private:
+  /// Sentinel mode: where the primary is now, before connecting.
+  bool resolve(std::string& host, int& port);
+  /// Sentinel mode: the server we reached must be a master (ROLE); a
+  /// replica (a demoted primary, a stale answer) sends us asking again.
+  bool verify_primary();
+  /// Sentinel mode: the primary moved since this connection (or attempt).
+  bool primary_moved() const;
+  /// Drops a connection to a primary that moved; true if it did.
+  bool leave_old_primary();
   bool handshake();
   bool measure_clock();
   reply_ptr raw_command(const std::vector<std::string>& argv);
@@ -144,6 +160,9 @@ private:
   std::atomic<uint64_t>& successes_;  ///< successes(endpoint_)
   uint64_t successes_seen_ = 0;       ///< successes_ when the last attempt failed
   int64_t clock_offset_ms_ = 0;
+  sentinel_resolver* resolver_ = nullptr; ///< sentinel mode only
+  uint64_t primary_generation_ = 0;       ///< the resolver's, at the last attempt
+  std::string address_;                   ///< host:port reached (sentinel mode)
   uint64_t generation_ = 0;
 };
 

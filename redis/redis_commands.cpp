@@ -13,6 +13,7 @@
 #include "redis/presence_scripts.hpp"
 #include "redis/presence_store.hpp"
 #include "redis/redis_entries.hpp"
+#include "redis/replica_wait.hpp"
 #include "redis/shard.hpp"
 
 namespace sb {
@@ -34,8 +35,13 @@ public:
                  const std::shared_ptr<broker_status>& status,
                  std::shared_ptr<const subscriber_liveness> liveness)
     : command_timeout_(t.command), liveness_(std::move(liveness)), batch_(shards.size()) {
-    for (auto& ep : shards)
+    waits_.reserve(shards.size()); // never moved: held posts point into it
+    for (auto& ep : shards) {
       links_.push_back(std::make_unique<shard_link>(ep, t, status));
+      // Within half the command timeout, like the store deadline: the
+      // reply has the other half to come back.
+      waits_.emplace_back(ep.wait_replicas, t.command / 2);
+    }
   }
 
   std::chrono::milliseconds command_timeout() const { return command_timeout_; }
@@ -62,6 +68,14 @@ public:
     batch_.add_script(shard(shard_key), s, keys, args, std::move(done), std::move(refresh));
   }
 
+  /// The `done` of a post's script on the shard of `key`: with
+  /// redis.wait-replicas = N, a stored post is answered once the shard's
+  /// WAIT says N replicas have it, else it goes to `unreplicated`.
+  command_pipeline::done_fn replicated(const std::string& key, command_pipeline::done_fn done,
+                                       replica_wait::short_fn unreplicated) {
+    return waits_[shard(key)].hold(std::move(done), std::move(unreplicated));
+  }
+
   size_t queued() const { return batch_.size(); }
 
   /// Runs everything queued: one pipeline per shard.
@@ -69,6 +83,8 @@ public:
     for (size_t i = 0; i < links_.size() && batch_.size() > 0; ++i) {
       if (batch_.size(i) == 0)
         continue; // a shard with nothing to do is not even checked
+      if (waits_[i].holding()) // after its last post, on the same connection
+        batch_.add_wait(i, waits_[i].command(), waits_[i].release());
       auto& link = *links_[i];
       if (!link.client.ready()) {
         link.health.set(false);
@@ -97,6 +113,7 @@ private:
   std::vector<std::unique_ptr<shard_link>> links_;
   std::shared_ptr<const subscriber_liveness> liveness_;
   command_pipeline batch_;
+  std::vector<replica_wait> waits_; ///< one per shard
 };
 
 /// Answers the request a handler is running for, once its replies came:
@@ -279,7 +296,10 @@ void post(command_runner& r, const std::string& key, const std::string& event,
   r.queue_script(key, s, {key},
                  {std::to_string(maxlen), event, data, payload.substr(0, at),
                   payload.substr(at + marker.size()), std::string{} /* the deadline */},
-                 on_reply(done, [](const redisReply* rep) { return reply::str(rep); }), at_write);
+                 r.replicated(key,
+                              on_reply(done, [](const redisReply* rep) { return reply::str(rep); }),
+                              [done](caf::error err) mutable { done(std::move(err)); }),
+                 at_write);
 }
 
 /// Keys outlive the last heartbeat by a few TTLs, then Redis drops them.

@@ -41,6 +41,8 @@ const std::map<std::string, std::string> expected_types{
   {"switchboard_broker_channels", "gauge"},
   {"switchboard_broker_stream_keys", "gauge"},
   {"switchboard_broker_reconnects_total", "counter"},
+  {"switchboard_redis_failovers_total", "counter"},
+  {"switchboard_redis_wait_short_total", "counter"},
   {"switchboard_received_frames_total", "counter"},
   {"switchboard_sent_frames_total", "counter"},
   {"switchboard_received_bytes_total", "counter"},

@@ -32,47 +32,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// What a command got: "ack" or the error code.
-struct outcome {
-  std::string kind;
-  std::string id;  // for acks
-};
-
-// Sends `texts` from `peer` with at most `window` unanswered; `before_send`
-// runs before each send with its index. Returns the outcome per ref.
-std::vector<outcome> send_all(chat_peer& peer, const std::vector<std::string>& texts,
-                              size_t window, const std::function<void(size_t)>& before_send) {
-  std::vector<outcome> out(texts.size());
-  size_t sent = 0;
-  size_t answered = 0;
-  const std::string prefix = "fault-" + std::to_string(reinterpret_cast<uintptr_t>(&out)) + "-";
-  while (answered < texts.size()) {
-    while (sent < texts.size() && sent - answered < window) {
-      before_send(sent);
-      peer.ws.send_json(send_command(peer.stream, texts[sent], prefix + std::to_string(sent)));
-      ++sent;
-    }
-    auto f = peer.ws.read_json();
-    auto type = f.value("type", "");
-    if (type != "ack" && type != "error") continue;
-    auto ref = f.value("ref", "");
-    if (ref.rfind(prefix, 0) != 0) continue;
-    auto& o = out.at(std::stoul(ref.substr(prefix.size())));
-    EXPECT_TRUE(o.kind.empty()) << "two replies to " << ref;
-    o.kind = type == "ack" ? "ack" : f.value("code", "?");
-    if (type == "ack") o.id = f.value("id", "");
-    ++answered;
-  }
-  return out;
-}
-
-std::vector<std::string> texts(const std::string& prefix, int n) {
-  std::vector<std::string> out;
-  for (int i = 0; i < n; ++i)
-    out.push_back(prefix + std::to_string(i));
-  return out;
-}
-
 // New stream names whose keys `<stream>:chat` map to every command
 // connection of a node (redis.pool-size, default 2; commands go to
 // fnv1a(key) % pool-size, see redis/redis_broker.cpp), so a check on them

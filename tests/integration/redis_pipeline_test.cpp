@@ -6,6 +6,7 @@
 
 #include "config/redis_url.hpp"
 #include "core/actors.hpp"
+#include "core/error.hpp"
 #include "core/messages.hpp"
 #include "redis/redis_broker.hpp"
 #include "redis/redis_client.hpp"
@@ -18,6 +19,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <variant>
@@ -75,13 +79,17 @@ TEST(redis_pipeline_test, AConnectionLostMidBatchLeavesTheRestWithoutReplies) {
 /// in the same mailbox and goes out in the same batches.
 struct broker_fixture {
   explicit broker_fixture(const redis_server& redis) : broker_fixture({&redis}) {}
-  /// One Redis server per shard; a command times out after `timeout`.
+  /// One Redis server per shard; a command times out after `timeout`; a
+  /// post waits for `wait_replicas` replicas (redis.wait-replicas).
   broker_fixture(std::vector<const redis_server*> shards,
-                 std::chrono::milliseconds timeout = redis_timeouts{}.command)
+                 std::chrono::milliseconds timeout = redis_timeouts{}.command,
+                 int wait_replicas = 0)
     : sys{(register_message_types(cfg), cfg)}, self{sys} {
     redis_broker_config c;
-    for (auto* redis : shards)
+    for (auto* redis : shards) {
       c.shards.push_back(endpoint_of(*redis));
+      c.shards.back().wait_replicas = wait_replicas;
+    }
     c.timeouts.command = timeout;
     c.pool_size = 1;
     broker = spawn_redis_broker(sys, c, std::make_shared<broker_status>());
@@ -115,7 +123,9 @@ std::vector<std::string> post_many(broker_fixture& f, const std::string& key, in
   std::vector<std::string> out;
   for (auto& h : pending)
     h.receive([&](const std::string& id) { out.push_back(id); },
-              [&](caf::error& err) { out.push_back("error: " + to_string(err)); });
+              [&](caf::error& err) {
+                out.push_back("error: " + to_string(err) + " " + error_message(err));
+              });
   return out;
 }
 
@@ -290,6 +300,148 @@ TEST(redis_pipeline_test, APostsDeadlineCountsFromItsWriteNotFromABatchAheadOnAS
                });
   ::kill(first.pid(), SIGCONT);
   EXPECT_EQ(second.command({"XLEN", healthy}).get<int>(), 2);
+}
+
+// --- redis.wait-replicas: one WAIT per shard's batch, in the same pipeline --------
+
+/// A primary that sends its data to a new replica at once (not after the
+/// 5 s that diskless sync waits by default for more replicas to join).
+const redis_options primary_options{false, {"--repl-diskless-sync-delay", "0"}};
+
+/// A replica of `primary`, attached (its link up) when this returns.
+std::unique_ptr<redis_server> replica_of(redis_server& primary) {
+  auto replica = std::make_unique<redis_server>(
+    redis_options{false, {"--replicaof", "127.0.0.1", std::to_string(primary.port())}});
+  // Until it acks writes: its link is up a little before it answers the
+  // primary's GETACK (it may still be loading the data it was sent).
+  bool up = replica->until([&] {
+    primary.command({"SET", "replica-probe", "1"});
+    return primary.command({"WAIT", "1", "100"}).get<int>() == 1;
+  }, 10s);
+  if (!up)
+    throw std::runtime_error("the replica did not attach:\n" + replica->logs());
+  return replica;
+}
+
+/// How many WAITs `redis` ran (INFO commandstats).
+long waits_run(redis_server& redis) {
+  auto stats = redis.command({"INFO", "commandstats"}).get<std::string>();
+  auto at = stats.find("cmdstat_wait:calls=");
+  return at == std::string::npos ? 0 : std::stol(stats.substr(at + 19));
+}
+
+bool is_refusal(const std::string& reply) {
+  return reply.rfind("error", 0) == 0;
+}
+
+TEST(redis_pipeline_test, APostIsAckedOnlyOnceItsReplicaHasIt) {
+  SB_REDIS_ONLY();
+  redis_server primary{primary_options};
+  broker_fixture f{{&primary}, 2000ms, 1}; // WAIT 1 1000
+  auto alone = post_many(f, "room:1:chat", 1);
+  ASSERT_EQ(alone.size(), 1u);
+  EXPECT_TRUE(is_refusal(alone[0])) << "acked with no replica: " << alone[0];
+  EXPECT_NE(alone[0].find("not replicated (0 of 1 replicas confirmed within 1000 ms)"),
+            std::string::npos)
+    << alone[0];
+  EXPECT_EQ(primary.command({"XLEN", "room:1:chat"}).get<int>(), 1) << "on the primary still";
+
+  auto replica = replica_of(primary);
+  auto ids = post_many(f, "room:1:chat", 1);
+  ASSERT_FALSE(is_refusal(ids[0])) << ids[0];
+  auto copied = replica->command({"XRANGE", "room:1:chat", ids[0], ids[0]});
+  EXPECT_EQ(copied.size(), 1u) << "acked before the replica had it";
+}
+
+TEST(redis_pipeline_test, BatchedPostsShareOneWaitAndEachGetsItsOwnAnswer) {
+  SB_REDIS_ONLY();
+  redis_server primary{primary_options};
+  auto replica = replica_of(primary);
+  broker_fixture f{{&primary}, 2000ms, 1};
+  primary.command({"SET", "room:bad:chat", "not a stream"}); // its post fails: WRONGTYPE
+  ASSERT_FALSE(is_refusal(post_many(f, "room:1:chat", 1)[0]));
+  auto waits_before = waits_run(primary);
+  ::kill(primary.pid(), SIGSTOP); // the posts pile up and go out as one or a few batches
+  using handle_t = decltype(f.self->request(f.broker.command, 10s, post_atom::value,
+                                            std::string{}, std::string{}, std::string{},
+                                            uint64_t{0}, false, uint64_t{0}));
+  std::vector<handle_t> pending;
+  const int posts = 100, bad = 37;
+  for (int i = 0; i < posts; ++i)
+    pending.push_back(f.self->request(f.broker.command, 10s, post_atom::value,
+                                      std::string{i == bad ? "room:bad:chat" : "room:1:chat"},
+                                      std::string{"message"}, R"({"n":)" + std::to_string(i) + "}",
+                                      uint64_t{0}, false, uint64_t{0}));
+  std::this_thread::sleep_for(200ms);
+  ::kill(primary.pid(), SIGCONT);
+  std::vector<std::string> ids;
+  for (int i = 0; i < posts; ++i)
+    pending[i].receive(
+      [&](const std::string& id) {
+        EXPECT_NE(i, bad) << "a failed script acked because the WAIT after it succeeded";
+        ids.push_back(id);
+      },
+      [&](caf::error& err) {
+        EXPECT_EQ(i, bad) << i << ": " << to_string(err) << " " << error_message(err);
+      });
+  auto stored = replica->command({"XRANGE", "room:1:chat", "-", "+"});
+  ASSERT_EQ(stored.size(), static_cast<size_t>(posts)); // the first post and 99 batched ones
+  ASSERT_EQ(ids.size(), static_cast<size_t>(posts - 1));
+  for (size_t i = 0; i < ids.size(); ++i)
+    EXPECT_EQ(ids[i], stored[i + 1][0].get<std::string>()) << "post " << i << " got another's id";
+  auto waits = waits_run(primary) - waits_before;
+  EXPECT_GE(waits, 1);
+  EXPECT_LT(waits, posts / 2) << "one WAIT per batch, not one per post";
+}
+
+// With the replica gone, a batch of posts waits out one WAIT timeout, not
+// one per post: a WAIT after each post would block the connection for each
+// in turn (and the posts behind the first would miss their store deadline).
+TEST(redis_pipeline_test, WithoutItsReplicaABatchOfPostsWaitsOneTimeoutAndStoresEach) {
+  SB_REDIS_ONLY();
+  redis_server primary;
+  broker_fixture f{{&primary}, 1000ms, 1}; // WAIT 1 500
+  ::kill(primary.pid(), SIGSTOP);
+  auto started = std::chrono::steady_clock::now();
+  auto replies = post_many(f, "room:1:chat", 20, [&] {
+    std::this_thread::sleep_for(100ms);
+    ::kill(primary.pid(), SIGCONT);
+  });
+  auto took = std::chrono::steady_clock::now() - started;
+  for (size_t i = 0; i < replies.size(); ++i)
+    EXPECT_NE(replies[i].find("not replicated (0 of 1"), std::string::npos) << i << ": "
+                                                                             << replies[i];
+  EXPECT_EQ(primary.command({"XLEN", "room:1:chat"}).get<int>(), 20);
+  EXPECT_LT(took, 5s) << "20 WAIT timeouts of 500 ms in a row";
+}
+
+// The post's script answered, then the connection died while the WAIT
+// blocked: the entry is stored, its replication unknown. `unavailable`,
+// never an ack.
+TEST(redis_pipeline_test, AConnectionLostBetweenTheScriptAndItsWaitAnswersUnavailable) {
+  SB_REDIS_ONLY();
+  redis_server primary;
+  broker_fixture f{{&primary}, 4000ms, 1}; // WAIT 1 2000
+  auto replies = post_many(f, "room:1:chat", 1, [&] {
+    // Once the command connection blocks in WAIT, Redis drops it.
+    std::string id;
+    ASSERT_TRUE(primary.until([&] {
+      std::istringstream clients{primary.command({"CLIENT", "LIST"}).get<std::string>()};
+      for (std::string line; std::getline(clients, line);)
+        if (line.find("name=switchboard-command") != std::string::npos
+            && line.find("cmd=wait") != std::string::npos) {
+          id = line.substr(3, line.find(' ') - 3);
+          return true;
+        }
+      return false;
+    }, 5s, 10ms));
+    primary.command({"CLIENT", "KILL", "ID", id});
+  });
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_NE(replies[0].find("the connection was lost before 1 replicas confirmed it"),
+            std::string::npos)
+    << replies[0];
+  EXPECT_EQ(primary.command({"XLEN", "room:1:chat"}).get<int>(), 1);
 }
 
 } // namespace

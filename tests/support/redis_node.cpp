@@ -2,22 +2,62 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <thread>
 
 namespace sb::test {
 
+std::vector<std::string> redis_tuning_args(const std::string& node,
+                                           const std::string& backoff_max) {
+  return {"--broker=redis",
+          "--redis.backoff-max=" + backoff_max,
+          "--redis.connect-timeout=500ms",
+          "--redis.command-timeout=1s",
+          "--node.id=" + node,
+          "--limits.commands-per-second=0"};
+}
+
 std::vector<std::string> redis_node_args(const redis_server& redis, const std::string& node,
                                          const std::string& backoff_max,
                                          const std::vector<std::string>& extra) {
-  std::vector<std::string> args{"--broker=redis",
-                                "--redis.url=" + redis.url(),
-                                "--redis.backoff-max=" + backoff_max,
-                                "--redis.connect-timeout=500ms",
-                                "--redis.command-timeout=1s",
-                                "--node.id=" + node,
-                                "--limits.commands-per-second=0"};
+  auto args = redis_tuning_args(node, backoff_max);
+  args.push_back("--redis.url=" + redis.url());
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
+}
+
+std::vector<send_outcome> send_all(chat_peer& peer, const std::vector<std::string>& texts,
+                                   size_t window,
+                                   const std::function<void(size_t)>& before_send) {
+  std::vector<send_outcome> out(texts.size());
+  size_t sent = 0;
+  size_t answered = 0;
+  const std::string prefix = "fault-" + std::to_string(reinterpret_cast<uintptr_t>(&out)) + "-";
+  while (answered < texts.size()) {
+    while (sent < texts.size() && sent - answered < window) {
+      before_send(sent);
+      peer.ws.send_json(send_command(peer.stream, texts[sent], prefix + std::to_string(sent)));
+      ++sent;
+    }
+    auto f = peer.ws.read_json();
+    auto type = f.value("type", "");
+    if (type != "ack" && type != "error") continue;
+    auto ref = f.value("ref", "");
+    if (ref.rfind(prefix, 0) != 0) continue;
+    auto& o = out.at(std::stoul(ref.substr(prefix.size())));
+    EXPECT_TRUE(o.kind.empty()) << "two replies to " << ref;
+    o.kind = type == "ack" ? "ack" : f.value("code", "?");
+    if (type == "ack") o.id = f.value("id", "");
+    ++answered;
+  }
+  return out;
+}
+
+std::vector<std::string> texts(const std::string& prefix, int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i)
+    out.push_back(prefix + std::to_string(i));
+  return out;
 }
 
 send_outcome send_and_wait(chat_peer& peer, const std::string& text, const std::string& ref) {

@@ -8,6 +8,7 @@
 #include "tests/support/redis_server.hpp"
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ namespace sb::test {
 std::vector<std::string> redis_node_args(const redis_server& redis, const std::string& node,
                                          const std::string& backoff_max = "200ms",
                                          const std::vector<std::string>& extra = {});
+
+/// The same without a server: `--broker=redis` and the timeouts, for a
+/// caller that says where Redis is (sentinel mode, say).
+std::vector<std::string> redis_tuning_args(const std::string& node,
+                                           const std::string& backoff_max = "200ms");
 
 /// A fresh chat stream on one node with a writer and a subscriber on each
 /// strategy, so a test sees both delivery paths.
@@ -48,6 +54,16 @@ struct send_outcome {
 /// Sends `text` with ref `ref` and reads until its ack or error (other
 /// frames are dropped; each read waits at most the socket's timeout).
 send_outcome send_and_wait(chat_peer& peer, const std::string& text, const std::string& ref);
+
+/// Sends `texts` from `peer` with at most `window` unanswered; `before_send`
+/// runs before each send with its index. Returns the outcome per text
+/// (`took` unset).
+std::vector<send_outcome> send_all(chat_peer& peer, const std::vector<std::string>& texts,
+                                   size_t window,
+                                   const std::function<void(size_t)>& before_send);
+
+/// `<prefix>0` .. `<prefix><n-1>`.
+std::vector<std::string> texts(const std::string& prefix, int n);
 
 /// "ack" or the error code of the reply to `text` (ref = text).
 std::string send_once(chat_peer& peer, const std::string& text, const std::string& ref);

@@ -18,7 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* redis_binary = "/usr/bin/redis-server";
 constexpr auto start_timeout = 10s;
 
 json to_json(const redisReply* r) {
@@ -125,7 +124,7 @@ void redis_server::start() {
     child_.reset();
   }
   conn_.reset();
-  std::vector<std::string> argv{redis_binary,
+  std::vector<std::string> argv{redis_server_binary,
                                 "--port", std::to_string(port_),
                                 "--bind", "127.0.0.1",
                                 "--dir", dir_,

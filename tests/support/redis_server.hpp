@@ -19,6 +19,9 @@ struct redisContext;
 
 namespace sb::test {
 
+/// The Debian package's server; `--sentinel` makes it a sentinel.
+inline constexpr const char* redis_server_binary = "/usr/bin/redis-server";
+
 /// One blocking hiredis connection. Replies come back as JSON: strings and
 /// status replies as strings, integers as numbers, nil as null, arrays as
 /// arrays; an error reply or a broken connection throws.
