@@ -44,6 +44,9 @@ switchboard_layer(config DEPENDS core
   LIBS OpenSSL::SSL OpenSSL::Crypto PkgConfig::LIBJWT)
 switchboard_layer(net DEPENDS core config
   LIBS PkgConfig::LIBJWT OpenSSL::Crypto)
+if(SWITCHBOARD_IO_URING)
+  target_link_libraries(sb_net PUBLIC PkgConfig::LIBURING)
+endif()
 switchboard_layer(redis DEPENDS core config
   LIBS ${HIREDIS_LIBRARY} OpenSSL::Crypto)
 target_include_directories(sb_redis PUBLIC ${HIREDIS_INCLUDE_DIR})

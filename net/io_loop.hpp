@@ -4,12 +4,16 @@
 // need no strand. Sessions with frames to write register here; one posted
 // handler chain then flushes all of them, so fanning one event out to
 // thousands of sockets costs one wake-up of the loop, not one per socket.
+// Built with SWITCHBOARD_IO_URING, the loop sends the first batch of every
+// session in a slice with one system call (net/send_ring).
 
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "net/send_ring.hpp"
 
 namespace sb {
 
@@ -34,9 +38,11 @@ private:
   /// Sessions flushed per handler: small enough that reads are not held up
   /// for long (about 64 sendmsg calls here take 0.3 ms), large enough
   /// that the posting costs nothing next to the writes.
-  static constexpr size_t flush_slice = 64;
+  static constexpr size_t flush_slice = send_ring::capacity;
 
   void flush_some();
+  /// Flushes flushing_[next_, end) with one io_uring submission.
+  void flush_through_ring(size_t end);
 
   boost::asio::io_context ctx_{1};
   std::thread thread_;
@@ -44,6 +50,7 @@ private:
   std::vector<std::shared_ptr<websocket_session>> dirty_;
   std::vector<std::shared_ptr<websocket_session>> flushing_; ///< loop thread only
   size_t next_ = 0; ///< index in flushing_ of the next session to flush
+  std::unique_ptr<send_ring> ring_; ///< loop thread only; null: sendmsg per session
   bool posted_ = false;
 };
 

@@ -28,6 +28,9 @@ class send_queue {
 public:
   explicit send_queue(size_t max_bytes) : max_bytes_(max_bytes) {}
 
+  /// At most this many frames go into one sendmsg (well under IOV_MAX).
+  static constexpr size_t max_iovecs = 64;
+
   /// What the socket should close with.
   struct close_order {
     uint16_t code = 0;

@@ -22,8 +22,6 @@ namespace {
 
 constexpr uint16_t abnormal_close = 1006;
 constexpr size_t read_buffer_bytes = 64 * 1024;
-/// At most this many frames go into one sendmsg (well under IOV_MAX).
-constexpr size_t max_batch = 64;
 /// Reading pauses above this many unprocessed messages, resumes at the lower.
 constexpr uint32_t pause_above = 256;
 constexpr uint32_t resume_at = 64;
@@ -244,8 +242,15 @@ void websocket_session::request_flush() {
 }
 
 void websocket_session::flush() {
+  if (take_queued())
+    do_write();
+}
+
+// Moves what actors queued to the outbox and answers whether a write may
+// start now (none is under way and the socket is open).
+bool websocket_session::take_queued() {
   if (finished_)
-    return; // a flush scheduled before the socket ended
+    return false; // a flush scheduled before the socket ended
   if (auto order = queue_.take()) {
     close_requested_ = true;
     if (!final_code_)
@@ -261,34 +266,62 @@ void websocket_session::flush() {
     if (reading_ == reading::frames && paused_.exchange(false))
       wait_readable();
   }
-  if (open_ && !write_waiting_)
-    do_write();
+  return open_ && !write_waiting_ && !finished_;
 }
 
 // Writes straight from the loop thread with one sendmsg per batch: most
 // writes complete at once, so they need no asio operation, completion
 // handler or allocation; only a full socket buffer waits for writability.
+// The loop may instead send the first batch of many sessions at once
+// (io_loop, send_ring) and hand each result to written().
 void websocket_session::do_write() {
-  while (!finished_) {
-    if (queue_.idle())
-      return all_written();
-    iovec iov[max_batch];
-    size_t total = 0;
+  for (;;) {
+    iovec iov[send_queue::max_iovecs];
     msghdr msg{};
-    msg.msg_iov = iov;
-    msg.msg_iovlen = queue_.gather(iov, max_batch, total);
+    size_t total = 0;
+    if (!next_batch(msg, iov, total))
+      return;
     ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-      return wait_writable();
-    if (n < 0)
-      return finish(final_code_ ? final_code_ : abnormal_close);
-    count(metrics::global().bytes_out, size_t(n));
-    count(metrics::global().frames_out, queue_.written(size_t(n)));
-    if (size_t(n) < total)
-      return wait_writable();
+    if (!written(n < 0 ? -errno : int(n), total))
+      return;
   }
+}
+
+// Points `msg` at the next frames to write (into `iov`, which holds
+// send_queue::max_iovecs); false when there is nothing to write.
+bool websocket_session::next_batch(msghdr& msg, iovec* iov, size_t& total) {
+  if (finished_)
+    return false;
+  if (queue_.idle()) {
+    all_written();
+    return false;
+  }
+  msg = msghdr{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = queue_.gather(iov, send_queue::max_iovecs, total);
+  return true;
+}
+
+// What sendmsg returned for a batch of `total` bytes (or -errno): whether
+// the next batch may be written at once.
+bool websocket_session::written(int result, size_t total) {
+  if (result == -EINTR)
+    return true;
+  if (result == -EAGAIN || result == -EWOULDBLOCK) {
+    wait_writable();
+    return false;
+  }
+  if (result < 0) {
+    finish(final_code_ ? final_code_ : abnormal_close);
+    return false;
+  }
+  count(metrics::global().bytes_out, size_t(result));
+  count(metrics::global().frames_out, queue_.written(size_t(result)));
+  if (size_t(result) < total) {
+    wait_writable();
+    return false;
+  }
+  return true;
 }
 
 void websocket_session::all_written() {

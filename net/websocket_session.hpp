@@ -17,6 +17,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <sys/socket.h>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -63,7 +64,7 @@ public:
   void abandon();
 
 private:
-  friend class io_loop; // calls flush() for the sessions it batches
+  friend class io_loop; // flushes the sessions it batches, maybe one io_uring send for many
 
   /// What reading does now.
   enum class reading : uint8_t {
@@ -91,7 +92,11 @@ private:
   // --- writing ---
   void request_flush();
   void flush();
+  bool take_queued();
   void do_write();
+  bool next_batch(msghdr& msg, iovec* iov, size_t& total);
+  bool written(int result, size_t total);
+  int native_handle() { return socket_.native_handle(); }
   void all_written();
   void wait_writable();
 
