@@ -19,7 +19,9 @@ set -euo pipefail
 
 WEB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$WEB/.." && pwd)"
-export SWITCHBOARD_BIN="${SWITCHBOARD_BIN:-$REPO/build/switchboard}"
+# Absolute: the tests run from web/, not from where this was called.
+SWITCHBOARD_BIN="$(realpath -m "${SWITCHBOARD_BIN:-$REPO/build/switchboard}")"
+export SWITCHBOARD_BIN
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 
 fail() { echo "run-tests: $*" >&2; exit 1; }
