@@ -18,7 +18,7 @@ package_packages=(dpkg-dev file)
 # Tests: GoogleTest, Redis for the cluster tests, curl and openssl (install
 # test, JWT keys), Chromium and Node.js for the browser tests, clang and its
 # sanitizer and libFuzzer runtimes for the fuzz targets (fuzz/).
-test_packages=(libgtest-dev redis-server curl openssl chromium clang libclang-rt-14-dev)
+test_packages=(libgtest-dev redis-server redis-tools curl openssl chromium clang libclang-rt-14-dev)
 
 case "$purpose" in
   run) packages=("${run_packages[@]}") ;;
