@@ -43,12 +43,13 @@ void node::spawn_broker() {
   status_ = std::make_shared<broker_status>();
   redis_broker_config rc;
   rc.shards = cfg.redis_shards;
+  rc.cluster = cfg.redis_mode == "cluster";
   rc.timeouts = {cfg.redis_connect_timeout, cfg.redis_command_timeout, cfg.redis_backoff_max};
   rc.pool_size = cfg.redis_pool_size;
   std::string names;
   for (auto& ep : rc.shards)
     names += (names.empty() ? "" : ", ") + ep.describe();
-  log::info("node", "uses Redis at ", names);
+  log::info("node", rc.cluster ? "uses the Redis Cluster of " : "uses Redis at ", names);
   ctx_.broker = spawn_redis_broker(sys_, rc, status_);
 }
 

@@ -23,10 +23,13 @@ const SUSTAINED_P99_MS = 50;
 const SERVER_NAMES = {
   'switchboard-memory': 'Switchboard (memory broker)',
   'switchboard-redis': 'Switchboard (Redis broker)',
+  'switchboard-cluster': 'Switchboard (Redis Cluster, 3 masters)',
   node: 'Node baseline (ws + ioredis)',
 };
-const SHORT_NAMES = { 'switchboard-memory': 'Switchboard memory', 'switchboard-redis': 'Switchboard Redis', node: 'Node baseline' };
-const COLORS = { 'switchboard-memory': '#1f77b4', 'switchboard-redis': '#2ca02c', node: '#d62728' };
+const SHORT_NAMES = { 'switchboard-memory': 'Switchboard memory', 'switchboard-redis': 'Switchboard Redis',
+  'switchboard-cluster': 'Switchboard Redis Cluster', node: 'Node baseline' };
+const COLORS = { 'switchboard-memory': '#1f77b4', 'switchboard-redis': '#2ca02c', 'switchboard-cluster': '#9467bd',
+  node: '#d62728' };
 
 const servers = [...new Set(rows.map((r) => r.server))];
 const switchboards = servers.filter((s) => s.startsWith('switchboard'));
@@ -282,6 +285,41 @@ ${ratios.length ? `### Switchboard against the Node baseline
 Ratios above 1 favour Switchboard: deliveries/s Switchboard ÷ Node, p99 Node ÷ Switchboard.
 
 ${table(['server', 'strategy', 'msg/s in', 'deliveries/s ratio', 'p99 ratio', 'sustained (Switchboard / Node)'], ratios)}` : ''}`;
+}
+
+// Redis Cluster (issue 18): the same fan-out points and the rooms scenario
+// on a 3-master cluster, against single Redis in the same run.
+function clusterSection() {
+  const cl = 'switchboard-cluster', one = 'switchboard-redis';
+  if (!servers.includes(cl) || !servers.includes(one)) return '';
+  const body = [];
+  for (const r of fanouts.filter((r) => r.server === cl)) {
+    const b = find(one, 'fanout', (x) => x.rate === r.result.rate && x.strategy === r.result.strategy);
+    if (!b) continue;
+    body.push([`fanout ${r.result.strategy} ${int(r.result.rate)} msg/s`, int(b.result.deliveries_per_s),
+      int(r.result.deliveries_per_s), ms(b.result.latency_us.p99), ms(r.result.latency_us.p99),
+      ratio(r.result.latency_us.p99, b.result.latency_us.p99), `${b.redis_cpu_pct}%`, `${r.redis_cpu_pct}%`,
+      `${r.machine_busy_pct}%`, `${sustained(b) ? 'yes' : 'no'} / ${sustained(r) ? 'yes' : 'no'}`]);
+  }
+  const rooms = [find(one, 'rooms'), find(cl, 'rooms')];
+  if (rooms[0] && rooms[1]) {
+    const [b, r] = rooms;
+    body.push(['rooms 5000 sockets, 500 streams', int(b.result.deliveries_per_s), int(r.result.deliveries_per_s),
+      ms(b.result.latency_us.p99), ms(r.result.latency_us.p99), ratio(r.result.latency_us.p99, b.result.latency_us.p99),
+      `${b.redis_cpu_pct}%`, `${r.redis_cpu_pct}%`, `${r.machine_busy_pct}%`,
+      `${b.result.verdict} / ${r.result.verdict}`]);
+  }
+  if (!body.length) return '';
+  return `## Redis Cluster next to single Redis
+
+The Redis broker on a ${meta.settings.CLUSTER_MASTERS || 3}-master Redis Cluster (no replicas; \`redis.mode=cluster\`,
+sharded pub-sub) against one redis-server, same run. Redis CPU is the sum of
+the cluster's masters. The machine's cores are shared by the server, the
+load generator and every Redis process, so more masters add capacity only
+where a core is idle: on 2 cores they compete with the rest (see
+docs/redis.md, "Redis Cluster").
+
+${table(['scenario', 'single: deliveries/s', 'cluster: deliveries/s', 'single: p99', 'cluster: p99', 'p99 cluster ÷ single', 'single: Redis CPU', 'cluster: Redis CPU', 'machine busy (cluster)', 'sustained (single / cluster)'], body)}`;
 }
 
 function peakSection() {
@@ -575,7 +613,7 @@ const md = [`# Switchboard benchmark results
 
 Written by \`bench/run.sh\` (\`make bench\`); see [README.md](README.md) for what
 each scenario measures. Numbers are from one run on the machine below.`,
-machineSection(), targetsSection(), fanoutSection(), peakSection(), repeatSection(), roomsSection(), idleSection(), churnSection(), streamsSection(),
+machineSection(), targetsSection(), fanoutSection(), clusterSection(), peakSection(), repeatSection(), roomsSection(), idleSection(), churnSection(), streamsSection(),
 hooksSection(), crowdSection(), benchSection(), commandsSection()].filter(Boolean).join('\n\n');
 fs.writeFileSync(mdPath, md + '\n');
 fs.writeFileSync(svgPath, plot() + '\n');

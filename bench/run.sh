@@ -21,7 +21,9 @@
 # IDLE_DURATION (10), CHURN_RATE (5000), CHURN_DURATION (5), STREAMS_CREATED (100000),
 # HOOKS_SOCKETS (1), HOOKS_DURATION (10),
 # CROWD_SOCKETS (10000),
-# SERVERS ("switchboard-memory switchboard-redis node"), JOBS (1),
+# SERVERS ("switchboard-memory switchboard-redis node switchboard-cluster";
+# switchboard-cluster: the Redis broker on a 3-master Redis Cluster the
+# bench starts, run for fan-out and rooms only), JOBS (1),
 # PEAK (1: search each server's peak; 0: skip), PEAK_START (250 msg/s),
 # PEAK_MAX (16000), PEAK_PRECISION (0.1), PEAK_DURATION (4), REPEATS (3:
 # interleaved 1,000,000 deliveries/s runs per broker), and
@@ -44,7 +46,8 @@ STREAMS_CREATED=${STREAMS_CREATED:-100000}
 HOOKS_SOCKETS=${HOOKS_SOCKETS:-1}
 HOOKS_DURATION=${HOOKS_DURATION:-10}
 CROWD_SOCKETS=${CROWD_SOCKETS:-10000}
-SERVERS=${SERVERS:-"switchboard-memory switchboard-redis node"}
+SERVERS=${SERVERS:-"switchboard-memory switchboard-redis node switchboard-cluster"}
+CLUSTER_MASTERS=${CLUSTER_MASTERS:-3}
 PEAK=${PEAK:-1}
 PEAK_START=${PEAK_START:-250}
 PEAK_MAX=${PEAK_MAX:-16000}
@@ -68,8 +71,12 @@ started=$(date +%s)
 say_as=bench
 source "$here/processes.sh"
 
-cpu_ticks() { # utime + stime of a pid, in clock ticks
-  awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
+cpu_ticks() { # utime + stime of pids, in clock ticks
+  local total=0 pid
+  for pid in "$@"; do
+    total=$(( total + $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0) ))
+  done
+  echo "$total"
 }
 busy_ticks() { # machine-wide busy ticks (all CPUs)
   awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
@@ -115,6 +122,35 @@ redis_pid=$last_pid
 redis_url=redis://127.0.0.1:$redis_port
 say "redis-server $(redis-server --version | grep -o 'v=[^ ]*') on port $redis_port"
 
+# The Redis Cluster of switchboard-cluster: CLUSTER_MASTERS masters, no
+# replicas, each with a free bus port, joined by redis-cli, ready once every
+# node says cluster_state:ok.
+cluster_pids=()
+cluster_url=
+start_cluster() {
+  local ports=() port bus i
+  for ((i = 0; i < CLUSTER_MASTERS; i++)); do
+    port=$(free_port); bus=$(free_port)
+    start "cluster-$port" "$port" redis-server --port "$port" --cluster-port "$bus" \
+      --bind 127.0.0.1 --save "" --appendonly no --protected-mode no --cluster-enabled yes \
+      --cluster-config-file "$work/nodes-$port.conf" --dir "$work" \
+      || { say "cluster node $port did not start:"; cat "$work/cluster-$port.log"; exit 1; }
+    cluster_pids+=("$last_pid")
+    ports+=("127.0.0.1:$port")
+    cluster_url+="${cluster_url:+,}redis://127.0.0.1:$port"
+  done
+  redis-cli --cluster create "${ports[@]}" --cluster-yes >"$work/cluster-create.log" 2>&1 \
+    || { say "redis-cli --cluster create failed:"; cat "$work/cluster-create.log"; exit 1; }
+  for port in "${ports[@]}"; do
+    for _ in $(seq 300); do
+      redis-cli -p "${port#*:}" cluster info 2>/dev/null | grep -q 'cluster_state:ok' && break
+      sleep 0.1
+    done
+  done
+  say "Redis Cluster of $CLUSTER_MASTERS masters on ${ports[*]}"
+}
+[[ $SERVERS == *switchboard-cluster* ]] && start_cluster
+
 has_redis_broker=0
 help_text=$({ "$switchboard" --help; "$switchboard" --long-help; } 2>&1 || true)
 if [[ $help_text == *redis.url* ]]; then
@@ -129,7 +165,7 @@ changes=$(git -C "$root" status --porcelain 2>/dev/null | grep -v '^??' \
   | grep -vE ' bench/(RESULTS\.md|p99-latency\.svg|results\.jsonl|reports\.txt)$' || true)
 dirty=
 if [[ -n $changes ]]; then dirty=" (with uncommitted changes)"; fi
-export PEAK PEAK_START PEAK_MAX PEAK_PRECISION PEAK_DURATION REPEATS
+export PEAK PEAK_START PEAK_MAX PEAK_PRECISION PEAK_DURATION REPEATS CLUSTER_MASTERS
 export FANOUT_RATES FANOUT_DURATION ROOMS_DURATION IDLE_SOCKETS IDLE_DURATION CHURN_RATE CHURN_DURATION STREAMS_CREATED HOOKS_SOCKETS HOOKS_DURATION CROWD_SOCKETS
 META=$work/meta.json node -e '
   const os = require("os"), fs = require("fs");
@@ -141,7 +177,7 @@ META=$work/meta.json node -e '
     node: process.version, redis: redisVersion, redis_broker: hasRedis === "1",
     settings: Object.fromEntries(["FANOUT_RATES", "FANOUT_DURATION", "ROOMS_DURATION",
       "IDLE_SOCKETS", "IDLE_DURATION", "CHURN_RATE", "CHURN_DURATION", "STREAMS_CREATED", "HOOKS_SOCKETS", "HOOKS_DURATION", "CROWD_SOCKETS",
-      "PEAK", "PEAK_START", "PEAK_MAX", "PEAK_PRECISION", "PEAK_DURATION", "REPEATS"].map(k => [k, process.env[k]])),
+      "PEAK", "PEAK_START", "PEAK_MAX", "PEAK_PRECISION", "PEAK_DURATION", "REPEATS", "CLUSTER_MASTERS"].map(k => [k, process.env[k]])),
   }, null, 1));
 ' "$commit$dirty" "$(cut -d' ' -f1-3 /proc/loadavg)" "$has_redis_broker" \
   "$(redis-server --version | grep -o 'v=[^ ]*' | cut -c3-)" "$binary_info" "$(nice)"
@@ -177,6 +213,10 @@ try_start_server() {
       server_cmd=("$switchboard" --http.host=127.0.0.1 --http.port="$port" --broker=redis
                   --redis.url="$redis_url" --limits.commands-per-second=0
                   --scheduler.max-threads=2 --log.level=warning "$@") ;;
+    switchboard-cluster)
+      server_cmd=("$switchboard" --http.host=127.0.0.1 --http.port="$port" --broker=redis
+                  --redis.mode=cluster --redis.url="$cluster_url" --limits.commands-per-second=0
+                  --scheduler.max-threads=2 --log.level=warning "$@") ;;
     node)
       server_cmd=(node "$here/baseline/server.js" --host=127.0.0.1 --port="$port"
                   --redis="$redis_url") ;;
@@ -184,7 +224,7 @@ try_start_server() {
   start "$name" "$port" "${server_cmd[@]}" || return 1
   server_pid=$last_pid
   url=ws://127.0.0.1:$port/ws
-  echo "$name: ${server_cmd[*]}" | sed "s|$work/|build/|; s|$root/||g; s|--http.port=[0-9]*|--http.port=PORT|; s|--port=[0-9]*|--port=PORT|; s|127.0.0.1:$redis_port|127.0.0.1:REDIS_PORT|" \
+  echo "$name: ${server_cmd[*]}" | sed "s|$work/|build/|; s|$root/||g; s|--http.port=[0-9]*|--http.port=PORT|; s|--port=[0-9]*|--port=PORT|; s|127.0.0.1:$redis_port|127.0.0.1:REDIS_PORT|; s|--redis.url=redis://127.0.0.1:[0-9,:/.a-z]*|--redis.url=CLUSTER_NODES|" \
     >>"$work/servers.txt"
 }
 
@@ -199,8 +239,9 @@ run_bench() {
   local server=$1 label=$2
   shift 2
   local cmd=("$bench" "$@" --url="$url" --server-pid="$server_pid" --quiet)
-  local t0 b0 r0 out status=0
-  t0=$(date +%s.%N); b0=$(busy_ticks); r0=$(cpu_ticks "$redis_pid")
+  local t0 b0 r0 out status=0 redis_pids=("$redis_pid")
+  [[ $server == switchboard-cluster ]] && redis_pids=("${cluster_pids[@]}")
+  t0=$(date +%s.%N); b0=$(busy_ticks); r0=$(cpu_ticks "${redis_pids[@]}")
   printf '  %-20s %-34s ' "$server" "$label"
   "${cmd[@]}" >"$work/out.txt" 2>"$work/err.txt" || status=$?
   out=$(grep '^RESULT ' "$work/out.txt" | tail -1 | cut -c8- || true)
@@ -210,7 +251,7 @@ run_bench() {
   fi
   cat "$work/out.txt" >>"$work/reports.txt"
   SERVER="$server" LABEL="$label" CMD="$(echo "${cmd[*]}" | sed "s|$work/|build/bench/|; s|--server-pid=[0-9]*|--server-pid=PID|; s|--url=[^ ]*|--url=ws://127.0.0.1:PORT/ws|")" \
-  T0="$t0" T1="$(date +%s.%N)" B0="$b0" B1="$(busy_ticks)" R0="$r0" R1="$(cpu_ticks "$redis_pid")" \
+  T0="$t0" T1="$(date +%s.%N)" B0="$b0" B1="$(busy_ticks)" R0="$r0" R1="$(cpu_ticks "${redis_pids[@]}")" \
   HZ="$(getconf CLK_TCK)" NPROC="$(nproc)" RESULT="$out" node -e '
     const e = process.env, wall = e.T1 - e.T0, hz = +e.HZ;
     const r = JSON.parse(e.RESULT);
@@ -232,9 +273,9 @@ run_bench() {
 
 # --- scenarios -------------------------------------------------------------------------
 
-run_server() {
+# The fan-out sweep on both strategies, then the rooms scenario.
+run_sweep_and_rooms() {
   local name=$1
-  say "$name"
   for strategy in pub-sub streams; do
     start_server "$name"
     for rate in $FANOUT_RATES; do
@@ -249,6 +290,12 @@ run_server() {
   run_bench "$name" "rooms 5000 sockets 500 streams" rooms --sockets=5000 --streams=500 \
     --rate-per-socket=1 --duration="$ROOMS_DURATION" --drain-timeout=5
   stop_server
+}
+
+run_server() {
+  local name=$1
+  say "$name"
+  run_sweep_and_rooms "$name"
   start_server "$name"
   run_bench "$name" "idle $IDLE_SOCKETS sockets" idle --sockets="$IDLE_SOCKETS" \
     --duration="$IDLE_DURATION"
@@ -334,6 +381,11 @@ run_hooks() {
 for name in $SERVERS; do
   if [[ $name == switchboard-redis && $has_redis_broker == 0 ]]; then
     say "switchboard-redis: not available (build/switchboard has no --redis.url); skipped"
+    continue
+  fi
+  if [[ $name == switchboard-cluster ]]; then # next to single Redis: fan-out and rooms
+    say "$name ($CLUSTER_MASTERS masters)"
+    run_sweep_and_rooms "$name"
     continue
   fi
   run_server "$name"

@@ -18,10 +18,10 @@ const std::vector<option_def>& option_table() {
     {"broker", k::text, "memory", "memory (embedded, one node) or redis (nodes share streams)"},
     // --- redis ---
     {"redis.mode", k::text, "",
-     "single, sharded or sentinel; empty: single for one URL, sharded for several",
+     "single, sharded, cluster or sentinel; empty: single for one URL, sharded for several",
      false, "from redis.url"},
     {"redis.url", k::text, "redis://127.0.0.1:6379",
-     "redis://[:pw@]host[:port][/db] or unix:///path; several (a,b) shard",
+     "redis://[:pw@]host[:port][/db] or unix:///path; several (a,b) shard; cluster: seeds",
      true},
     {"redis.sentinels", k::list, "[]", "sentinel mode: host:port of each sentinel (a,b,c)"},
     {"redis.master-name", k::text, "", "sentinel mode: the name the sentinels monitor"},

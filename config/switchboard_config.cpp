@@ -228,16 +228,26 @@ void refuse_sentinel_options(converter& c, const std::string& mode) {
     c.fail("redis.sentinels", "redis.sentinels is for redis.mode = sentinel, not " + mode);
 }
 
+/// Cluster mode: redis.url lists seeds, any nodes of the cluster, which
+/// say where the masters are. A cluster speaks TCP and has database 0 only.
+void check_cluster_seeds(converter& c, const settings& s) {
+  for (auto& ep : s.redis_shards) {
+    if (!ep.unix_path.empty())
+      return c.fail("redis.url", "redis.mode = cluster needs TCP seeds (redis://host:port): the "
+                                 "cluster names its masters by address, got " + ep.describe());
+    if (ep.db != 0)
+      return c.fail("redis.url", "redis.mode = cluster has database 0 only, got /"
+                                   + std::to_string(ep.db) + " in " + ep.describe());
+  }
+}
+
 /// redis.mode and the servers it names. Without redis.mode, one URL is
 /// single and several are sharded (what every configuration meant before
 /// the option existed).
 void read_redis(converter& c, settings& s) {
   auto mode = c.text("redis.mode");
-  if (mode == "cluster")
-    return c.fail("redis.mode", "redis.mode = cluster is not supported yet; use single, sharded "
-                                "or sentinel (docs/redis.md)");
   if (!mode.empty())
-    mode = c.one_of("redis.mode", {"single", "sharded", "sentinel"});
+    mode = c.one_of("redis.mode", {"single", "sharded", "cluster", "sentinel"});
   if (mode == "sentinel") {
     s.redis_mode = mode;
     read_sentinel(c, s);
@@ -254,6 +264,8 @@ void read_redis(converter& c, settings& s) {
                                   + " (set redis.mode = sharded to spread streams over them)");
     s.redis_mode = mode;
     refuse_sentinel_options(c, mode);
+    if (mode == "cluster")
+      check_cluster_seeds(c, s);
   }
   auto wait = static_cast<int>(c.integer("redis.wait-replicas", 0, 64));
   for (auto& ep : s.redis_shards)
@@ -424,6 +436,10 @@ void read_consumers(converter& c, const option_values& v, settings& s) {
     c.fail_at(s.consumers.front().origin,
               "consumers." + s.consumers.front().name + " needs broker = redis: consumers "
               "read Redis streams (broker is " + s.broker + ", from " + c.origin("broker") + ")");
+  else if (!s.consumers.empty() && s.redis_mode == "cluster")
+    c.fail_at(s.consumers.front().origin,
+              "consumers." + s.consumers.front().name + " cannot run with redis.mode = cluster "
+              "yet: consumers find their streams with SCAN on one server (docs/redis.md)");
 }
 
 void read_runtime(converter& c, settings& s) {

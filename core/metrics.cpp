@@ -47,6 +47,14 @@ void metrics::backend_request(const std::string& plugin, const std::string& outc
   ++backend_requests_[{plugin, outcome}]; // plugin names come from the configuration
 }
 
+void metrics::cluster_links(const std::string& node, int64_t delta) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto& n = cluster_links_[node]; // node addresses come from the cluster, a few per master
+  n += delta;
+  if (n <= 0)
+    cluster_links_.erase(node);
+}
+
 void metrics::broker_latency(std::chrono::nanoseconds elapsed) {
   auto seconds = std::chrono::duration<double>(elapsed).count();
   size_t b = 0;
@@ -96,6 +104,11 @@ std::string metrics::render() const {
   emit(out, "redis_wait_short_total", "counter",
        "Stream appends fewer replicas confirmed than redis.wait-replicas (answered unavailable).",
        redis_wait_short);
+  emit(out, "redis_slot_map_refreshes_total", "counter",
+       "Redis Cluster slot maps read (CLUSTER SLOTS), at start and after a change.",
+       redis_slot_refreshes);
+  emit(out, "redis_redirects_total", "counter", "Redis Cluster MOVED and ASK replies followed.",
+       redis_redirects);
   // The unit comes last, before _total (Prometheus naming); these were
   // frames_in_total, frames_out_total, bytes_in_total and bytes_out_total.
   emit(out, "received_frames_total", "counter", "WebSocket messages received.", frames_in);
@@ -122,6 +135,11 @@ std::string metrics::render() const {
       << "# TYPE switchboard_sockets_closed_total counter\n";
   for (auto& [code, n] : closes_)
     out << "switchboard_sockets_closed_total{code=\"" << code << "\"} " << n << '\n';
+  out << "# HELP switchboard_redis_cluster_connections Connections to each Redis Cluster "
+         "node, by node.\n"
+      << "# TYPE switchboard_redis_cluster_connections gauge\n";
+  for (auto& [node, n] : cluster_links_)
+    out << "switchboard_redis_cluster_connections{node=\"" << label(node) << "\"} " << n << '\n';
   out << "# HELP switchboard_commands_total Client commands, by plugin and event.\n"
       << "# TYPE switchboard_commands_total counter\n";
   for (auto& [k, n] : commands_)

@@ -24,6 +24,8 @@ struct metrics {
   std::atomic<uint64_t> broker_reconnects{0};
   std::atomic<uint64_t> redis_failovers{0};    ///< the Sentinel primary moved (seen here)
   std::atomic<uint64_t> redis_wait_short{0};   ///< appends fewer replicas confirmed than asked
+  std::atomic<uint64_t> redis_slot_refreshes{0}; ///< cluster slot maps read (CLUSTER SLOTS)
+  std::atomic<uint64_t> redis_redirects{0};      ///< cluster MOVED and ASK replies followed
   std::atomic<uint64_t> frames_in{0};
   std::atomic<uint64_t> frames_out{0};
   std::atomic<uint64_t> bytes_in{0};
@@ -42,6 +44,10 @@ struct metrics {
   /// A proxy plugin's backend answered (`ok`, `malformed`) or did not
   /// (`unavailable`: down, slow, or not 2xx).
   void backend_request(const std::string& plugin, const std::string& outcome);
+
+  /// Redis Cluster: `delta` connections to the master `node` (host:port)
+  /// made (1) or closed (-1) by this node's cluster actors.
+  void cluster_links(const std::string& node, int64_t delta);
 
   /// One broker command took `elapsed` (Redis round trip, or memory).
   void broker_latency(std::chrono::nanoseconds elapsed);
@@ -64,6 +70,7 @@ private:
   std::string version_ = "unknown";
   std::string revision_ = "unknown";
   std::map<uint16_t, uint64_t> closes_;
+  std::map<std::string, int64_t> cluster_links_;
   std::map<std::pair<std::string, std::string>, uint64_t> commands_;
   std::map<std::pair<std::string, std::string>, uint64_t> backend_requests_;
   std::array<std::atomic<uint64_t>, latency_bounds.size() + 1> latency_buckets_{};

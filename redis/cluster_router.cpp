@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 
 namespace sb {
 
@@ -19,24 +20,40 @@ cluster_router::cluster_router(std::vector<redis_endpoint> seeds, redis_timeouts
   : seeds_(std::move(seeds)), timeouts_(timeouts), name_(std::move(name)) {
 }
 
+cluster_router::~cluster_router() {
+  for (auto& n : nodes_)
+    metrics::global().cluster_links(n.describe(), -1);
+}
+
+std::atomic<uint64_t>& cluster_router::changes() {
+  static std::atomic<uint64_t> n{0};
+  return n;
+}
+
+bool cluster_router::load_from(redis_client& client, const cluster_node& node) {
+  auto seen = changes().load(std::memory_order_acquire);
+  auto r = client.command({"CLUSTER", "SLOTS"});
+  if (!r || !map_.load(r.get(), node))
+    return false;
+  count(metrics::global().redis_slot_refreshes);
+  changes_seen_ = seen;
+  if (map_.version() != announced_) { // an owner changed (here or by a MOVED): tell the others
+    announced_ = map_.version();
+    changes_seen_ = changes().fetch_add(1, std::memory_order_acq_rel) + 1;
+  }
+  return true;
+}
+
 bool cluster_router::refresh() {
-  auto load_from = [this](redis_client& client, const cluster_node& node) {
-    auto r = client.command({"CLUSTER", "SLOTS"});
-    return r && map_.load(r.get(), node);
-  };
   for (size_t i = 0; i < connections_.size(); ++i)
-    if (load_from(*connections_[i], map_.masters()[i])) {
-      connect_masters();
+    if (serving(i) && load_from(*connections_[i], nodes_[i]))
       return true;
-    }
   // Every master known is gone (or none is known yet): the seeds may be
   // replicas promoted since, or the cluster's other nodes.
   for (auto& seed : seeds_) {
     redis_client client{seed, timeouts_, name_ + "-seed"};
-    if (load_from(client, node_of(seed))) {
-      connect_masters();
+    if (load_from(client, node_of(seed)))
       return true;
-    }
   }
   log::warning("redis", name_, ": no node of the cluster answered CLUSTER SLOTS");
   return false;
@@ -44,32 +61,68 @@ bool cluster_router::refresh() {
 
 int cluster_router::master_of(std::string_view key) {
   auto slot = key_slot(key);
-  if (map_.owner_index(slot) < 0)
+  if (!map_.owner(slot))
     refresh();
-  if (map_.masters().size() != connections_.size())
-    connect_masters();
-  return map_.owner_index(slot);
+  auto owner = map_.owner(slot);
+  return owner ? static_cast<int>(link_to(*owner)) : -1;
+}
+
+size_t cluster_router::link_to(const cluster_node& node) {
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i] == node)
+      return i;
+  auto endpoint = seeds_.empty() ? redis_endpoint{} : seeds_.front();
+  endpoint.host = node.host;
+  endpoint.port = node.port;
+  endpoint.unix_path.clear();
+  endpoint.db = 0; // a cluster has only database 0
+  connections_.push_back(
+    std::make_unique<redis_client>(endpoint, timeouts_, name_ + "-" + node.describe()));
+  nodes_.push_back(node);
+  metrics::global().cluster_links(node.describe(), 1);
+  return nodes_.size() - 1;
+}
+
+bool cluster_router::serving(size_t link) const {
+  for (uint16_t slot = 0; slot < cluster_slots; ++slot)
+    if (auto owner = map_.owner(slot); owner && *owner == nodes_.at(link))
+      return true;
+  return false;
 }
 
 reply_ptr cluster_router::command(std::string_view key, const std::vector<std::string>& argv) {
-  for (int hop = 0; hop <= max_redirects; ++hop) {
-    auto index = master_of(key);
-    if (index < 0)
-      return nullptr;
-    auto asked = map_.masters()[static_cast<size_t>(index)];
-    auto r = connection(static_cast<size_t>(index)).command(argv);
+  auto link = master_of(key);
+  if (link < 0)
+    return nullptr;
+  auto& asked = nodes_[static_cast<size_t>(link)];
+  auto r = connection(static_cast<size_t>(link)).command(argv);
+  if (!r) {
+    refresh(); // the master may be failing over: the next command asks the map anew
+    return nullptr;
+  }
+  auto redirect = follow(r.get(), asked);
+  return redirect ? resend(*redirect, argv) : std::move(r);
+}
+
+reply_ptr cluster_router::resend(cluster_redirect redirect, const std::vector<std::string>& argv,
+                                 size_t* answered_by) {
+  for (int hop = 0; hop < max_redirects; ++hop) {
+    auto link = link_to(redirect.to);
+    if (answered_by)
+      *answered_by = link;
+    if (redirect.what == cluster_redirect::kind::ask)
+      return asking(redirect.to, argv);
+    auto r = connection(link).command(argv);
     if (!r) {
-      // The master may be failing over: the next command asks the map anew.
       refresh();
       return nullptr;
     }
-    auto redirect = follow(r.get(), asked);
-    if (!redirect)
+    auto next = follow(r.get(), redirect.to);
+    if (!next)
       return r;
-    if (redirect->what == cluster_redirect::kind::ask)
-      return asking(redirect->to, argv);
+    redirect = *next;
   }
-  log::warning("redis", name_, ": more than ", max_redirects, " redirects for ", key);
+  log::warning("redis", name_, ": more than ", max_redirects, " redirects for ", argv.front());
   return nullptr;
 }
 
@@ -78,49 +131,22 @@ std::optional<cluster_redirect> cluster_router::follow(const redisReply* r,
   if (!r || r->type != REDIS_REPLY_ERROR)
     return std::nullopt;
   auto redirect = parse_redirect(reply::str(r), asked);
-  if (redirect && redirect->what == cluster_redirect::kind::moved) {
+  if (!redirect)
+    return std::nullopt;
+  count(metrics::global().redis_redirects);
+  if (redirect->what == cluster_redirect::kind::moved) {
     map_.moved(redirect->slot, redirect->to);
-    if (!refresh())
-      connect_masters(); // at least the master MOVED named
+    refresh();
   }
   return redirect;
 }
 
 reply_ptr cluster_router::asking(const cluster_node& node, const std::vector<std::string>& argv) {
-  std::unique_ptr<redis_client> temporary;
-  redis_client* client = nullptr;
-  for (size_t i = 0; i < connections_.size(); ++i)
-    if (map_.masters()[i] == node)
-      client = connections_[i].get();
-  if (!client) {
-    temporary = client_to(node);
-    client = temporary.get();
-  }
-  if (!client->ready())
+  auto& client = connection(link_to(node));
+  if (!client.ready())
     return nullptr;
-  auto replies = client->pipeline({{"ASKING"}, argv});
+  auto replies = client.pipeline({{"ASKING"}, argv});
   return std::move(replies.at(1));
-}
-
-void cluster_router::connect_masters() {
-  std::vector<std::unique_ptr<redis_client>> next;
-  for (auto& master : map_.masters()) {
-    std::unique_ptr<redis_client> kept;
-    for (auto& c : connections_)
-      if (c && node_of(c->endpoint()) == master)
-        kept = std::move(c);
-    next.push_back(kept ? std::move(kept) : client_to(master));
-  }
-  connections_ = std::move(next);
-}
-
-std::unique_ptr<redis_client> cluster_router::client_to(const cluster_node& node) const {
-  auto endpoint = seeds_.empty() ? redis_endpoint{} : seeds_.front();
-  endpoint.host = node.host;
-  endpoint.port = node.port;
-  endpoint.unix_path.clear();
-  endpoint.db = 0; // a cluster has only database 0
-  return std::make_unique<redis_client>(endpoint, timeouts_, name_ + "-" + node.describe());
 }
 
 } // namespace sb

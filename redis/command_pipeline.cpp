@@ -81,6 +81,9 @@ bool command_pipeline::run(size_t shard, redis_client& client) {
         commands[at][1] = it.script->body;
         all[at] = client.command(commands[at]);
         resent = true;
+      } else if (redirect_ && all[at] && reply::is_error(all[at].get())
+                 && redirect_(shard, commands[at], it.script, all[at])) {
+        // followed to the node that serves it now
       } else if (it.counts_writes && resent && all[at]) {
         all[at] = client.command(commands[at]); // after the script sent again
       }

@@ -28,7 +28,23 @@ public:
   /// may wait behind another shard's slow batch.
   using refresh_fn = std::function<void(argv&)>;
 
+  /// Redis Cluster: sees each error reply of a run before its item does,
+  /// with the shard, the command as written (EVALSHA for a script) and
+  /// the script; true when it replaced the reply (a MOVED or ASK it
+  /// followed to another node). The batch's WAIT does not count a command
+  /// run elsewhere: the hook answers for that itself.
+  using redirect_fn =
+    std::function<bool(size_t shard, argv& cmd, const lua_script* s, reply_ptr& rep)>;
+
   explicit command_pipeline(size_t shards);
+
+  /// Grows to `shards` queues (a cluster's links are added as met).
+  void grow(size_t shards) {
+    if (shards > shards_.size())
+      shards_.resize(shards);
+  }
+
+  void on_redirect(redirect_fn f) { redirect_ = std::move(f); }
 
   /// Queues `commands` (run back to back, in order) on `shard`.
   void add(size_t shard, std::vector<argv> commands, done_fn done);
@@ -78,6 +94,7 @@ private:
 
   std::vector<shard_queue> shards_;
   size_t size_ = 0;
+  redirect_fn redirect_;
 };
 
 } // namespace sb

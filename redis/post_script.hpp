@@ -9,13 +9,15 @@
 namespace sb::post_lua {
 
 /// ARGV: maxlen ("0": no trimming), event, data JSON, the published
-/// payload cut around its id (prefix, suffix), and the last moment (ms in
-/// Redis' clock) it may be stored -> the new entry's id, or an `EXPIRED`
+/// payload cut around its id (prefix, suffix), the publish command
+/// (`PUBLISH`, or `SPUBLISH` in a Redis Cluster: the channel is KEYS[1],
+/// so it is in the script's slot), and the last moment (ms in Redis'
+/// clock) it may be stored -> the new entry's id, or an `EXPIRED`
 /// error: the node has stopped waiting and answered `unavailable` (a
 /// stalled Redis runs what it had buffered when it wakes up).
 inline constexpr const char* post = R"(
 local now = redis.call('TIME')
-if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[6]) then
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[7]) then
   return redis.error_reply('EXPIRED the node stopped waiting for this post')
 end
 local id
@@ -24,7 +26,7 @@ if ARGV[1] == '0' then
 else
   id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'event', ARGV[2], 'data', ARGV[3])
 end
-redis.call('PUBLISH', KEYS[1], ARGV[4] .. id .. ARGV[5])
+redis.call(ARGV[6], KEYS[1], ARGV[4] .. id .. ARGV[5])
 return id
 )";
 

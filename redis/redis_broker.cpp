@@ -4,6 +4,9 @@
 #include <caf/all.hpp>
 #include <chrono>
 
+#include "redis/cluster_keys.hpp"
+#include "redis/cluster_listener.hpp"
+#include "redis/cluster_subscriber.hpp"
 #include "redis/redis_commands.hpp"
 #include "redis/redis_listener.hpp"
 #include "redis/redis_subscriber.hpp"
@@ -67,13 +70,16 @@ listener_actor::behavior_type listener_router(listener_actor::pointer self,
 /// Sends all commands on one key to the same command actor, so that they run
 /// in the order they were sent (two sends from one socket keep their order).
 /// Every command names its key first: one forwarding rule serves them all.
+/// In a cluster, keys go out hash-tagged (redis/cluster_keys).
 broker_command_actor::behavior_type command_router(broker_command_actor::pointer self,
-                                                   std::vector<broker_command_actor> pool) {
+                                                   std::vector<broker_command_actor> pool,
+                                                   bool cluster) {
   for (auto& a : pool)
     self->link_to(a);
-  auto forward = [self, pool](auto atom, const std::string& key, auto&&... args) {
+  auto forward = [self, pool, cluster](auto atom, const std::string& key, auto&&... args) {
     auto& target = pool[fnv1a(key) % pool.size()];
-    return self->delegate(target, atom, key, std::forward<decltype(args)>(args)...);
+    return self->delegate(target, atom, cluster ? cluster_key(key) : key,
+                          std::forward<decltype(args)>(args)...);
   };
   return {
     [forward](post_atom a, const std::string& key, std::string& event, std::string& data,
@@ -119,21 +125,54 @@ broker_command_actor::behavior_type command_router(broker_command_actor::pointer
 
 } // namespace
 
-broker_handles spawn_redis_broker(caf::actor_system& sys, const redis_broker_config& cfg,
-                                  std::shared_ptr<broker_status> status) {
-  broker_handles out;
-  auto liveness = std::make_shared<subscriber_liveness>(cfg.shards.size());
+namespace {
+
+/// The connections that hear Redis retry at least twice a second: while
+/// one is away every socket of this node misses pub-sub events, and a
+/// quiet node has no command traffic whose reconnect would wake them. One
+/// connect per node and shard every 500 ms is nothing to a Redis.
+redis_timeouts hearing_timeouts(redis_timeouts t) {
+  t.backoff_max = std::min(t.backoff_max, std::chrono::milliseconds(500));
+  return t;
+}
+
+std::vector<broker_command_actor>
+spawn_command_pool(caf::actor_system& sys, const redis_broker_config& cfg,
+                   const std::shared_ptr<broker_status>& status,
+                   const std::shared_ptr<subscriber_liveness>& liveness) {
   std::vector<broker_command_actor> pool;
   for (size_t i = 0; i < cfg.pool_size; ++i)
     pool.push_back(spawn_blocking<broker_command_actor>(sys, redis_command_actor, cfg.shards,
-                                                        cfg.timeouts, status, liveness));
-  out.command = sys.spawn(command_router, std::move(pool));
-  // The connections that hear Redis retry at least twice a second: while
-  // one is away every socket of this node misses pub-sub events, and a
-  // quiet node has no command traffic whose reconnect would wake them. One
-  // connect per node and shard every 500 ms is nothing to a Redis.
-  auto hearing = cfg.timeouts;
-  hearing.backoff_max = std::min(hearing.backoff_max, std::chrono::milliseconds(500));
+                                                        cfg.cluster, i == 0, cfg.timeouts,
+                                                        status, liveness));
+  return pool;
+}
+
+/// redis.mode = cluster: one subscriber and one stream listener for the
+/// whole cluster, each with a connection per master (redis/shard_channels).
+broker_handles spawn_cluster_broker(caf::actor_system& sys, const redis_broker_config& cfg,
+                                    const std::shared_ptr<broker_status>& status) {
+  broker_handles out;
+  auto liveness = std::make_shared<subscriber_liveness>(1);
+  out.command = sys.spawn(command_router, spawn_command_pool(sys, cfg, status, liveness), true);
+  auto hearing = hearing_timeouts(cfg.timeouts);
+  out.subscriber = spawn_blocking<subscriber_actor>(sys, redis_cluster_subscriber, cfg.shards,
+                                                    hearing, status, liveness);
+  out.listener =
+    spawn_blocking<listener_actor>(sys, redis_cluster_listener, cfg.shards, hearing, status);
+  return out;
+}
+
+} // namespace
+
+broker_handles spawn_redis_broker(caf::actor_system& sys, const redis_broker_config& cfg,
+                                  std::shared_ptr<broker_status> status) {
+  if (cfg.cluster)
+    return spawn_cluster_broker(sys, cfg, status);
+  broker_handles out;
+  auto liveness = std::make_shared<subscriber_liveness>(cfg.shards.size());
+  out.command = sys.spawn(command_router, spawn_command_pool(sys, cfg, status, liveness), false);
+  auto hearing = hearing_timeouts(cfg.timeouts);
   std::vector<subscriber_actor> subscribers;
   std::vector<listener_actor> listeners;
   for (size_t i = 0; i < cfg.shards.size(); ++i) {

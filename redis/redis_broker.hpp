@@ -8,6 +8,9 @@
 //   listener:   a router that forwards each key to the stream listener of
 //               its shard.
 // Keys go to shards by shard_of_key (redis/shard.hpp), the same on all nodes.
+// With redis.mode = cluster, the command actors route by the cluster's slot
+// map, keys are hash-tagged per stream (redis/cluster_keys), and one
+// cluster subscriber and one cluster listener serve every master.
 
 #include <caf/fwd.hpp>
 #include <memory>
@@ -20,7 +23,9 @@
 namespace sb {
 
 struct redis_broker_config {
+  /// The servers; with `cluster`, any nodes of one Redis Cluster (seeds).
   std::vector<redis_endpoint> shards;
+  bool cluster = false;
   redis_timeouts timeouts;
   size_t pool_size = 2;
 };

@@ -325,6 +325,10 @@ bool redis_client::wait_readable(std::chrono::milliseconds timeout, bool& readab
   return true;
 }
 
+int redis_client::fd() const {
+  return ctx_ ? ctx_->fd : -1;
+}
+
 reply_ptr redis_client::next_reply(bool& failed) {
   failed = false;
   if (!ctx_)

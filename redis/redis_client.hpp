@@ -93,6 +93,11 @@ public:
   /// then taken with next_reply(). False (and disconnected) on error/EOF.
   bool wait_readable(std::chrono::milliseconds timeout, bool& readable);
 
+  /// The socket, for one poll() over several connections (then
+  /// wait_readable() with no timeout on those with data); -1 when not
+  /// connected.
+  int fd() const;
+
   /// The next complete reply already read, or nullptr. `failed` is set on a
   /// protocol error (and the connection is dropped).
   reply_ptr next_reply(bool& failed);

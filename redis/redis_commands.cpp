@@ -7,6 +7,8 @@
 #include "core/metrics.hpp"
 #include "core/event_codec.hpp"
 #include "core/unix_time.hpp"
+#include "core/log.hpp"
+#include "redis/cluster_router.hpp"
 #include "redis/command_pipeline.hpp"
 #include "redis/lua_script.hpp"
 #include "redis/post_script.hpp"
@@ -20,44 +22,65 @@ namespace sb {
 
 namespace {
 
-/// One connection per shard plus its readiness flag.
+/// One connection per shard (or, in a cluster, per node met) plus its
+/// readiness flag.
 struct shard_link {
-  shard_link(const redis_endpoint& ep, redis_timeouts t, std::shared_ptr<broker_status> s)
-    : client(ep, t, "command"), health(std::move(s)) {
+  shard_link(redis_client& c, std::shared_ptr<broker_status> s)
+    : client(c), health(std::move(s)) {
   }
-  redis_client client;
+  redis_client& client;
   broker_status::flag health;
 };
 
 class command_runner {
 public:
-  command_runner(const std::vector<redis_endpoint>& shards, redis_timeouts t,
+  command_runner(const std::vector<redis_endpoint>& shards, bool cluster, redis_timeouts t,
                  const std::shared_ptr<broker_status>& status,
                  std::shared_ptr<const subscriber_liveness> liveness)
-    : command_timeout_(t.command), liveness_(std::move(liveness)), batch_(shards.size()) {
-    waits_.reserve(shards.size()); // never moved: held posts point into it
+    : command_timeout_(t.command),
+      status_(status),
+      liveness_(std::move(liveness)),
+      batch_(0),
+      wait_replicas_(shards.empty() ? 0 : shards.front().wait_replicas) {
+    if (cluster) {
+      router_ = std::make_unique<cluster_router>(shards, t, "command");
+      router_->refresh();
+      batch_.on_redirect([this](size_t link, command_pipeline::argv& cmd, const lua_script* s,
+                                reply_ptr& rep) { return redirected(link, cmd, s, rep); });
+      return;
+    }
     for (auto& ep : shards) {
-      links_.push_back(std::make_unique<shard_link>(ep, t, status));
-      // Within half the command timeout, like the store deadline: the
-      // reply has the other half to come back.
-      waits_.emplace_back(ep.wait_replicas, t.command / 2);
+      owned_.push_back(std::make_unique<redis_client>(ep, t, "command"));
+      add_link(*owned_.back());
     }
   }
+
+  bool cluster() const { return router_ != nullptr; }
+
+  /// Only one command actor of the pool counts failovers in the metrics.
+  void counts_failovers(bool yes) { counts_failovers_ = yes; }
 
   std::chrono::milliseconds command_timeout() const { return command_timeout_; }
 
   /// Redis' clock minus ours on the shard of `key` (see redis_client).
-  int64_t clock_offset_ms(const std::string& key) const {
-    return links_[shard(key)]->client.clock_offset_ms();
+  int64_t clock_offset_ms(const std::string& key) {
+    auto i = shard(key);
+    return i < 0 ? 0 : links_[static_cast<size_t>(i)]->client.clock_offset_ms();
   }
 
-  /// Whether this node's subscriber hears the channel `key` right now.
-  bool heard(const std::string& key) const { return liveness_->live(shard(key)); }
+  /// Whether this node's subscriber hears the channel `key` right now (a
+  /// cluster's subscriber answers for all its shards at once).
+  bool heard(const std::string& key) {
+    return liveness_->live(cluster() ? 0 : static_cast<size_t>(shard(key)));
+  }
 
   /// Queues commands on the shard of `key` for the next flush().
   void queue(const std::string& key, std::vector<command_pipeline::argv> commands,
              command_pipeline::done_fn done) {
-    batch_.add(shard(key), std::move(commands), std::move(done));
+    auto i = shard(key);
+    if (i < 0)
+      return unreachable(commands.size(), done);
+    batch_.add(static_cast<size_t>(i), std::move(commands), std::move(done));
   }
 
   /// Queues a Lua script on the shard of `shard_key` (EVALSHA; a Redis that
@@ -65,7 +88,10 @@ public:
   void queue_script(const std::string& shard_key, const lua_script& s,
                     const std::vector<std::string>& keys, const std::vector<std::string>& args,
                     command_pipeline::done_fn done, command_pipeline::refresh_fn refresh = {}) {
-    batch_.add_script(shard(shard_key), s, keys, args, std::move(done), std::move(refresh));
+    auto i = shard(shard_key);
+    if (i < 0)
+      return unreachable(1, done);
+    batch_.add_script(static_cast<size_t>(i), s, keys, args, std::move(done), std::move(refresh));
   }
 
   /// The `done` of a post's script on the shard of `key`: with
@@ -73,47 +99,144 @@ public:
   /// WAIT says N replicas have it, else it goes to `unreplicated`.
   command_pipeline::done_fn replicated(const std::string& key, command_pipeline::done_fn done,
                                        replica_wait::short_fn unreplicated) {
-    return waits_[shard(key)].hold(std::move(done), std::move(unreplicated));
+    auto i = shard(key);
+    if (i < 0)
+      return done; // queue_script() answers it `unavailable`
+    return waits_[static_cast<size_t>(i)]->hold(std::move(done), std::move(unreplicated));
   }
 
   size_t queued() const { return batch_.size(); }
 
   /// Runs everything queued: one pipeline per shard.
   void flush() {
+    bool lost = false;
     for (size_t i = 0; i < links_.size() && batch_.size() > 0; ++i) {
       if (batch_.size(i) == 0)
         continue; // a shard with nothing to do is not even checked
-      if (waits_[i].holding()) // after its last post, on the same connection
-        batch_.add_wait(i, waits_[i].command(), waits_[i].release());
+      if (waits_[i]->holding()) // after its last post, on the same connection
+        batch_.add_wait(i, waits_[i]->command(), waits_[i]->release());
       auto& link = *links_[i];
       if (!link.client.ready()) {
         link.health.set(false);
         batch_.fail(i);
+        lost = true;
         continue;
       }
       auto commands = batch_.size(i);
       auto started = std::chrono::steady_clock::now();
-      link.health.set(batch_.run(i, link.client));
+      auto whole = batch_.run(i, link.client);
+      link.health.set(whole);
+      lost = lost || !whole;
       auto took = std::chrono::steady_clock::now() - started;
       for (size_t n = 0; n < commands; ++n) // each waited that long for its reply
         metrics::global().broker_latency(took);
     }
+    if (lost && cluster())
+      remap(); // a master may be failing over: learn where its slots go
   }
 
   /// Keeps idle connections (and /readyz) current while no command comes.
   void reconnect_idle() {
-    for (auto& link : links_)
-      link->health.set(link->client.check());
+    if (cluster() && router_->stale())
+      remap();
+    bool lost = false;
+    for (size_t i = 0; i < links_.size(); ++i) {
+      if (cluster() && !router_->serving(i)) {
+        links_[i]->health.set(true); // a node that serves nothing is not waited for
+        continue;
+      }
+      auto up = links_[i]->client.check();
+      links_[i]->health.set(up);
+      lost = lost || !up;
+    }
+    if (cluster() && (lost || links_.empty()))
+      remap();
   }
 
 private:
-  size_t shard(const std::string& key) const { return shard_of_key(key, links_.size()); }
+  /// The shard of `key`: by hash over fixed servers, or the link to the
+  /// master that serves its slot (-1: none known, the cluster is away).
+  int shard(const std::string& key) {
+    if (!cluster())
+      return static_cast<int>(shard_of_key(key, links_.size()));
+    auto i = router_->master_of(key);
+    adopt_links();
+    return i;
+  }
+
+  void add_link(redis_client& client) {
+    links_.push_back(std::make_unique<shard_link>(client, status_));
+    // Within half the command timeout, like the store deadline: the
+    // reply has the other half to come back.
+    waits_.push_back(std::make_unique<replica_wait>(wait_replicas_, command_timeout_ / 2));
+    batch_.grow(links_.size());
+  }
+
+  /// Gives each connection the router made since a link of our own.
+  void adopt_links() {
+    while (links_.size() < router_->links())
+      add_link(router_->connection(links_.size()));
+  }
+
+  /// Reads the slot map again and counts a failover when a master lost
+  /// its slots with its connection.
+  void remap() {
+    std::vector<bool> served(links_.size());
+    for (size_t i = 0; i < links_.size(); ++i)
+      served[i] = router_->serving(i) && !links_[i]->client.connected();
+    if (!router_->refresh())
+      return;
+    adopt_links();
+    for (size_t i = 0; i < served.size(); ++i)
+      if (served[i] && !router_->serving(i)) {
+        log::warning("redis", "cluster master ", router_->node(i).describe(),
+                     " lost its slots while unreachable: failed over");
+        links_[i]->health.set(true);
+        if (counts_failovers_)
+          count(metrics::global().redis_failovers);
+      }
+  }
+
+  void unreachable(size_t commands, command_pipeline::done_fn& done) {
+    command_pipeline::replies none(commands);
+    done(none);
+  }
+
+  /// A MOVED or ASK in a pipelined reply: the command again where it
+  /// goes now (a script as EVAL with its body: that node may not have
+  /// loaded it). With redis.wait-replicas, a post stored elsewhere is
+  /// answered only once that node's WAIT confirms it (nullptr: lost).
+  bool redirected(size_t link, command_pipeline::argv& cmd, const lua_script* s,
+                  reply_ptr& rep) {
+    auto redirect = router_->follow(rep.get(), router_->node(link));
+    if (!redirect)
+      return false;
+    if (s) {
+      cmd[0] = "EVAL";
+      cmd[1] = s->body;
+    }
+    size_t answered = link;
+    rep = router_->resend(*redirect, cmd, &answered);
+    adopt_links();
+    if (rep && s && wait_replicas_ > 0 && !reply::is_error(rep.get())) {
+      auto wait = waits_[answered]->command();
+      auto confirmed = router_->connection(answered).command(wait);
+      if (!confirmed || reply::integer(confirmed.get()) < wait_replicas_)
+        rep = nullptr;
+    }
+    return true;
+  }
 
   std::chrono::milliseconds command_timeout_;
+  std::shared_ptr<broker_status> status_;
+  std::unique_ptr<cluster_router> router_;               ///< cluster mode only
+  std::vector<std::unique_ptr<redis_client>> owned_;     ///< other modes
   std::vector<std::unique_ptr<shard_link>> links_;
   std::shared_ptr<const subscriber_liveness> liveness_;
   command_pipeline batch_;
-  std::vector<replica_wait> waits_; ///< one per shard
+  int wait_replicas_;
+  bool counts_failovers_ = false;
+  std::vector<std::unique_ptr<replica_wait>> waits_; ///< one per link; held posts point into it
 };
 
 /// Answers the request a handler is running for, once its replies came:
@@ -139,14 +262,15 @@ private:
 
 /// The code for a command that failed: `unavailable` when Redis is away or
 /// cannot do it now (out of memory under noeviction, still loading its data
-/// after a restart, busy with a script, a post past its deadline), so the
+/// after a restart, busy with a script, a post past its deadline, a cluster
+/// failing over or moving the slot past our redirect limit), so the
 /// client may try again later; `internal` for anything else.
 ec failure_code(const reply_ptr& rep) {
   if (!rep)
     return ec::unavailable;
   auto text = reply::str(rep.get());
   for (auto prefix : {"OOM ", "EXPIRED ", "LOADING ", "BUSY ", "MASTERDOWN ", "READONLY ",
-                      "TRYAGAIN "})
+                      "TRYAGAIN ", "CLUSTERDOWN ", "MOVED ", "ASK "})
     if (text.rfind(prefix, 0) == 0)
       return ec::unavailable;
   return ec::internal;
@@ -169,13 +293,20 @@ std::vector<stream_entry> newest_last(const redisReply* r) {
   return entries;
 }
 
+/// A cluster's pub-sub is sharded: published to the shard that owns the
+/// channel's slot, heard by SSUBSCRIBE there (redis/cluster_subscriber).
+std::string publish_command(const command_runner& r) {
+  return r.cluster() ? "SPUBLISH" : "PUBLISH";
+}
+
 void publish(command_runner& r, const std::string& channel, const std::string& payload,
              answer<uint64_t> done) {
-  r.queue(channel, {{"PUBLISH", channel, payload}}, [done](command_pipeline::replies& reps) mutable {
-    if (!reps[0])
-      return done(make_error(ec::unavailable));
-    done(static_cast<uint64_t>(reply::integer(reps[0].get())));
-  });
+  r.queue(channel, {{publish_command(r), channel, payload}},
+          [done](command_pipeline::replies& reps) mutable {
+            if (!reps[0])
+              return done(make_error(ec::unavailable));
+            done(static_cast<uint64_t>(reply::integer(reps[0].get())));
+          });
 }
 
 void tail(command_runner& r, const std::string& key, uint64_t count,
@@ -295,7 +426,8 @@ void post(command_runner& r, const std::string& key, const std::string& event,
   };
   r.queue_script(key, s, {key},
                  {std::to_string(maxlen), event, data, payload.substr(0, at),
-                  payload.substr(at + marker.size()), std::string{} /* the deadline */},
+                  payload.substr(at + marker.size()), publish_command(r),
+                  std::string{} /* the deadline */},
                  r.replicated(key,
                               on_reply(done, [](const redisReply* rep) { return reply::str(rep); }),
                               [done](caf::error err) mutable { done(std::move(err)); }),
@@ -380,9 +512,11 @@ void mark_set(command_runner& r, const std::string& key, const std::string& user
 constexpr size_t max_batch = 256;
 
 void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> shards,
-                         redis_timeouts timeouts, std::shared_ptr<broker_status> status,
+                         bool cluster, bool counts_failovers, redis_timeouts timeouts,
+                         std::shared_ptr<broker_status> status,
                          std::shared_ptr<const subscriber_liveness> liveness) {
-  command_runner runner{shards, timeouts, status, std::move(liveness)};
+  command_runner runner{shards, cluster, timeouts, status, std::move(liveness)};
+  runner.counts_failovers(counts_failovers);
   runner.reconnect_idle();
   bool running = true;
   // Each handler queues its commands and answers once their replies came.

@@ -14,10 +14,14 @@
 
 namespace sb {
 
-/// `liveness` says which shards' subscribers hear their channels (for
-/// `post` with live_only).
+/// `shards`: the servers, or with `cluster` any nodes of a Redis Cluster
+/// (seeds: its masters are learned, and followed through reshards and
+/// failovers). `liveness` says which shards' subscribers hear their
+/// channels (for `post` with live_only). `counts_failovers`: this actor
+/// counts cluster failovers in the metrics (one of the pool does).
 void redis_command_actor(caf::blocking_actor* self, std::vector<redis_endpoint> shards,
-                         redis_timeouts timeouts, std::shared_ptr<broker_status> status,
+                         bool cluster, bool counts_failovers, redis_timeouts timeouts,
+                         std::shared_ptr<broker_status> status,
                          std::shared_ptr<const subscriber_liveness> liveness);
 
 } // namespace sb

@@ -7,7 +7,9 @@
 #include "core/actors.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "redis/key_role_loop.hpp"
 #include "redis/redis_entries.hpp"
+#include "redis/stream_loss.hpp"
 
 namespace sb {
 
@@ -15,23 +17,6 @@ namespace {
 
 constexpr const char* block_ms = "2000";
 constexpr const char* batch = "512";
-
-/// KEYS[1] a stream, ARGV[1] the last id this node delivered from it, which
-/// the stream no longer reaches: Redis lost data (restarted empty, or from
-/// an older snapshot). Marks every entry up to that id as possibly deleted
-/// (max-deleted-entry-id, which a `since` resume checks) and moves the
-/// stream's last id up to it, so new ids go on above every id delivered.
-/// A missing stream is made with one entry, deleted at once, in one step.
-/// Another node that delivered more may have marked it higher: fine.
-constexpr const char* mark_lost_lua = R"(
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('XADD', KEYS[1], ARGV[1], 'lost', '1')
-  redis.call('XDEL', KEYS[1], ARGV[1])
-  return 1
-end
-local ok = pcall(redis.call, 'XSETID', KEYS[1], ARGV[1], 'MAXDELETEDID', ARGV[1])
-return ok and 1 or 0
-)";
 
 class listener {
 public:
@@ -43,7 +28,9 @@ public:
       health_(std::move(status)) {
   }
 
-  caf::result<std::string> listen(const std::string& key, stream_actor topic) {
+  /// A topic listens to `key` (listen_atom, through key_role_loop): the id
+  /// it delivers from.
+  caf::result<std::string> add(const std::string& key, stream_actor topic) {
     auto i = keys_.find(key);
     if (i == keys_.end()) {
       auto start = start_id(key);
@@ -59,7 +46,7 @@ public:
     return i->second.last.str();
   }
 
-  void unlisten(const std::string& key, const stream_actor& topic) {
+  void remove(const std::string& key, const stream_actor& topic) {
     auto i = keys_.find(key);
     if (i == keys_.end())
       return;
@@ -209,20 +196,7 @@ private:
 void redis_listener(caf::blocking_actor* self, redis_endpoint endpoint, redis_timeouts timeouts,
                     std::shared_ptr<broker_status> status) {
   listener l{self, endpoint, timeouts, std::move(status)};
-  bool running = true;
-  while (running) {
-    while (running && self->has_next_message())
-      self->receive(
-        [&](listen_atom, const std::string& key, stream_actor& topic) {
-          return l.listen(key, std::move(topic));
-        },
-        [&](unlisten_atom, const std::string& key, const stream_actor& topic) {
-          l.unlisten(key, topic);
-        },
-        [&](caf::exit_msg&) { running = false; });
-    if (running)
-      l.step();
-  }
+  key_role_loop<listen_atom, unlisten_atom, stream_actor>(self, l);
 }
 
 } // namespace sb

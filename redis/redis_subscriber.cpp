@@ -7,6 +7,7 @@
 
 #include "core/actors.hpp"
 #include "core/metrics.hpp"
+#include "redis/key_role_loop.hpp"
 
 namespace sb {
 
@@ -22,7 +23,8 @@ public:
       shard_(std::move(shard)) {
   }
 
-  caf::result<ok_atom> subscribe(const std::string& channel, channel_actor topic) {
+  /// A topic subscribes (subscribe_atom, through key_role_loop).
+  caf::result<ok_atom> add(const std::string& channel, channel_actor topic) {
     auto [it, added] = channels_.try_emplace(channel);
     if (added)
       count(metrics::global().channels, 1);
@@ -46,7 +48,7 @@ public:
     return rp;
   }
 
-  void unsubscribe(const std::string& channel, const channel_actor& topic) {
+  void remove(const std::string& channel, const channel_actor& topic) {
     forget(channel, topic);
   }
 
@@ -185,20 +187,7 @@ void redis_subscriber(caf::blocking_actor* self, redis_endpoint endpoint,
                       redis_timeouts timeouts, std::shared_ptr<broker_status> status,
                       subscriber_shard shard) {
   subscriber sub{self, endpoint, timeouts, std::move(status), std::move(shard)};
-  bool running = true;
-  while (running) {
-    while (running && self->has_next_message())
-      self->receive(
-        [&](subscribe_atom, const std::string& channel, channel_actor& topic) {
-          return sub.subscribe(channel, std::move(topic));
-        },
-        [&](unsubscribe_atom, const std::string& channel, const channel_actor& topic) {
-          sub.unsubscribe(channel, topic);
-        },
-        [&](caf::exit_msg&) { running = false; });
-    if (running)
-      sub.step();
-  }
+  key_role_loop<subscribe_atom, unsubscribe_atom, channel_actor>(self, sub);
 }
 
 } // namespace sb

@@ -1,5 +1,6 @@
 #include "tests/support/redis_sentinel.hpp"
 
+#include "tests/support/poll_until.hpp"
 #include "tests/support/redis_node.hpp"
 
 #include <filesystem>
@@ -12,21 +13,6 @@ namespace sb::test {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-namespace {
-
-/// Polls `pred` every 20 ms until it holds or `timeout` passes.
-bool poll_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
-} // namespace
 
 // --- redis_sentinel -------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-// The Redis topology options: `redis.mode` (single, sharded, sentinel; not
-// yet cluster), what an unset mode means for existing configurations (one
+// The Redis topology options: `redis.mode` (single, sharded, cluster,
+// sentinel), what an unset mode means for existing configurations (one
 // URL: single, several: sharded), the sentinel options that build the one
 // sentinel endpoint, `redis.wait-replicas`, and a clear error, naming where
 // the value came from, for each contradiction.
@@ -68,6 +68,22 @@ TEST(redis_mode_options, explicit_single_and_sharded) {
   EXPECT_EQ(one_shard.values().redis_shards.size(), 1u);
 }
 
+TEST(redis_mode_options, cluster_takes_seeds_from_the_url) {
+  config_run cluster{"", {"--broker=redis", "--redis.mode=cluster",
+                          "--redis.url=redis://:pw@10.0.0.1:7000,redis://10.0.0.2:7001",
+                          "--redis.wait-replicas=1"}};
+  ASSERT_EQ(cluster.error(), "");
+  EXPECT_EQ(cluster.values().redis_mode, "cluster");
+  auto& seeds = cluster.values().redis_shards;
+  ASSERT_EQ(seeds.size(), 2u);
+  EXPECT_EQ(seeds[0].host, "10.0.0.1");
+  EXPECT_EQ(seeds[0].port, 7000);
+  EXPECT_EQ(seeds[0].password, "pw");
+  EXPECT_EQ(seeds[1].wait_replicas, 1);
+  config_run stray{"", {"--broker=redis", "--redis.mode=cluster", "--redis.master-name=m"}};
+  EXPECT_TRUE(fails_with(stray, "redis.master-name is for redis.mode = sentinel, not cluster"));
+}
+
 TEST(redis_mode_options, sentinel_builds_one_endpoint_from_its_options) {
   config_run run{std::string{sentinel_ini} + "password = \"pw\"\ndb = 3\n"
                                              "sentinel-password = \"spw\"\nwait-replicas = 1\n"};
@@ -114,10 +130,14 @@ TEST(redis_mode_options, wait_replicas_applies_to_every_shard) {
 }
 
 TEST(redis_mode_options, contradictions_are_clear_errors) {
-  config_run cluster{"", {"--broker=redis", "--redis.mode=cluster"}};
-  EXPECT_TRUE(fails_with(cluster, "--redis.mode: redis.mode = cluster is not supported yet"));
+  config_run unix_seed{"", {"--broker=redis", "--redis.mode=cluster",
+                            "--redis.url=unix:///tmp/r.sock"}};
+  EXPECT_TRUE(fails_with(unix_seed, "redis.mode = cluster needs TCP seeds"));
+  config_run db_seed{"", {"--broker=redis", "--redis.mode=cluster", "--redis.url=redis://h:1/2"}};
+  EXPECT_TRUE(fails_with(db_seed, "redis.mode = cluster has database 0 only, got /2"));
   EXPECT_TRUE(fails_with(config_run{"", {"--broker=redis", "--redis.mode=replicated"}},
-                         "redis.mode must be one of single, sharded, sentinel, got \"replicated\""));
+                         "redis.mode must be one of single, sharded, cluster, sentinel, got "
+                         "\"replicated\""));
 
   config_run single{"broker = \"redis\"\n[redis]\nmode = \"single\"\nurl = \"redis://a,redis://b\"\n"};
   EXPECT_TRUE(fails_with(single, single.path() + ":3: redis.mode = single takes one server, but "
@@ -183,5 +203,7 @@ TEST(redis_mode_options, the_shipped_ini_file_takes_every_mode) {
   EXPECT_EQ(sentinel.error(), "");
   config_run sharded{ini, {"--broker=redis", "--redis.url=redis://a,redis://b"}};
   EXPECT_EQ(sharded.error(), "");
+  config_run cluster{ini, {"--broker=redis", "--redis.mode=cluster", "--redis.url=redis://a:7000"}};
+  EXPECT_EQ(cluster.error(), "");
   EXPECT_EQ(sharded.values().redis_mode, "sharded");
 }
