@@ -224,7 +224,7 @@ try_start_server() {
   start "$name" "$port" "${server_cmd[@]}" || return 1
   server_pid=$last_pid
   url=ws://127.0.0.1:$port/ws
-  echo "$name: ${server_cmd[*]}" | sed "s|$work/|build/|; s|$root/||g; s|--http.port=[0-9]*|--http.port=PORT|; s|--port=[0-9]*|--port=PORT|; s|127.0.0.1:$redis_port|127.0.0.1:REDIS_PORT|; s|--redis.url=redis://127.0.0.1:[0-9,:/.a-z]*|--redis.url=CLUSTER_NODES|" \
+  echo "$name: ${server_cmd[*]}" | sed "s|$work/|build/|; s|$root/||g; s|--http.port=[0-9]*|--http.port=PORT|; s|--port=[0-9]*|--port=PORT|; s|127.0.0.1:$redis_port|127.0.0.1:REDIS_PORT|; s|--redis.url=redis://[^ ]*,[^ ]*|--redis.url=CLUSTER_NODES|" \
     >>"$work/servers.txt"
 }
 
