@@ -81,6 +81,8 @@ public:
     }
     if (!dirty_.empty())
       read_dirty();
+    if (keys_.empty())
+      reads_ok_ = true; // nothing left to read: a failed read is no reason to stay down
     health_.set(reads_ok_ && channels_.live());
   }
 
@@ -147,8 +149,13 @@ private:
         ok = lost({keys[i]});
         continue;
       }
-      if (auto redirect = router.follow(r.get(), router.node(link)))
+      if (auto redirect = router.follow(r.get(), router.node(link))) {
+        // A slot that moved with a failover may have lost entries this
+        // node delivered: checked on its new master before the next read.
+        if (redirect->what == cluster_redirect::kind::moved)
+          keys_[keys[i]].check_loss = true;
         r = router.resend(*redirect, reads[i]);
+      }
       if (!r || reply::is_error(r.get()))
         continue; // CLUSTERDOWN, TRYAGAIN, a lost redirect: read again next round
       if (deliver(keys[i], r.get()) < batch)
@@ -176,8 +183,9 @@ private:
     if (reply::is_error(info.get()) || last_generated_id(info.get()) < st.last) {
       log::warning("redis", "stream ", key, " lost entries up to ", st.last.str(),
                    " (its master failed over without them): marked");
-      if (!c.command({"EVAL", mark_lost_lua, "1", key, st.last.str()}))
-        return false;
+      auto marked = c.command({"EVAL", mark_lost_lua, "1", key, st.last.str()});
+      if (!marked || reply::is_error(marked.get()))
+        return false; // a MOVED, CLUSTERDOWN: marked on a later round
     }
     st.check_loss = false;
     return true;

@@ -84,10 +84,21 @@ size_t cluster_router::link_to(const cluster_node& node) {
 }
 
 bool cluster_router::serving(size_t link) const {
-  for (uint16_t slot = 0; slot < cluster_slots; ++slot)
-    if (auto owner = map_.owner(slot); owner && *owner == nodes_.at(link))
-      return true;
-  return false;
+  // Asked per link on every batch: recomputed only when the map or the
+  // links changed, in one pass over the slots.
+  if (serving_version_ != map_.version() || serving_.size() != nodes_.size()) {
+    std::vector<bool> by_master(map_.masters().size());
+    for (uint16_t slot = 0; slot < cluster_slots; ++slot)
+      if (auto i = map_.owner_index(slot); i >= 0)
+        by_master[static_cast<size_t>(i)] = true;
+    serving_.assign(nodes_.size(), false);
+    for (size_t l = 0; l < nodes_.size(); ++l)
+      for (size_t m = 0; m < by_master.size(); ++m)
+        if (by_master[m] && map_.masters()[m] == nodes_[l])
+          serving_[l] = true;
+    serving_version_ = map_.version();
+  }
+  return serving_.at(link);
 }
 
 reply_ptr cluster_router::command(std::string_view key, const std::vector<std::string>& argv) {

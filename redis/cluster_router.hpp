@@ -88,6 +88,8 @@ private:
   std::vector<cluster_node> nodes_;                        ///< per link
   uint64_t changes_seen_ = 0;
   uint64_t announced_ = 0; ///< map_.version() when changes() last moved for it
+  mutable std::vector<bool> serving_;      ///< per link, for serving_version_
+  mutable uint64_t serving_version_ = ~0ull; ///< the map version serving_ is of
 };
 
 } // namespace sb

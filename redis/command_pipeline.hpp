@@ -6,6 +6,7 @@
 // burst, instead of a round trip each. Used by redis_commands only.
 
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <string>
 #include <unordered_map>
@@ -92,7 +93,9 @@ private:
     std::unordered_map<std::string, uint64_t> loaded;
   };
 
-  std::vector<shard_queue> shards_;
+  /// A deque: grow() keeps the queue run() is working on in place (an
+  /// item's refresh or a redirect can add a cluster link mid-run).
+  std::deque<shard_queue> shards_;
   size_t size_ = 0;
   redirect_fn redirect_;
 };

@@ -22,6 +22,12 @@ namespace sb {
 
 namespace {
 
+/// The script behind `post` (redis/post_script.hpp).
+const lua_script& post_script() {
+  static const lua_script s{post_lua::post};
+  return s;
+}
+
 /// One connection per shard (or, in a cluster, per node met) plus its
 /// readiness flag.
 struct shard_link {
@@ -44,7 +50,8 @@ public:
       wait_replicas_(shards.empty() ? 0 : shards.front().wait_replicas) {
     if (cluster) {
       router_ = std::make_unique<cluster_router>(shards, t, "command");
-      router_->refresh();
+      if (router_->refresh())
+        link_masters();
       batch_.on_redirect([this](size_t link, command_pipeline::argv& cmd, const lua_script* s,
                                 reply_ptr& rep) { return redirected(link, cmd, s, rep); });
       return;
@@ -88,21 +95,37 @@ public:
   void queue_script(const std::string& shard_key, const lua_script& s,
                     const std::vector<std::string>& keys, const std::vector<std::string>& args,
                     command_pipeline::done_fn done, command_pipeline::refresh_fn refresh = {}) {
-    auto i = shard(shard_key);
+    queue_script_on(shard(shard_key), s, keys, args, std::move(done), std::move(refresh));
+  }
+
+  /// The same on shard `i` (shard_of()); -1 answers `unavailable`.
+  void queue_script_on(int i, const lua_script& s, const std::vector<std::string>& keys,
+                       const std::vector<std::string>& args, command_pipeline::done_fn done,
+                       command_pipeline::refresh_fn refresh = {}) {
     if (i < 0)
       return unreachable(1, done);
     batch_.add_script(static_cast<size_t>(i), s, keys, args, std::move(done), std::move(refresh));
   }
 
-  /// The `done` of a post's script on the shard of `key`: with
-  /// redis.wait-replicas = N, a stored post is answered once the shard's
-  /// WAIT says N replicas have it, else it goes to `unreplicated`.
-  command_pipeline::done_fn replicated(const std::string& key, command_pipeline::done_fn done,
+  /// The shard of `key` now: a post asks once and queues both its script
+  /// and its WAIT there (a refresh between two lookups could split them).
+  int shard_of(const std::string& key) { return shard(key); }
+
+  /// The `done` of a post's script on shard `i`: with redis.wait-replicas
+  /// = N, a stored post is answered once the shard's WAIT says N replicas
+  /// have it, else it goes to `unreplicated`. A post a redirect ran on
+  /// another node was confirmed there by its own WAIT (redirected()).
+  command_pipeline::done_fn replicated(int i, command_pipeline::done_fn done,
                                        replica_wait::short_fn unreplicated) {
-    auto i = shard(key);
     if (i < 0)
-      return done; // queue_script() answers it `unavailable`
-    return waits_[static_cast<size_t>(i)]->hold(std::move(done), std::move(unreplicated));
+      return done; // queue_script_on() answers it `unavailable`
+    auto held = waits_[static_cast<size_t>(i)]->hold(done, std::move(unreplicated));
+    return [this, held = std::move(held), done = std::move(done)](
+             command_pipeline::replies& reps) mutable {
+      if (std::exchange(confirmed_elsewhere_, false))
+        return done(reps);
+      held(reps);
+    };
   }
 
   size_t queued() const { return batch_.size(); }
@@ -133,6 +156,10 @@ public:
     }
     if (lost && cluster())
       remap(); // a master may be failing over: learn where its slots go
+    if (cluster())
+      for (size_t i = 0; i < links_.size(); ++i)
+        if (!router_->serving(i))
+          links_[i]->health.set(true); // a node that serves nothing is not waited for
   }
 
   /// Keeps idle connections (and /readyz) current while no command comes.
@@ -172,6 +199,15 @@ private:
     batch_.grow(links_.size());
   }
 
+  /// A link to every master of the map, used or not yet: reconnect_idle()
+  /// checks each one that serves slots, so /readyz says whether every
+  /// master is reachable, not only those this node had commands for.
+  void link_masters() {
+    for (auto& master : router_->map().masters())
+      router_->link_to(master);
+    adopt_links();
+  }
+
   /// Gives each connection the router made since a link of our own.
   void adopt_links() {
     while (links_.size() < router_->links())
@@ -186,7 +222,7 @@ private:
       served[i] = router_->serving(i) && !links_[i]->client.connected();
     if (!router_->refresh())
       return;
-    adopt_links();
+    link_masters();
     for (size_t i = 0; i < served.size(); ++i)
       if (served[i] && !router_->serving(i)) {
         log::warning("redis", "cluster master ", router_->node(i).describe(),
@@ -218,11 +254,19 @@ private:
     size_t answered = link;
     rep = router_->resend(*redirect, cmd, &answered);
     adopt_links();
-    if (rep && s && wait_replicas_ > 0 && !reply::is_error(rep.get())) {
-      auto wait = waits_[answered]->command();
-      auto confirmed = router_->connection(answered).command(wait);
-      if (!confirmed || reply::integer(confirmed.get()) < wait_replicas_)
+    links_[answered]->health.set(rep != nullptr);
+    if (s == &post_script() && wait_replicas_ > 0 && rep && !reply::is_error(rep.get())) {
+      // The batch's WAIT counts its own connection's writes, not this
+      // one: this post gets a WAIT of its own where it ran, on the same
+      // connection (a new one would count none of its writes).
+      auto& c = router_->connection(answered);
+      auto wrote = c.generation();
+      auto confirmed = c.command(waits_[answered]->command());
+      if (!confirmed || c.generation() != wrote
+          || reply::integer(confirmed.get()) < wait_replicas_)
         rep = nullptr;
+      else
+        confirmed_elsewhere_ = true; // replicated(): answer it now, not after the batch's WAIT
     }
     return true;
   }
@@ -236,6 +280,9 @@ private:
   command_pipeline batch_;
   int wait_replicas_;
   bool counts_failovers_ = false;
+  /// Set by redirected() for the post whose done runs next: its own WAIT
+  /// confirmed it on the node it was sent on to.
+  bool confirmed_elsewhere_ = false;
   std::vector<std::unique_ptr<replica_wait>> waits_; ///< one per link; held posts point into it
 };
 
@@ -411,7 +458,6 @@ void post(command_runner& r, const std::string& key, const std::string& event,
     return done(make_error(ec::unavailable));
   if (store_deadline(r, deadline_ms) == 0)
     return done(make_error(ec::unavailable)); // its requester is (nearly) gone
-  static const script s{post_lua::post};
   // The payload as encode_published writes it, cut where the id goes.
   static const std::string marker = "\x01id\x01";
   auto payload = encode_published(event, marker, data);
@@ -424,14 +470,16 @@ void post(command_runner& r, const std::string& key, const std::string& event,
     cmd.back() = std::to_string(latest == 0 ? 1
                                             : static_cast<int64_t>(latest) + r.clock_offset_ms(key));
   };
-  r.queue_script(key, s, {key},
-                 {std::to_string(maxlen), event, data, payload.substr(0, at),
-                  payload.substr(at + marker.size()), publish_command(r),
-                  std::string{} /* the deadline */},
-                 r.replicated(key,
-                              on_reply(done, [](const redisReply* rep) { return reply::str(rep); }),
-                              [done](caf::error err) mutable { done(std::move(err)); }),
-                 at_write);
+  auto shard = r.shard_of(key);
+  r.queue_script_on(shard, post_script(), {key},
+                    {std::to_string(maxlen), event, data, payload.substr(0, at),
+                     payload.substr(at + marker.size()), publish_command(r),
+                     std::string{} /* the deadline */},
+                    r.replicated(shard,
+                                 on_reply(done,
+                                          [](const redisReply* rep) { return reply::str(rep); }),
+                                 [done](caf::error err) mutable { done(std::move(err)); }),
+                    at_write);
 }
 
 /// Keys outlive the last heartbeat by a few TTLs, then Redis drops them.

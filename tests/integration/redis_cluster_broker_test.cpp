@@ -707,5 +707,49 @@ TEST(redis_cluster_broker_test, FailoverWithWaitReplicasLosesNoAckedEntry) {
     EXPECT_TRUE(contains(replay.ids, id)) << "acked " << id << " not replayed";
 }
 
+// A manual failover (CLUSTER FAILOVER on a replica) during traffic, with
+// redis.wait-replicas = 1: the old master turns replica and answers MOVED,
+// so the posts of a batch are sent on to the new master with a WAIT of
+// their own there. Nothing is lost and no connection breaks, so every send
+// must be acked, and stored once: an `unavailable` here would make a
+// client send again what is already stored (the old master's WAIT fails
+// once it is a replica, and must not answer for them).
+TEST(redis_cluster_broker_test, ManualFailoverWithWaitReplicasAcksEverySend) {
+  SB_REDIS_ONLY();
+  redis_cluster cluster{3, 2};
+  server_process n1(cluster_node_args(every_node(cluster), "n1", {"--redis.wait-replicas=1"}),
+                    server_process::mode::listening, start_bound);
+
+  auto stream = test_stream();
+  auto slot = slot_of(stream);
+  auto old_master = cluster.master_of(slot);
+  redis_server* replica = nullptr;
+  for (auto& node : cluster.nodes()) {
+    auto role = ask(*node, {"ROLE"});
+    if (role[0] == "slave" && role[2].get<int>() == old_master)
+      replica = node.get();
+  }
+  ASSERT_NE(replica, nullptr) << cluster.logs();
+  chat_peer writer(n1.port(), stream, "streams");
+  auto reader = patient_peer(n1.port(), stream, "streams");
+
+  const size_t failover_at = 40;
+  auto outcomes = send_all(writer, texts("a", 100), 8, [&](size_t i) {
+    if (i == failover_at)
+      ask(*replica, {"CLUSTER", "FAILOVER"});
+  });
+  auto new_master = wait_for_new_master(cluster, slot, old_master, recover_bound);
+  ASSERT_EQ(new_master, replica->port()) << cluster.logs();
+  auto acked = acked_ids(outcomes, "a");
+  EXPECT_EQ(acked.size(), outcomes.size()) << "a send was refused in a failover that lost nothing";
+  auto stored = stored_ids(cluster.node_on(new_master), tagged(stream, "chat"));
+  EXPECT_EQ(stored.size(), outcomes.size()) << "each send stored once";
+  for (auto& id : acked)
+    EXPECT_TRUE(contains(stored, id)) << "acked " << id << " not stored";
+  auto ids = read_ids_until(reader, stored.back(), "reader");
+  expect_in_order_once(ids, "reader");
+  EXPECT_EQ(ids, stored);
+}
+
 } // namespace
 } // namespace sb::test::redis_cluster_broker

@@ -25,7 +25,13 @@ chat_peer::chat_peer(uint16_t port, std::string stream_name, std::string strateg
   auto h = ws.read_json();
   expect(is_event(h, "history", stream), "history", h);
   history = h.at("data").at("messages");
+  // Another socket's joined or left may come first: it joined (or left) a
+  // moment before this one, and its event reached this node's topic after
+  // this socket did (a busy node's subscriber thread is late, not wrong).
   auto j = ws.read_json();
+  while ((is_event(j, "joined", stream) || is_event(j, "left", stream))
+         && j.at("data").at("user") != user)
+    j = ws.read_json();
   expect(is_event(j, "joined", stream) && j.at("data").at("user") == user, "own joined", j);
 }
 

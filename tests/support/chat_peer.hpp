@@ -13,7 +13,8 @@ namespace sb::test {
 
 class chat_peer {
 public:
-  /// Throws when the opening frames are not welcome, history, joined(self).
+  /// Throws when the opening frames are not welcome, history, joined(self)
+  /// (other sockets' joined and left events before it are skipped).
   chat_peer(uint16_t port, std::string stream, std::string strategy, const params& extra = {},
             ws_options opts = {});
 
