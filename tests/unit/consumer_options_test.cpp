@@ -68,6 +68,11 @@ TEST(consumer_options, errors_name_the_consumer_and_where_it_was_set) {
   config_run memory{"[consumers.archive]\nstreams = \"room:*:chat\"\nwebhook = \"http://h/\"\n"};
   EXPECT_EQ(memory.error(), memory.path() + ":2: consumers.archive needs broker = redis: "
                             "consumers read Redis streams (broker is memory, from default)");
+  config_run cluster{"broker = \"redis\"\n[redis]\nmode = \"cluster\"\n"
+                     "[consumers.archive]\nstreams = \"room:*:chat\"\nwebhook = \"http://h/\"\n"};
+  EXPECT_EQ(cluster.error(), cluster.path() + ":5: consumers.archive cannot run with redis.mode = "
+                             "cluster yet: consumers find their streams with SCAN on one server "
+                             "(docs/redis.md)");
   config_run no_hook{"broker = \"redis\"\n[consumers.archive]\nstreams = \"*:chat\"\n"};
   EXPECT_NE(no_hook.error().find(no_hook.path() + ":3: consumers.archive.webhook must be"),
             std::string::npos)
