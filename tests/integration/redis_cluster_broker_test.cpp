@@ -615,8 +615,16 @@ TEST(redis_cluster_broker_test, FailoverResumesStreams) {
               "%lld ms after the kill\n",
               static_cast<long long>(duration_cast<milliseconds>(promoted - killed).count()),
               static_cast<long long>(duration_cast<milliseconds>(took).count()));
-  for (auto* n : nodes)
+  for (auto* n : nodes) {
     EXPECT_EQ(wait_for_status(n->port(), "/readyz", 200, recover_bound), 200u) << n->logs_tail();
+    // Each node counted the failover once its command actors saw the
+    // master's slots move to its replica.
+    auto m = scrape_until(n->port(), [](const samples& x) {
+      auto i = x.find("switchboard_redis_failovers_total");
+      return i != x.end() && i->second >= 1;
+    }, recover_bound);
+    EXPECT_EQ(m["switchboard_redis_failovers_total"], 1) << n->logs_tail();
+  }
 
   // --- Every entry acked after the promotion, and every entry the new
   // master holds, reaches each reader exactly once, in order. (Without
