@@ -123,10 +123,6 @@ broker_command_actor::behavior_type command_router(broker_command_actor::pointer
   };
 }
 
-} // namespace
-
-namespace {
-
 /// The connections that hear Redis retry at least twice a second: while
 /// one is away every socket of this node misses pub-sub events, and a
 /// quiet node has no command traffic whose reconnect would wake them. One
