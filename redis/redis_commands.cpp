@@ -120,6 +120,8 @@ public:
     if (i < 0)
       return done; // queue_script_on() answers it `unavailable`
     auto held = waits_[static_cast<size_t>(i)]->hold(done, std::move(unreplicated));
+    if (!cluster() || wait_replicas_ == 0)
+      return held; // only a cluster's redirect confirms a post elsewhere
     return [this, held = std::move(held), done = std::move(done)](
              command_pipeline::replies& reps) mutable {
       if (std::exchange(confirmed_elsewhere_, false))
