@@ -5,6 +5,7 @@
 #include <random>
 
 #include "actors/socket_directory.hpp"
+#include "core/request.hpp"
 #include "net/auth.hpp"
 #include "core/envelope.hpp"
 #include "core/log.hpp"
@@ -49,7 +50,7 @@ user_info make_guest(const std::optional<std::string>& name) {
 // --- handshake -------------------------------------------------------------------
 
 bool connection_state::authenticate(const connection_args& args) {
-  auto& auth = node.config->auth;
+  auto& auth = node->config->auth;
   if (!auth.enabled()) {
     user = make_guest(args.name);
     return true;
@@ -75,15 +76,15 @@ bool connection_state::authenticate(const connection_args& args) {
 
 void connection_state::init(connection_args args) {
   socket_id = std::move(args.socket_id);
-  if (node.sockets)
-    node.sockets->add(socket_id, caf::actor_cast<connection_actor>(self));
+  if (node->sockets)
+    node->sockets->add(socket_id, caf::actor_cast<connection_actor>(self));
   sink = std::move(args.sink);
   if (!authenticate(args)) {
     gave_up = true;
     return;
   }
   sink->identify(user.id);
-  auto& cfg = *node.config;
+  auto& cfg = *node->config;
   limiter.emplace(cfg.commands_burst, cfg.commands_per_second, rate_limiter::clock::now());
   if (args.version && *args.version != "1" && *args.version != "2") {
     sink->close(1008, "Unsupported protocol version");
@@ -110,8 +111,8 @@ void connection_state::init(connection_args args) {
 
 spec_rules connection_state::rules_for_specs() const {
   spec_rules rules;
-  rules.max_specs = node.config->max_specs;
-  rules.known_plugin = [plugins = node.plugins](std::string_view n) {
+  rules.max_specs = node->config->max_specs;
+  rules.known_plugin = [plugins = node->plugins](std::string_view n) {
     return plugins->find(n) != nullptr;
   };
   if (allowed_streams)
@@ -127,21 +128,21 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
   slots.reserve(specs.size());
   for (auto& spec : specs) {
     auto index = slots.size();
-    auto info = node.plugins->find(spec.name);
+    auto info = node->plugins->find(spec.name);
     plugin_context ctx{socket_id,
                        user,
                        spec,
                        make_key(spec.stream, spec.name),
                        caf::actor_cast<connection_actor>(self),
-                       node.broker,
-                       node.plugin_config,
-                       node.backend};
+                       node->broker,
+                       node->plugin_config,
+                       node->backend};
     slots.push_back({std::move(spec), plugin_actor{}, std::nullopt, std::nullopt});
     if (!info->on_worker) {
       open_plugin(index, info->spawn(self->system(), std::move(ctx)));
       continue;
     }
-    self->request(node.workers, open_timeout, place_atom::value, std::move(ctx))
+    request(self, node->workers, open_timeout, place_atom::value, std::move(ctx))
       .then([this, index](plugin_actor& plugin) { open_plugin(index, std::move(plugin)); },
             [this, index](caf::error& err) { fail_open(index, err); });
   }
@@ -151,7 +152,7 @@ void connection_state::open_plugin(size_t index, plugin_actor plugin) {
   self->monitor(plugin);
   alive.emplace(plugin.address(), plugin);
   slots[index].plugin = plugin;
-  self->request(plugin, open_timeout, open_atom::value)
+  request(self, plugin, open_timeout, open_atom::value)
     .then(
       [this, index](open_result& r) {
         slots[index].opened = r;
@@ -214,15 +215,16 @@ void connection_state::start_next(size_t index) {
     ++index;
   if (index == slots.size()) {
     // Every plugin started; routes holds them. An idle socket keeps none of
-    // the specs and open results (about 250 B a plugin).
-    slots = {};
+    // the specs and open results (about 250 B a plugin). Not `slots = {}`:
+    // that assigns an empty list and keeps the capacity.
+    std::vector<slot>{}.swap(slots);
     if (control)
       return finish_control();
     ready = true;
     resume();
     return;
   }
-  self->request(slots[index].plugin, open_timeout, start_atom::value)
+  request(self, slots[index].plugin, open_timeout, start_atom::value)
     .then([this, index](ok_atom) { start_next(index + 1); },
           [this, index](caf::error&) { start_next(index + 1); });
 }
@@ -306,7 +308,7 @@ void connection_state::reply(std::string frame) {
 // every event straight to it, and the plugin holds nothing local.
 caf::result<membership_actor> connection_state::join_topic(topic_request request) {
   topic_member member{self->current_sender(), sink, request.strategy, user.id, socket_id};
-  return self->delegate(node.topics, join_atom::value,
+  return self->delegate(node->topics, join_atom::value,
                         topic_join{std::move(request), std::move(member)});
 }
 
@@ -383,7 +385,7 @@ void connection_state::finish_closing() {
 }
 
 connection_actor::behavior_type
-connection(connection_actor::stateful_pointer<connection_state> self, node_context node,
+connection(connection_actor::stateful_pointer<connection_state> self, node_ptr node,
            connection_args args) {
   auto& st = self->state;
   st.self = self;
@@ -425,7 +427,7 @@ private:
 
 } // namespace
 
-handler_ptr make_connection(caf::actor_system& sys, node_context node, connection_args args) {
+handler_ptr make_connection(caf::actor_system& sys, node_ptr node, connection_args args) {
   return std::make_unique<connection_handler>(
     sys.spawn(connection, std::move(node), std::move(args)));
 }
@@ -440,8 +442,8 @@ connection_state::~connection_state() {
 // A closing socket is no longer listed (ctl sockets shows open ones), though
 // its actor lives on until its plugins finished.
 void connection_state::leave_directory() {
-  if (node.sockets)
-    node.sockets->remove(socket_id);
+  if (node->sockets)
+    node->sockets->remove(socket_id);
 }
 
 socket_report connection_state::describe() const {

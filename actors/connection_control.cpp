@@ -42,7 +42,7 @@ std::optional<std::string> text_member(const json& obj, const char* key) {
 void connection_state::on_control(control_command cmd) {
   metrics::global().command("", cmd.type == control_command::subscribe ? "subscribe"
                                                                         : "unsubscribe");
-  control.emplace();
+  control = std::make_unique<control_op>();
   control->ref_json = cmd.ref.dump();
   control->subscribe = cmd.type == control_command::subscribe;
   if (control->subscribe)

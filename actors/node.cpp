@@ -62,14 +62,15 @@ std::error_code node::start() {
   // refuses `placement = worker` then).
   if (ctx_.config->admin_port != 0)
     ctx_.workers = spawn_worker_pool(sys_, std::chrono::seconds(4));
-  auto spawner = [this](const upgrade_info& up, sink_ptr sink, std::string id) {
+  auto spawner = [this, shared = std::make_shared<const node_context>(ctx_)](
+                   const upgrade_info& up, sink_ptr sink, std::string id) {
     auto token = query_param(up.target, "token");
     if (!token && !up.token_cookie.empty())
       token = up.token_cookie;
     connection_args args{std::move(id),         std::move(sink),
                          query_param(up.target, "clients"), query_param(up.target, "name"),
                          std::move(token),      query_param(up.target, "v")};
-    return make_connection(sys_, ctx_, std::move(args));
+    return make_connection(sys_, shared, std::move(args));
   };
   server_ = std::make_unique<server>(ctx_.config, spawner);
   server_->set_readiness([status = status_] { return !status || status->ready(); });

@@ -7,6 +7,7 @@
 #include "core/envelope.hpp"
 #include "core/frame.hpp"
 #include "core/log.hpp"
+#include "core/request.hpp"
 
 namespace sb {
 
@@ -139,7 +140,7 @@ void topic::ensure_links() {
   auto number = incarnation;
   if (subscribed == link::none) {
     subscribed = link::pending;
-    self->request(owner->broker.subscriber, broker_timeout, subscribe_atom::value, key,
+    request(self, owner->broker.subscriber, broker_timeout, subscribe_atom::value, key,
                   caf::actor_cast<channel_actor>(self))
       .then(
         [owner, k = key, number](ok_atom) {
@@ -156,7 +157,7 @@ void topic::ensure_links() {
     // A reply to a listen that a later unlisten cancelled must not mark a
     // newer listen as ready: compare generations.
     auto gen = ++listen_generation;
-    self->request(owner->broker.listener, broker_timeout, listen_atom::value, key,
+    request(self, owner->broker.listener, broker_timeout, listen_atom::value, key,
                   caf::actor_cast<stream_actor>(self))
       .then(
         [owner, k = key, number, gen](const std::string&) {
@@ -185,6 +186,8 @@ void topic::answer_waiting() {
     if (members.count(j->plugin))
       j->promise.deliver(me);
   waiting.erase(i, waiting.end());
+  if (waiting.empty())
+    std::vector<waiting_join>{}.swap(waiting); // an idle topic holds no capacity
 }
 
 void topic::on_link_failed(const caf::error& err) {
@@ -196,7 +199,7 @@ void topic::on_link_failed(const caf::error& err) {
   listening = listening == link::ready ? link::ready : link::none;
   for (auto& w : waiting)
     w.promise.deliver(make_error(ec::unavailable));
-  waiting.clear();
+  std::vector<waiting_join>{}.swap(waiting);
 }
 
 void topic::activate(const caf::actor_addr& plugin_addr, const std::vector<std::string>& catch_up,

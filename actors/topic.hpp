@@ -15,8 +15,8 @@
 #include <caf/typed_response_promise.hpp>
 #include <chrono>
 #include <optional>
+#include <map>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/actors.hpp"
@@ -87,7 +87,9 @@ struct topic {
   std::string stream;
   std::string plugin;
   std::string default_event;
-  std::unordered_map<caf::actor_addr, member> members;
+  /// Ordered, not hashed: most topics have one member (a socket's own
+  /// stream), and a hash map's bucket array cost 104 B more each.
+  std::map<caf::actor_addr, member> members;
   uint32_t streams_members = 0;
   link subscribed = link::none;
   link listening = link::none;

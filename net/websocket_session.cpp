@@ -61,7 +61,7 @@ void websocket_session::run(upgrade_info info, std::string_view client_key, std:
 
 void websocket_session::on_handshake_written(error_code ec, const upgrade_info& info,
                                              const std::string& early) {
-  handshake_ = std::string{};
+  std::string{}.swap(handshake_); // assigning an empty string keeps the capacity
   if (ec) {
     finished_ = true;
     server_.remove(this);

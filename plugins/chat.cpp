@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/envelope.hpp"
+#include "core/request.hpp"
 #include "plugins/plugin_actor.hpp"
 #include "core/log.hpp"
 #include "core/event_codec.hpp"
@@ -34,7 +35,7 @@ caf::result<open_result> chat_state::open() {
 }
 
 void chat_state::read_history(open_promise rp, open_result result) {
-  self->request(ctx.broker.command, request_timeout, tail_atom::value, ctx.key,
+  request(self, ctx.broker.command, request_timeout, tail_atom::value, ctx.key,
                 uint64_t{ctx.settings.chat_history})
     .then(
       [this, rp, result](std::vector<stream_entry>& entries) mutable {
@@ -47,7 +48,7 @@ void chat_state::read_history(open_promise rp, open_result result) {
 
 void chat_state::read_replay(open_promise rp) {
   auto since = ctx.spec.since->str();
-  self->request(ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since,
+  request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since,
                 uint64_t{ctx.settings.chat_max_length})
     .then(
       [this, rp, since](stream_replay& r) mutable {
@@ -142,11 +143,11 @@ void chat_state::load_older(const json& ref, const json& data) {
   };
   pending.begin();
   if (before)
-    self->request(ctx.broker.command, request_timeout, before_atom::value, ctx.key,
+    request(self, ctx.broker.command, request_timeout, before_atom::value, ctx.key,
                   before->str(), limit + 1)
       .then(done, failed);
   else
-    self->request(ctx.broker.command, request_timeout, tail_atom::value, ctx.key, limit + 1)
+    request(self, ctx.broker.command, request_timeout, tail_atom::value, ctx.key, limit + 1)
       .then(done, failed);
 }
 

@@ -6,6 +6,7 @@
 #include "core/envelope.hpp"
 #include "core/event_codec.hpp"
 #include "core/log.hpp"
+#include "core/request.hpp"
 
 namespace sb {
 
@@ -163,7 +164,7 @@ void hosted_state::open_instance(open_promise rp) {
 caf::result<ok_atom> hosted_state::start() {
   started = activating = true;
   auto rp = self->make_response_promise<ok_atom>();
-  self->request(topic, request_timeout, activate_atom::value, after_id,
+  request(self, topic, request_timeout, activate_atom::value, after_id,
                 std::exchange(catch_up, {}))
     .then(
       [this, rp](ok_atom) mutable {
@@ -228,7 +229,7 @@ void hosted_state::publish(const std::string& event, const std::string& data, bo
   auto payload = others_only ? encode_published_to(event, data, {}, ctx.socket_id)
                              : encode_published(event, {}, data);
   pending.begin();
-  self->request(ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
+  request(self, ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
                 std::move(payload))
     .then(
       [this, done](uint64_t) {
@@ -268,7 +269,7 @@ void hosted_state::append(const std::string& event, const std::string& data, uin
 void hosted_state::history(
   uint64_t count, std::function<void(outcome, std::vector<switchboard::entry>)> done) {
   pending.begin();
-  self->request(ctx.broker.command, request_timeout, tail_atom::value, ctx.key, count)
+  request(self, ctx.broker.command, request_timeout, tail_atom::value, ctx.key, count)
     .then(
       [this, done](const std::vector<stream_entry>& entries) {
         guarded("history callback", [&] { done({}, entries_of(entries, def.default_event)); });
@@ -292,7 +293,7 @@ void hosted_state::replay(
     return;
   }
   pending.begin();
-  self->request(ctx.broker.command, request_timeout, replay_atom::value, ctx.key, after_text,
+  request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key, after_text,
                 count)
     .then(
       [this, done](const stream_replay& r) {

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "core/envelope.hpp"
+#include "core/request.hpp"
 #include "plugins/plugin_actor.hpp"
 #include "core/log.hpp"
 #include "core/event_codec.hpp"
@@ -37,11 +38,11 @@ caf::result<open_result> notifications_state::open() {
 
 void notifications_state::read_unread(open_promise rp, open_result result) {
   auto failed = [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); };
-  self->request(ctx.broker.command, request_timeout, mark_get_atom::value, ctx.key, ctx.user.id)
+  request(self, ctx.broker.command, request_timeout, mark_get_atom::value, ctx.key, ctx.user.id)
     .then(
       [this, rp, result, failed](const std::string& mark) mutable {
         auto after = mark.empty() ? std::string{"0-0"} : mark;
-        self->request(ctx.broker.command, request_timeout, replay_atom::value, ctx.key, after,
+        request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key, after,
                       max_unread)
           .then(
             [this, rp, result](stream_replay& r) mutable {
@@ -62,7 +63,7 @@ void notifications_state::read_unread(open_promise rp, open_result result) {
 
 void notifications_state::read_replay(open_promise rp) {
   auto since = ctx.spec.since->str();
-  self->request(ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since,
+  request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since,
                 uint64_t{ctx.settings.chat_max_length})
     .then(
       [this, rp, since](stream_replay& r) mutable {
@@ -99,7 +100,7 @@ void notifications_state::mark_read(const json& ref, const json& data) {
   if (!stream_id::parse(id))
     return reply(error_frame(ec::invalid_frame, "data.id must be a notification id", ref));
   pending.begin();
-  self->request(ctx.broker.command, request_timeout, mark_set_atom::value, ctx.key, ctx.user.id,
+  request(self, ctx.broker.command, request_timeout, mark_set_atom::value, ctx.key, ctx.user.id,
                 id)
     .then(
       [this, ref](const std::string& mark) {

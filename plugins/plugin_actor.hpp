@@ -15,6 +15,7 @@
 #include "core/deadline.hpp"
 #include "core/envelope.hpp"
 #include "core/event_codec.hpp"
+#include "core/request.hpp"
 #include "plugins/pending_commands.hpp"
 #include "plugins/plugin.hpp"
 
@@ -64,7 +65,7 @@ struct plugin_base {
   template <class F>
   void join(strategy s, std::string default_event, open_promise rp, F joined) {
     topic_request req{ctx.key, ctx.spec.stream, ctx.spec.name, std::move(default_event), s};
-    self->request(ctx.connection, request_timeout, join_atom::value, std::move(req))
+    request(self, ctx.connection, request_timeout, join_atom::value, std::move(req))
       .then(
         [this, joined](membership_actor& t) mutable {
           topic = std::move(t);
@@ -78,7 +79,7 @@ struct plugin_base {
   caf::typed_response_promise<ok_atom> go_live() {
     started = true;
     auto rp = self->template make_response_promise<ok_atom>();
-    self->request(topic, request_timeout, activate_atom::value, after_id,
+    request(self, topic, request_timeout, activate_atom::value, after_id,
                   std::exchange(catch_up, {}))
       .then([rp](ok_atom) mutable { rp.deliver(ok_atom::value); },
             [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
@@ -90,7 +91,7 @@ struct plugin_base {
   /// gets what welcome says. For plugins that resume whatever was lost.
   void replay_since(open_promise rp, std::string default_event, uint64_t count) {
     auto since = ctx.spec.since->str();
-    self->request(ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since, count)
+    request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since, count)
       .then(
         [this, rp, since, default_event](stream_replay& r) mutable {
           auto replay = make_replay(ctx.spec.name, ctx.spec.stream, default_event, r.entries,
@@ -108,7 +109,7 @@ struct plugin_base {
   /// pub-sub sender, whose ack would otherwise promise what no socket here
   /// gets. Never stored once this request timed out.
   auto post(std::string event, std::string data, uint64_t max_length, bool live_only) {
-    return self->request(ctx.broker.command, request_timeout, post_atom::value, ctx.key,
+    return request(self, ctx.broker.command, request_timeout, post_atom::value, ctx.key,
                          std::move(event), std::move(data), max_length, live_only,
                          deadline_ms(request_timeout));
   }
@@ -125,7 +126,7 @@ struct plugin_base {
   void leave_topic(F then) {
     if (!topic)
       return then();
-    self->request(topic, request_timeout, leave_atom::value)
+    request(self, topic, request_timeout, leave_atom::value)
       .then([then](ok_atom) mutable { then(); }, [then](caf::error&) mutable { then(); });
   }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/envelope.hpp"
+#include "core/request.hpp"
 #include "plugins/plugin_actor.hpp"
 #include "core/log.hpp"
 #include "core/event_codec.hpp"
@@ -52,7 +53,7 @@ caf::result<open_result> presence_state::open() {
 }
 
 void presence_state::register_connection(open_promise rp) {
-  self->request(ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key, conn,
+  request(self, ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key, conn,
                 expiry())
     .then(
       [this, rp](bool is_first) mutable {
@@ -65,13 +66,13 @@ void presence_state::register_connection(open_promise rp) {
 void presence_state::read_state(open_promise rp) {
   auto key = ctx.key;
   auto failed = [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); };
-  self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, key, unix_ms())
+  request(self, ctx.broker.command, request_timeout, pres_sweep_atom::value, key, unix_ms())
     .then(
       [this, rp, key, failed](std::vector<std::string>& left) mutable {
         publish_leaves(left);
         // Counted first: a big room's list is never read (it would cost
         // each arrival the whole room).
-        self->request(ctx.broker.command, request_timeout, pres_count_atom::value, key)
+        request(self, ctx.broker.command, request_timeout, pres_count_atom::value, key)
           .then([this, rp](uint64_t users) mutable { read_list(std::move(rp), users); },
                 failed);
       },
@@ -85,7 +86,7 @@ void presence_state::read_list(open_promise rp, uint64_t users) {
     rp.deliver(open_result{});
     return;
   }
-  self->request(ctx.broker.command, request_timeout, pres_list_atom::value, ctx.key)
+  request(self, ctx.broker.command, request_timeout, pres_list_atom::value, ctx.key)
     .then(
       [this, rp](std::vector<presence_user>& list) mutable {
         catch_up = {event_frame("presence", ctx.spec.stream, "state", {},
@@ -106,18 +107,18 @@ caf::result<ok_atom> presence_state::start() {
 void presence_state::heartbeat() {
   if (closed)
     return;
-  self->request(ctx.broker.command, request_timeout, pres_ping_atom::value, ctx.key, conn.conn,
+  request(self, ctx.broker.command, request_timeout, pres_ping_atom::value, ctx.key, conn.conn,
                 expiry())
     .then(
       [this](bool known) {
         if (!known) // swept while the broker was away: register again
-          self->request(ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key,
+          request(self, ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key,
                         conn, expiry())
             .then([this](bool is_first) { if (is_first) announce("join", conn.user_json); },
                   [](caf::error&) {});
       },
       [](caf::error&) {}); // the broker is away; the next beat tries again
-  self->request(ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key, unix_ms())
+  request(self, ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key, unix_ms())
     .then([this](std::vector<std::string>& left) { publish_leaves(left); },
           [](caf::error&) {});
   self->delayed_send(self, ctx.settings.presence_ttl / 3, tick_atom::value);
@@ -148,7 +149,7 @@ void presence_state::announce(std::string event, std::string user_json,
     if (then)
       then();
   };
-  self->request(ctx.broker.command, request_timeout, pres_count_atom::value, ctx.key)
+  request(self, ctx.broker.command, request_timeout, pres_count_atom::value, ctx.key)
     .then([publish](uint64_t users) { publish(users); },
           [publish](caf::error&) { publish(std::nullopt); });
 }
@@ -162,7 +163,7 @@ void presence_state::close() {
 
 void presence_state::remove_connection() {
   // Wait for the removal: `leave` must go out before this actor is gone.
-  self->request(ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key, conn.conn)
+  request(self, ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key, conn.conn)
     .then(
       [this](const std::string& last) {
         if (last.empty())

@@ -8,6 +8,7 @@
 #include "core/event_codec.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/request.hpp"
 
 namespace sb {
 
@@ -50,7 +51,7 @@ void proxy_state::next() {
   }
   // The backend actor ends the hook at the timeout; this bound only
   // covers the actor itself being gone.
-  self->request(ctx.backend, config.timeout + std::chrono::seconds(1), backend_atom::value,
+  request(self, ctx.backend, config.timeout + std::chrono::seconds(1), backend_atom::value,
                 ctx.spec.name, c->body)
     .then([this, c](backend_response& res) { answered(*c, res); },
           [this, c](caf::error& err) {
@@ -140,7 +141,7 @@ void proxy_state::broadcast(std::vector<hook_event> events,
         .then([p, finished](const std::string& id) { p->last_id = id; finished(std::nullopt); },
               [finished](caf::error& err) { finished(to_ec(err)); });
     else
-      self->request(ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
+      request(self, ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
                     encode_published(e.event, {}, e.data))
         .then([finished](uint64_t) { finished(std::nullopt); },
               [finished](caf::error& err) { finished(to_ec(err)); });

@@ -28,7 +28,7 @@ struct control_fixture : actor_fixture {
   connection_actor open_v2(std::optional<std::string> clients) {
     connection_args args{"sock-1",     sink, std::move(clients), std::string{"Ada"},
                          std::nullopt, std::string{"2"}};
-    auto conn = sys.spawn(connection, node, std::move(args));
+    auto conn = sys.spawn(connection, std::make_shared<const node_context>(node), std::move(args));
     spawned.push_back(caf::actor_cast<caf::actor>(conn));
     run();
     return conn;

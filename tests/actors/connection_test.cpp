@@ -20,7 +20,7 @@ struct connection_fixture : actor_fixture {
 
   connection_actor open_socket(const std::string& clients) {
     connection_args args{"sock-1", sink, clients, std::string{"Ada"}, std::nullopt, std::nullopt};
-    auto conn = sys.spawn(connection, node, std::move(args));
+    auto conn = sys.spawn(connection, std::make_shared<const node_context>(node), std::move(args));
     spawned.push_back(caf::actor_cast<caf::actor>(conn));
     sched.run_once(); // its start: parses `clients`, spawns and opens the plugins
     return conn;

@@ -34,7 +34,7 @@ struct proxy_fixture : actor_fixture {
   void open_socket() {
     connection_args args{"sock-1", sink, R"([{"name":"votes","stream":"s:1"}])",
                          std::string{"Ada"}, std::nullopt, std::nullopt};
-    conn = sys.spawn(connection, node, std::move(args));
+    conn = sys.spawn(connection, std::make_shared<const node_context>(node), std::move(args));
     spawned.push_back(caf::actor_cast<caf::actor>(conn));
     sched.run(); // messages only: a run() would fire the hooks' timeouts
   }

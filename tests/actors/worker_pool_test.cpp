@@ -41,7 +41,7 @@ struct pool_fixture : actor_fixture {
 
   connection_actor open_socket(const std::string& id, const std::string& clients) {
     connection_args args{id, sink, clients, std::string{"Ada"}, std::nullopt, std::string{"2"}};
-    auto conn = sys.spawn(connection, node, std::move(args));
+    auto conn = sys.spawn(connection, std::make_shared<const node_context>(node), std::move(args));
     spawned.push_back(caf::actor_cast<caf::actor>(conn));
     sched.run_once(); // its start: parses `clients`, asks the pool to place the plugins
     return conn;
