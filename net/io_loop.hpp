@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "net/send_ring.hpp"
+#include "net/timer_wheel.hpp"
 
 namespace sb {
 
@@ -26,6 +27,8 @@ public:
   io_loop& operator=(const io_loop&) = delete;
 
   boost::asio::io_context& context() { return ctx_; }
+  /// The sockets' keepalive and close timers (loop thread only).
+  timer_wheel& timers() { return timers_; }
 
   void start();
   void stop();
@@ -45,6 +48,8 @@ private:
   void flush_through_ring(size_t end);
 
   boost::asio::io_context ctx_{1};
+  /// Up to a tick late; the keepalive test pings every 200 ms.
+  timer_wheel timers_{ctx_, std::chrono::milliseconds(50)};
   std::thread thread_;
   std::mutex mutex_;
   std::vector<std::shared_ptr<websocket_session>> dirty_;

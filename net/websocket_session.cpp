@@ -37,7 +37,6 @@ websocket_session::websocket_session(asio::ip::tcp::socket&& socket, server& srv
   : socket_(std::move(socket)),
     server_(srv),
     loop_(srv.loop_of(socket_.get_executor().context())),
-    timer_(socket_.get_executor()),
     reader_(srv.config().max_frame_bytes),
     queue_(srv.config().max_queue_bytes) {
   error_code ec;
@@ -368,7 +367,8 @@ void websocket_session::finish(uint16_t code) {
   if (finished_)
     return;
   finished_ = true;
-  timer_.cancel();
+  loop_.timers().cancel(*this);
+  auto hold = std::move(timer_hold_); // this lives until the end of finish()
   if (expiry_)
     expiry_->cancel();
   error_code ignored;
@@ -390,12 +390,20 @@ void websocket_session::finish(uint16_t code) {
 // --- keepalive: ping every interval, expect a sign of life within the timeout ----------
 
 void websocket_session::arm_timer(std::chrono::milliseconds after) {
-  timer_.expires_after(after);
-  timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_timer(ec); });
+  if (finished_)
+    return;
+  if (!timer_hold_)
+    timer_hold_ = shared_from_this();
+  loop_.timers().schedule(*this, after);
 }
 
-void websocket_session::on_timer(error_code ec) {
-  if (ec == asio::error::operation_aborted || finished_)
+void websocket_session::fire() {
+  auto self = std::move(timer_hold_);
+  on_timer();
+}
+
+void websocket_session::on_timer() {
+  if (finished_)
     return;
   auto& cfg = server_.config();
   if (close_requested_) {

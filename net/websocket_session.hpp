@@ -26,6 +26,7 @@
 #include "net/message_handler.hpp"
 #include "net/send_queue.hpp"
 #include "net/server.hpp"
+#include "net/timer_wheel.hpp"
 #include "net/ws_reader.hpp"
 
 namespace sb {
@@ -35,6 +36,7 @@ class server;
 
 class websocket_session : public frame_sink,
                           private ws::reader_handler,
+                          private timer_wheel::entry,
                           public std::enable_shared_from_this<websocket_session> {
 public:
   websocket_session(boost::asio::ip::tcp::socket&& socket, server& srv);
@@ -102,14 +104,18 @@ private:
 
   // --- closing and keepalive ---
   void linger();
+  /// The keepalive or close timer, on the loop's wheel; replaces the one set.
   void arm_timer(std::chrono::milliseconds after);
-  void on_timer(boost::system::error_code ec);
+  void fire() override; // timer_wheel::entry
+  void on_timer();
   void finish(uint16_t code);
 
   boost::asio::ip::tcp::socket socket_;
   server& server_;
   io_loop& loop_;
-  boost::asio::steady_timer timer_;
+  /// Held while the timer is set, as a pending asio wait would: a closing
+  /// socket whose actor let go lives until its close timer.
+  std::shared_ptr<websocket_session> timer_hold_;
   std::unique_ptr<boost::asio::steady_timer> expiry_; ///< only with a token
   std::string id_;
   std::string remote_;    ///< the peer's address:port, for logs and ctl
