@@ -17,13 +17,11 @@ constexpr auto broker_timeout = std::chrono::seconds(5);
 
 } // namespace
 
-topic::topic(topic_shard_state& owner, topic_request first, uint64_t number)
+topic::topic(topic_shard_state& owner, const topic_request& first, uint64_t number)
     : shard(&owner),
       incarnation(number),
-      key(std::move(first.key)),
-      stream(std::move(first.stream)),
-      plugin(std::move(first.plugin)),
-      default_event(std::move(first.default_event)) {
+      stream_size_(static_cast<uint32_t>(first.stream.size())),
+      default_event(first.default_event) {
 }
 
 // --- broker events -------------------------------------------------------------
@@ -39,7 +37,7 @@ void topic::on_published(const std::string& payload) {
   // a crowd does not get them (counted on this node, no broker round trip).
   if (ev.max_members > 0 && members.size() > ev.max_members)
     return;
-  auto frame = make_frame(event_frame(plugin, stream, ev.event, {}, ev.data));
+  auto frame = make_frame(event_frame(plugin(), stream(), ev.event, {}, ev.data));
   if (ev.coalesce)
     return coalesce(std::move(frame)); // counted when it goes out
   // A stored event reaches streams members through the stream too: counted
@@ -67,7 +65,7 @@ void topic::coalesce(frame_ptr frame) {
   if (now >= next)
     return flush_coalesced();
   flush_due = true;
-  shard->self->delayed_send(shard->self, next - now, tick_atom::value, key);
+  shard->self->delayed_send(shard->self, next - now, tick_atom::value, key());
 }
 
 void topic::flush_coalesced() {
@@ -87,7 +85,7 @@ void topic::on_entry(const stream_entry& entry) {
     return;
   ++delivered;
   auto ev = decode_entry(entry, default_event);
-  auto frame = make_frame(event_frame(plugin, stream, ev.event, ev.id, ev.data));
+  auto frame = make_frame(event_frame(plugin(), stream(), ev.event, ev.id, ev.data));
   auto id = stream_id::parse(ev.id);
   for (auto& [addr, m] : members)
     if (m.info.strategy == strategy::streams)
@@ -102,7 +100,7 @@ void topic::deliver(member& m, const std::optional<stream_id>& id, const frame_p
     return;
   if (!m.active) {
     if (m.held.size() >= max_held) {
-      log::warning("topic", key, " drops a held frame for a member that never activated");
+      log::warning("topic", key(), " drops a held frame for a member that never activated");
       m.held.erase(m.held.begin());
     }
     m.held.push_back({id, frame});
@@ -140,14 +138,14 @@ void topic::ensure_links() {
   auto number = incarnation;
   if (subscribed == link::none) {
     subscribed = link::pending;
-    request(self, owner->broker.subscriber, broker_timeout, subscribe_atom::value, key,
+    request(self, owner->broker.subscriber, broker_timeout, subscribe_atom::value, key(),
                   caf::actor_cast<channel_actor>(self))
       .then(
-        [owner, k = key, number](ok_atom) {
+        [owner, k = key(), number](ok_atom) {
           if (auto t = owner->find(k, number))
             t->on_link_ready(false);
         },
-        [owner, k = key, number](caf::error& err) {
+        [owner, k = key(), number](caf::error& err) {
           if (auto t = owner->find(k, number))
             t->on_link_failed(err);
         });
@@ -157,14 +155,14 @@ void topic::ensure_links() {
     // A reply to a listen that a later unlisten cancelled must not mark a
     // newer listen as ready: compare generations.
     auto gen = ++listen_generation;
-    request(self, owner->broker.listener, broker_timeout, listen_atom::value, key,
+    request(self, owner->broker.listener, broker_timeout, listen_atom::value, key(),
                   caf::actor_cast<stream_actor>(self))
       .then(
-        [owner, k = key, number, gen](const std::string&) {
+        [owner, k = key(), number, gen](const std::string&) {
           if (auto t = owner->find(k, number); t && gen == t->listen_generation)
             t->on_link_ready(true);
         },
-        [owner, k = key, number, gen](caf::error& err) {
+        [owner, k = key(), number, gen](caf::error& err) {
           if (auto t = owner->find(k, number); t && gen == t->listen_generation)
             t->on_link_failed(err);
         });
@@ -191,7 +189,7 @@ void topic::answer_waiting() {
 }
 
 void topic::on_link_failed(const caf::error& err) {
-  log::warning("topic", key, " could not attach to the broker: ",
+  log::warning("topic", key(), " could not attach to the broker: ",
                shard->self->system().render(err));
   // Every waiting member fails; it will leave. Links reset so the next join
   // tries again.
@@ -223,7 +221,7 @@ bool topic::leave(const caf::actor_addr& addr) {
     return members.empty();
   if (i->second.info.strategy == strategy::streams && --streams_members == 0
       && listening != link::none) {
-    shard->self->send(shard->broker.listener, unlisten_atom::value, key,
+    shard->self->send(shard->broker.listener, unlisten_atom::value, key(),
                       caf::actor_cast<stream_actor>(shard->self));
     listening = link::none;
     ++listen_generation;
@@ -237,7 +235,7 @@ topic_report topic::describe() const {
   std::string strategy = streams_members == 0 ? "pub-sub"
                          : pub_sub == 0       ? "streams"
                                               : "pub-sub+streams";
-  return {key, std::move(strategy), members.size(), delivered};
+  return {key(), std::move(strategy), members.size(), delivered};
 }
 
 void topic::stop() {
@@ -246,10 +244,10 @@ void topic::stop() {
   // of the same key made later subscribes after it.
   auto self = shard->self;
   if (subscribed != link::none)
-    self->send(shard->broker.subscriber, unsubscribe_atom::value, key,
+    self->send(shard->broker.subscriber, unsubscribe_atom::value, key(),
                caf::actor_cast<channel_actor>(self));
   if (listening != link::none)
-    self->send(shard->broker.listener, unlisten_atom::value, key,
+    self->send(shard->broker.listener, unlisten_atom::value, key(),
                caf::actor_cast<stream_actor>(self));
 }
 

@@ -14,9 +14,10 @@
 #include <caf/actor_addr.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <chrono>
-#include <optional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/actors.hpp"
@@ -55,7 +56,16 @@ struct topic {
   /// Coalesced events (a big room's presence count) go out at most this often.
   static constexpr auto coalesce_interval = std::chrono::seconds(1);
 
-  topic(topic_shard_state& shard, topic_request first, uint64_t incarnation);
+  /// `first.key` is `<stream>:<plugin>`, as make_key() builds it; the shard
+  /// then binds the topic to its own copy of the key.
+  topic(topic_shard_state& shard, const topic_request& first, uint64_t incarnation);
+  void bind(const std::string& shard_key) { key_ = &shard_key; }
+
+  /// The shard's map key, which outlives the topic: a copy of it and of
+  /// the stream and plugin names cost a topic about 100 B.
+  const std::string& key() const { return *key_; }
+  std::string_view stream() const { return std::string_view{*key_}.substr(0, stream_size_); }
+  std::string_view plugin() const { return std::string_view{*key_}.substr(stream_size_ + 1); }
 
   // --- broker events ---
   void on_published(const std::string& payload);
@@ -83,9 +93,8 @@ struct topic {
   /// Tells this topic from an earlier one of the same key in the same
   /// shard, whose broker replies may still be on their way.
   uint64_t incarnation;
-  std::string key;
-  std::string stream;
-  std::string plugin;
+  const std::string* key_ = nullptr;
+  uint32_t stream_size_;
   std::string default_event;
   /// Ordered, not hashed: most topics have one member (a socket's own
   /// stream), and a hash map's bucket array cost 104 B more each.

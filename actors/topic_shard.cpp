@@ -2,8 +2,10 @@
 
 #include <caf/all.hpp>
 
+#include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/plugin_spec.hpp"
 
 namespace sb {
 
@@ -18,13 +20,16 @@ topic* topic_shard_state::find(const std::string& key, uint64_t incarnation) {
 }
 
 caf::result<membership_actor> topic_shard_state::join(topic_join& j) {
+  // A topic keeps the stream and plugin names as parts of its key.
+  if (j.request.key != make_key(j.request.stream, j.request.plugin))
+    return make_error(ec::internal, "a topic key is <stream>:<plugin>");
   auto addr = caf::actor_cast<caf::actor_addr>(j.member.plugin);
   auto [it, added] = members.try_emplace(addr, nullptr);
   if (added) {
     self->monitor(j.member.plugin);
-  } else if (it->second->key != j.request.key) {
+  } else if (it->second->key() != j.request.key) {
     // One topic per plugin instance: its activate and leave name none.
-    log::warning("topic", j.request.key, ": a member of ", it->second->key,
+    log::warning("topic", j.request.key, ": a member of ", it->second->key(),
                  " joins another topic; it leaves the first");
     leave(addr);
     members.emplace(addr, nullptr);
@@ -32,10 +37,10 @@ caf::result<membership_actor> topic_shard_state::join(topic_join& j) {
   }
   auto t = topics.find(j.request.key);
   if (t == topics.end()) {
-    auto key = j.request.key;
-    t = topics.emplace(std::piecewise_construct, std::forward_as_tuple(std::move(key)),
-                       std::forward_as_tuple(*this, std::move(j.request), ++incarnations))
+    t = topics.emplace(std::piecewise_construct, std::forward_as_tuple(j.request.key),
+                       std::forward_as_tuple(*this, j.request, ++incarnations))
           .first;
+    t->second.bind(t->first);
     count(metrics::global().topics, 1);
   }
   members[addr] = &t->second;
@@ -59,7 +64,7 @@ void topic_shard_state::leave(const caf::actor_addr& plugin) {
   if (!t.leave(plugin))
     return;
   t.stop();
-  topics.erase(topics.find(t.key));
+  topics.erase(topics.find(t.key()));
   count(metrics::global().topics, -1);
 }
 

@@ -152,6 +152,32 @@ CAF_TEST(the last member leaving drops the topic and its subscription) {
   CAF_CHECK_EQUAL(receivers(), 0u);
 }
 
+CAF_TEST(a topic names its stream and plugin by its key) {
+  // The topic keeps one string, `<stream>:<plugin>`: a join whose key is
+  // not that is refused, and an event frame names both parts.
+  topic_member member{caf::actor_cast<caf::strong_actor_ptr>(self), sink, strategy::pub_sub,
+                      "u1", "sock-1"};
+  auto rp = self->request(registry, caf::infinite, join_atom::value,
+                          topic_join{topic_request{"room:1:other", stream, "chat", "message",
+                                                   strategy::pub_sub},
+                                     member});
+  run();
+  rp.receive([&](membership_actor&) { CAF_FAIL("a join with a wrong key was taken"); },
+             [&](caf::error& err) { CAF_CHECK(to_ec(err) == ec::internal); });
+  auto t = join(self, strategy::pub_sub);
+  auto listed = reports(t); // not a temporary: CAF_CHECK_EQUAL keeps references
+  CAF_REQUIRE_EQUAL(listed.size(), 1u);
+  CAF_CHECK_EQUAL(listed[0].key, key);
+  self->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+  run();
+  self->send(broker, publish_atom::value, key, encode_published("message", {}, R"({"text":"hi"})"));
+  run();
+  CAF_REQUIRE_EQUAL(sink->frames.size(), 1u);
+  auto frame = nlohmann::json::parse(sink->frames[0]);
+  CAF_CHECK_EQUAL(frame["client"].get<std::string>(), "chat");
+  CAF_CHECK_EQUAL(frame["stream"].get<std::string>(), stream);
+}
+
 CAF_TEST(a join right after the last leave gets a live topic again) {
   auto t = join(self, strategy::pub_sub);
   caf::scoped_actor other{sys, true};
