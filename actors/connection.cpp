@@ -52,7 +52,7 @@ user_info make_guest(const std::optional<std::string>& name) {
 bool connection_state::authenticate(const connection_args& args) {
   auto& auth = node->config->auth;
   if (!auth.enabled()) {
-    user = make_guest(args.name);
+    set_user(make_guest(args.name));
     return true;
   }
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -61,12 +61,12 @@ bool connection_state::authenticate(const connection_args& args) {
   auto verified = args.token ? verify_token(*args.token, auth, now)
                              : std::variant<token_claims, std::string>{"no token"};
   if (auto why = std::get_if<std::string>(&verified)) {
-    log::info("connection", socket_id, " refused: ", *why);
+    log::info("connection", socket_id(), " refused: ", *why);
     sink->close(4401, "Unauthorized");
     return false;
   }
   auto& claims = std::get<token_claims>(verified);
-  user = user_info{claims.sub, utf8_prefix(claims.name, 64)};
+  set_user(user_info{claims.sub, utf8_prefix(claims.name, 64)});
   allowed_streams = std::move(claims.streams);
   // The token's permissions end at `exp`, and so does the socket: a client
   // reconnects with a fresh token, as it would after any 4401.
@@ -75,15 +75,15 @@ bool connection_state::authenticate(const connection_args& args) {
 }
 
 void connection_state::init(connection_args args) {
-  socket_id = std::move(args.socket_id);
+  who = make_identity(std::move(args.socket_id), {});
   if (node->sockets)
-    node->sockets->add(socket_id, caf::actor_cast<connection_actor>(self));
+    node->sockets->add(socket_id(), caf::actor_cast<connection_actor>(self));
   sink = std::move(args.sink);
   if (!authenticate(args)) {
     gave_up = true;
     return;
   }
-  sink->identify(user.id);
+  sink->identify(user().id);
   auto& cfg = *node->config;
   limiter.emplace(cfg.commands_burst, cfg.commands_per_second, rate_limiter::clock::now());
   if (args.version && *args.version != "1" && *args.version != "2") {
@@ -129,8 +129,7 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
   for (auto& spec : specs) {
     auto index = slots.size();
     auto info = node->plugins->find(spec.name);
-    plugin_context ctx{socket_id,
-                       user,
+    plugin_context ctx{who,
                        spec,
                        make_key(spec.stream, spec.name),
                        caf::actor_cast<connection_actor>(self),
@@ -242,8 +241,8 @@ std::string connection_state::welcome_frame() const {
     clients.push_back(std::move(c));
   }
   json out = {{"type", "welcome"},
-              {"socket", socket_id},
-              {"user", json::parse(user.json())},
+              {"socket", socket_id()},
+              {"user", json::parse(user().json())},
               {"clients", std::move(clients)}};
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -307,7 +306,7 @@ void connection_state::reply(std::string frame) {
 // The socket's sink joins the topic with the plugin: the topic writes
 // every event straight to it, and the plugin holds nothing local.
 caf::result<membership_actor> connection_state::join_topic(topic_request request) {
-  topic_member member{self->current_sender(), sink, request.strategy, user.id, socket_id};
+  topic_member member{self->current_sender(), sink, request.strategy, who};
   return self->delegate(node->topics, join_atom::value,
                         topic_join{std::move(request), std::move(member)});
 }
@@ -331,7 +330,7 @@ void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::err
   for (auto i = routes.begin(); i != routes.end(); ++i) {
     if (i->second.address() != who)
       continue;
-    log::error("connection", socket_id, " lost its ", i->first.first, " plugin on ",
+    log::error("connection", socket_id(), " lost its ", i->first.first, " plugin on ",
                i->first.second, remote ? " (on a worker)" : "", ": ",
                self->system().render(reason));
     reply(error_frame(code, why, nullptr, i->first.first, i->first.second));
@@ -443,13 +442,13 @@ connection_state::~connection_state() {
 // its actor lives on until its plugins finished.
 void connection_state::leave_directory() {
   if (node->sockets)
-    node->sockets->remove(socket_id);
+    node->sockets->remove(socket_id());
 }
 
 socket_report connection_state::describe() const {
   socket_report r;
-  r.id = socket_id;
-  r.user = user.id;
+  r.id = socket_id();
+  r.user = user().id;
   if (sink) {
     auto s = sink->report();
     r.remote = std::move(s.remote);

@@ -95,6 +95,9 @@ struct connection_state {
   };
 
   void init(connection_args args);
+  const std::string& socket_id() const { return who->socket_id; }
+  const user_info& user() const { return who->user; }
+  void set_user(user_info u) { who = make_identity(who->socket_id, std::move(u)); }
   /// The session's user and stream permissions; false (socket closed with
   /// 4401) when auth is on and the token does not verify.
   bool authenticate(const connection_args& args);
@@ -129,9 +132,10 @@ struct connection_state {
 
   connection_actor::stateful_pointer<connection_state> self = nullptr;
   node_ptr node;
-  std::string socket_id;
+  /// The socket's id and, once authenticated, its user; shared with the
+  /// plugins and their topic memberships.
+  identity_ptr who;
   sink_ptr sink;
-  user_info user;
   std::optional<std::vector<std::string>> allowed_streams; ///< globs; none = all
   std::optional<rate_limiter> limiter;
   bool v2 = false;                ///< the client speaks protocol version 2

@@ -47,8 +47,8 @@ void topic::on_published(const std::string& payload) {
   for (auto& [addr, m] : members) {
     if (stored && m.info.strategy != strategy::pub_sub)
       continue;
-    if ((!ev.to_user.empty() && m.info.user_id != ev.to_user)
-        || (!ev.except_socket.empty() && m.info.socket_id == ev.except_socket))
+    if ((!ev.to_user.empty() && m.info.who->user.id != ev.to_user)
+        || (!ev.except_socket.empty() && m.info.who->socket_id == ev.except_socket))
       continue;
     deliver(m, id, frame);
   }

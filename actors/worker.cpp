@@ -19,7 +19,7 @@ worker_actor::behavior_type worker(worker_actor::pointer self,
         return make_error(ec::unavailable, "this worker has no " + ctx.spec.name + " plugin");
       }
       log::debug("worker", "hosts ", ctx.spec.name, " on ", ctx.spec.stream, " for socket ",
-                 ctx.socket_id);
+                 ctx.socket_id());
       return info->spawn(self->system(), std::move(ctx));
     },
   };

@@ -340,20 +340,29 @@ using stream_consumer_actor = handle<
 /// What a plugin instance is spawned with (plugins/plugin.hpp): data and
 /// handles only, nothing local to a process, so a worker can host it.
 struct plugin_context {
-  std::string socket_id;
-  user_info user;
+  identity_ptr who;              ///< never null
   plugin_spec spec;
   std::string key;               ///< `<stream>:<plugin>`
   connection_actor connection;   ///< monitored: the plugin quits when it goes
   broker_handles broker;
   plugin_settings settings;
   backend_actor backend;         ///< proxy plugins' HTTP client; null without proxies
+
+  const std::string& socket_id() const { return who->socket_id; }
+  const user_info& user() const { return who->user; }
 };
 
+/// A worker gets the identity by value and shares it among what it hosts
+/// of that socket no more: one copy per placed plugin.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_context& x) {
-  return f(caf::meta::type_name("plugin_context"), x.socket_id, x.user, x.spec, x.key,
-           x.connection, x.broker, x.settings, x.backend);
+  socket_identity who = x.who ? *x.who : socket_identity{};
+  auto load = [&]() -> caf::error {
+    x.who = make_identity(std::move(who.socket_id), std::move(who.user));
+    return caf::none;
+  };
+  return f(caf::meta::type_name("plugin_context"), who.socket_id, who.user, x.spec, x.key,
+           x.connection, x.broker, x.settings, x.backend, caf::meta::load_callback(load));
 }
 
 /// The one actor of a `switchboard worker` process (actors/worker): it

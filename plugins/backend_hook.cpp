@@ -59,8 +59,8 @@ std::string hook_body(std::string_view hook, const plugin_context& ctx, std::str
                       std::string_view ref_json, std::string_view data_json) {
   json body = {{"hook", hook},
                {"plugin", ctx.spec.name},
-               {"socket", ctx.socket_id},
-               {"user", {{"id", ctx.user.id}, {"name", ctx.user.name}}},
+               {"socket", ctx.socket_id()},
+               {"user", {{"id", ctx.user().id}, {"name", ctx.user().name}}},
                {"stream", ctx.spec.stream},
                {"strategy", to_string(ctx.spec.strategy)},
                {"event", event.empty() ? json() : json(event)},

@@ -94,7 +94,7 @@ std::string chat_state::messages_json(const std::vector<stream_entry>& entries) 
 caf::result<ok_atom> chat_state::start() {
   auto live = go_live();
   // After the activation: the topic sees it before this `joined` comes back.
-  publish("joined", R"({"user":)" + ctx.user.json() + "}");
+  publish("joined", R"({"user":)" + ctx.user().json() + "}");
   return live;
 }
 
@@ -203,7 +203,7 @@ void chat_state::send_message(const json& ref, const json& data) {
 
 std::string chat_state::message_data(const std::string& text) const {
   std::string out = R"({"user":)";
-  out += ctx.user.json();
+  out += ctx.user().json();
   out += R"(,"text":)";
   out += json(text).dump();
   out += R"(,"ts":)";
@@ -232,7 +232,7 @@ void chat_state::close() {
 
 void chat_state::leave() {
   if (started)
-    publish("left", R"({"user":)" + ctx.user.json() + "}");
+    publish("left", R"({"user":)" + ctx.user().json() + "}");
   leave_topic([this] { self->quit(); });
 }
 

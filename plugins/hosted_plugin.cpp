@@ -55,7 +55,7 @@ class hosted_context final : public switchboard::context {
 public:
   explicit hosted_context(hosted_state& st) : st_(st) {}
 
-  const std::string& socket_id() const override { return st_.ctx.socket_id; }
+  const std::string& socket_id() const override { return st_.ctx.socket_id(); }
   const switchboard::user& user() const override { return st_.session_user; }
   const std::string& user_json() const override { return st_.user_json; }
   const std::string& plugin_name() const override { return st_.ctx.spec.name; }
@@ -226,7 +226,7 @@ void hosted_state::publish(const std::string& event, const std::string& data, bo
                            std::function<void(outcome)> done) {
   if (!valid_data(data, done))
     return;
-  auto payload = others_only ? encode_published_to(event, data, {}, ctx.socket_id)
+  auto payload = others_only ? encode_published_to(event, data, {}, ctx.socket_id())
                              : encode_published(event, {}, data);
   pending.begin();
   request(self, ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
@@ -352,8 +352,8 @@ hosted_plugin(hosted_plugin_actor::stateful_pointer<hosted_state> self, plugin_c
   if (auto loaded = find_loaded_plugin(def.name))
     st.init = loaded->init;
   st.def = std::move(def);
-  st.session_user = {ctx.user.id, ctx.user.name};
-  st.user_json = ctx.user.json();
+  st.session_user = {ctx.user().id, ctx.user().name};
+  st.user_json = ctx.user().json();
   st.since = ctx.spec.since ? ctx.spec.since->str() : std::string{};
   st.api = std::make_shared<hosted_context>(st);
   return plugin_behavior<hosted_plugin_actor>(self, std::move(ctx),

@@ -185,7 +185,7 @@ presence_actor::behavior_type presence(presence_actor::stateful_pointer<presence
   auto& st = self->state;
   auto behavior = plugin_behavior<presence_actor>(self, std::move(ctx),
                                                   [&st](tick_atom) { st.heartbeat(); });
-  st.conn = presence_conn{st.ctx.socket_id, st.ctx.user.id, st.ctx.user.json()};
+  st.conn = presence_conn{st.ctx.socket_id(), st.ctx.user().id, st.ctx.user().json()};
   return behavior;
 }
 

@@ -47,7 +47,7 @@ void relay_state::on_command(const std::string& event, const std::string& ref_js
   if (!data.is_object())
     return reply(error_frame(ec::invalid_frame, "data must be an object", ref));
   // The session's user, whatever the client put there: no one speaks for another.
-  data["user"] = json::parse(ctx.user.json());
+  data["user"] = json::parse(ctx.user().json());
   relay(event, ref, data.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
@@ -73,7 +73,7 @@ void relay_state::relay(const std::string& event, const json& ref, std::string d
   // Ephemeral: every socket on the stream but the sender's, on every node;
   // refused while this node cannot hear the channel, as chat's sends are.
   request(self, ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
-                encode_published_to(event, data, {}, ctx.socket_id), true)
+                encode_published_to(event, data, {}, ctx.socket_id()), true)
     .then(
       [this, ref](uint64_t) {
         reply(ack_frame(ref));

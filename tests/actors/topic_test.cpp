@@ -30,7 +30,7 @@ struct topic_fixture : actor_fixture {
   membership_actor join(const caf::scoped_actor& who, strategy s,
                         std::shared_ptr<recording_sink> socket = nullptr) {
     topic_member member{caf::actor_cast<caf::strong_actor_ptr>(who), socket ? socket : sink, s,
-                        "u1", "sock-1"};
+                        make_identity("sock-1", {"u1", "u1"})};
     topic_join j{topic_request{key, stream, "chat", "message", s}, member};
     auto rp = who->request(registry, caf::infinite, join_atom::value, std::move(j));
     run();
@@ -156,7 +156,7 @@ CAF_TEST(a topic names its stream and plugin by its key) {
   // The topic keeps one string, `<stream>:<plugin>`: a join whose key is
   // not that is refused, and an event frame names both parts.
   topic_member member{caf::actor_cast<caf::strong_actor_ptr>(self), sink, strategy::pub_sub,
-                      "u1", "sock-1"};
+                      make_identity("sock-1", {"u1", "u1"})};
   auto rp = self->request(registry, caf::infinite, join_atom::value,
                           topic_join{topic_request{"room:1:other", stream, "chat", "message",
                                                    strategy::pub_sub},
@@ -183,7 +183,7 @@ CAF_TEST(a join right after the last leave gets a live topic again) {
   caf::scoped_actor other{sys, true};
   // The second join is on its way while the first member leaves.
   topic_member member{caf::actor_cast<caf::strong_actor_ptr>(other), sink, strategy::pub_sub,
-                      "u2", "sock-2"};
+                      make_identity("sock-2", {"u2", "u2"})};
   auto second = other->request(registry, caf::infinite, join_atom::value,
                                topic_join{topic_request{key, stream, "chat", "message",
                                                         strategy::pub_sub},

@@ -15,8 +15,7 @@ namespace {
 
 plugin_context context_with(strategy s, std::optional<std::string> since = std::nullopt) {
   plugin_context ctx;
-  ctx.socket_id = "n1-2a";
-  ctx.user = {"u42", "Ada"};
+  ctx.who = make_identity("n1-2a", {"u42", "Ada"});
   ctx.spec.name = "votes";
   ctx.spec.stream = "poll:7";
   ctx.spec.strategy = s;
