@@ -21,7 +21,8 @@ topic::topic(topic_shard_state& owner, const topic_request& first, uint64_t numb
     : shard(&owner),
       incarnation(number),
       stream_size_(static_cast<uint32_t>(first.stream.size())),
-      default_event(first.default_event) {
+      default_event(first.default_event),
+      pulse_ms(first.pulse_ms) {
 }
 
 // --- broker events -------------------------------------------------------------
@@ -66,6 +67,19 @@ void topic::coalesce(frame_ptr frame) {
     return flush_coalesced();
   flush_due = true;
   shard->self->delayed_send(shard->self, next - now, tick_atom::value, key());
+}
+
+// Members that joined since the last pulse get their first tick early,
+// which only refreshes them sooner (presence).
+void topic::pulse() {
+  pulse_due = false;
+  if (pulse_ms == 0 || members.empty())
+    return;
+  for (auto& [addr, m] : members)
+    caf::anon_send(caf::actor_cast<caf::actor>(m.info.plugin), tick_atom::value);
+  pulse_due = true;
+  shard->self->delayed_send(shard->self, std::chrono::milliseconds(pulse_ms), pulse_atom::value,
+                            key(), incarnation);
 }
 
 void topic::flush_coalesced() {
@@ -122,6 +136,11 @@ caf::result<membership_actor> topic::join(topic_member info) {
   if (!m.info.plugin && info.strategy == strategy::streams)
     ++streams_members;
   m.info = std::move(info);
+  if (pulse_ms > 0 && !pulse_due) {
+    pulse_due = true;
+    shard->self->delayed_send(shard->self, std::chrono::milliseconds(pulse_ms),
+                              pulse_atom::value, key(), incarnation);
+  }
   ensure_links();
   if (ready_for(m))
     return caf::actor_cast<membership_actor>(shard->self);

@@ -71,6 +71,8 @@ struct topic {
   void on_published(const std::string& payload);
   void coalesce(frame_ptr frame);
   void flush_coalesced();
+  /// Every member gets `tick`; again after pulse_ms while any is left.
+  void pulse();
   void on_entry(const stream_entry& entry);
   void deliver(member& m, const std::optional<stream_id>& id, const frame_ptr& frame);
 
@@ -103,6 +105,8 @@ struct topic {
   link subscribed = link::none;
   link listening = link::none;
   bool flush_due = false;    ///< a coalesced flush is scheduled
+  bool pulse_due = false;    ///< a pulse is scheduled
+  uint32_t pulse_ms = 0;     ///< from the first join; 0: no pulse
   uint64_t listen_generation = 0;
   /// Events that went to members, each counted once (a stored one not
   /// again when it also comes through the stream; a coalesced one only

@@ -110,6 +110,10 @@ topic_shard(topic_shard_actor::stateful_pointer<topic_shard_state> self, broker_
       if (auto t = st.find(key))
         t->flush_coalesced();
     },
+    [&st](pulse_atom, const std::string& key, uint64_t incarnation) {
+      if (auto t = st.find(key, incarnation))
+        t->pulse();
+    },
     [&st](topics_atom) { return st.reports(); },
   };
 }

@@ -73,6 +73,7 @@ using pres_ping_atom = caf::atom_constant<caf::atom("pres_ping")>;
 using pres_rm_atom = caf::atom_constant<caf::atom("pres_rm")>;
 using pres_sweep_atom = caf::atom_constant<caf::atom("pres_sweep")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using pulse_atom = caf::atom_constant<caf::atom("pulse")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using replay_atom = caf::atom_constant<caf::atom("replay")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
@@ -224,7 +225,10 @@ using topic_shard_actor = membership_actor::extend_with<channel_actor>::extend_w
   replies<topics_atom>::with<std::vector<topic_report>>,
   /// (key): its own timer: the newest coalesced event of the key's topic (a
   /// big room's presence count) goes to every member, at most once a second.
-  reacts<tick_atom, std::string>>;
+  reacts<tick_atom, std::string>,
+  /// (key, incarnation): its own timer for a topic whose members asked for
+  /// a pulse (topic_request::pulse_ms): each member gets `tick`.
+  reacts<pulse_atom, std::string, uint64_t>>;
 
 /// One per node: routes each key to its shard.
 using topic_registry_actor = handle<
@@ -272,7 +276,7 @@ using plugin_actor = handle<
 
 /// A presence instance: a plugin with its own heartbeat.
 using presence_actor = plugin_actor::extend<
-  /// (): its own periodic tick: refresh its connection, sweep dead nodes' users.
+  /// (): its topic's pulse: refresh its connection, sweep dead nodes' users.
   reacts<tick_atom>>;
 
 /// An instance of a plugin from a shared library (plugins/hosted_plugin).

@@ -60,12 +60,15 @@ struct topic_request {
   std::string plugin;
   std::string default_event; ///< for entries that do not name an event
   sb::strategy strategy = strategy::pub_sub;
+  /// Members get `tick` this often from the topic (0: never). One timer per
+  /// topic, not per member: a pending delayed message each cost 244 B.
+  uint32_t pulse_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, topic_request& x) {
   return f(caf::meta::type_name("topic_request"), x.key, x.stream, x.plugin, x.default_event,
-           x.strategy);
+           x.strategy, x.pulse_ms);
 }
 
 /// One member of a topic. Local only: it carries the socket's sink, which

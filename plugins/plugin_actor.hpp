@@ -62,9 +62,12 @@ struct plugin_base {
 
   /// Joins the key's topic (through the connection, which adds the socket)
   /// as a member with `s`; then `joined()`, or `rp` fails.
+  /// pulse_ms: the topic sends this plugin `tick` that often (0: never).
   template <class F>
-  void join(strategy s, std::string default_event, open_promise rp, F joined) {
-    topic_request req{ctx.key, ctx.spec.stream, ctx.spec.name, std::move(default_event), s};
+  void join(strategy s, std::string default_event, open_promise rp, F joined,
+            uint32_t pulse_ms = 0) {
+    topic_request req{ctx.key, ctx.spec.stream, ctx.spec.name, std::move(default_event), s,
+                      pulse_ms};
     request(self, ctx.connection, request_timeout, join_atom::value, std::move(req))
       .then(
         [this, joined](membership_actor& t) mutable {

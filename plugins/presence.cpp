@@ -1,15 +1,16 @@
 #include "plugins/presence.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "core/envelope.hpp"
-#include "core/request.hpp"
-#include "plugins/plugin_actor.hpp"
-#include "core/log.hpp"
 #include "core/event_codec.hpp"
+#include "core/log.hpp"
+#include "core/request.hpp"
 #include "core/unix_time.hpp"
+#include "plugins/plugin_actor.hpp"
 
 namespace sb {
 
@@ -44,16 +45,23 @@ uint64_t presence_state::expiry() const {
   return unix_ms() + static_cast<uint64_t>(ctx.settings.presence_ttl.count()) * 2 / 3;
 }
 
+presence_conn presence_state::conn() const {
+  return {ctx.socket_id(), ctx.user().id, ctx.user().json()};
+}
+
 caf::result<open_result> presence_state::open() {
   auto rp = self->make_response_promise<open_result>();
   // Presence events are never stored: the member always listens on the
   // channel, whatever strategy the client asked for.
-  join(strategy::pub_sub, "join", rp, [this, rp] { register_connection(rp); });
+  // The heartbeat comes from the topic, one timer for the whole room.
+  auto beat = std::max<int64_t>(ctx.settings.presence_ttl.count() / 3, 1);
+  join(strategy::pub_sub, "join", rp, [this, rp] { register_connection(rp); },
+       static_cast<uint32_t>(beat));
   return rp;
 }
 
 void presence_state::register_connection(open_promise rp) {
-  request(self, ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key, conn,
+  request(self, ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key, conn(),
                 expiry())
     .then(
       [this, rp](bool is_first) mutable {
@@ -99,29 +107,29 @@ void presence_state::read_list(open_promise rp, uint64_t users) {
 caf::result<ok_atom> presence_state::start() {
   auto live = go_live();
   if (first)
-    announce("join", conn.user_json);
-  self->delayed_send(self, ctx.settings.presence_ttl / 3, tick_atom::value);
+    announce("join", ctx.user().json());
   return live;
 }
 
 void presence_state::heartbeat() {
-  if (closed)
+  // Not before start: the registration of open may still be on its way,
+  // and a ping that finds none would register the connection twice.
+  if (closed || !started)
     return;
-  request(self, ctx.broker.command, request_timeout, pres_ping_atom::value, ctx.key, conn.conn,
+  request(self, ctx.broker.command, request_timeout, pres_ping_atom::value, ctx.key, ctx.socket_id(),
                 expiry())
     .then(
       [this](bool known) {
         if (!known) // swept while the broker was away: register again
           request(self, ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key,
-                        conn, expiry())
-            .then([this](bool is_first) { if (is_first) announce("join", conn.user_json); },
+                        conn(), expiry())
+            .then([this](bool is_first) { if (is_first) announce("join", ctx.user().json()); },
                   [](caf::error&) {});
       },
       [](caf::error&) {}); // the broker is away; the next beat tries again
   request(self, ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key, unix_ms())
     .then([this](std::vector<std::string>& left) { publish_leaves(left); },
           [](caf::error&) {});
-  self->delayed_send(self, ctx.settings.presence_ttl / 3, tick_atom::value);
 }
 
 void presence_state::publish_leaves(const std::vector<std::string>& users) {
@@ -163,7 +171,7 @@ void presence_state::close() {
 
 void presence_state::remove_connection() {
   // Wait for the removal: `leave` must go out before this actor is gone.
-  request(self, ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key, conn.conn)
+  request(self, ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key, ctx.socket_id())
     .then(
       [this](const std::string& last) {
         if (last.empty())
@@ -185,7 +193,6 @@ presence_actor::behavior_type presence(presence_actor::stateful_pointer<presence
   auto& st = self->state;
   auto behavior = plugin_behavior<presence_actor>(self, std::move(ctx),
                                                   [&st](tick_atom) { st.heartbeat(); });
-  st.conn = presence_conn{st.ctx.socket_id(), st.ctx.user().id, st.ctx.user().json()};
   return behavior;
 }
 

@@ -2,8 +2,9 @@
 // The presence plugin (PROTOCOL §4): who is online on a stream across all
 // nodes. Each instance registers its socket as one connection of its user
 // in the broker (a hash of connections, a sorted set of expiry times, a
-// count per user; atomic by Lua on Redis), refreshes it every ttl/3, and
-// sweeps connections whose node died. `join` goes out for a user's first
+// count per user; atomic by Lua on Redis), refreshes it every ttl/3 when
+// its topic pulses (one timer per room, not per instance), and sweeps
+// connections whose node died. `join` goes out for a user's first
 // connection anywhere, `leave` for their last, through `<stream>:presence`,
 // both with the room's user count. A room above presence.max-list gets a
 // count instead of the list, and coalesced `count` events instead of them.
@@ -34,7 +35,9 @@ struct presence_state : plugin_base<presence_actor::stateful_pointer<presence_st
   void remove_connection();
   uint64_t expiry() const;
 
-  presence_conn conn;
+  /// This socket as the broker's presence commands name it; built when
+  /// needed from the context's identity (kept, it cost 160 B an instance).
+  presence_conn conn() const;
   bool first = false;  ///< this socket is its user's first connection
 };
 

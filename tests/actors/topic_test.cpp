@@ -178,6 +178,32 @@ CAF_TEST(a topic names its stream and plugin by its key) {
   CAF_CHECK_EQUAL(frame["stream"].get<std::string>(), stream);
 }
 
+CAF_TEST(members that ask for a pulse get a tick from their topic) {
+  // One timer per topic, not per member (presence's heartbeat): each
+  // member gets tick every pulse_ms; none after the last one left.
+  topic_member member{caf::actor_cast<caf::strong_actor_ptr>(self), sink, strategy::pub_sub,
+                      make_identity("sock-1", {"u1", "u1"})};
+  topic_request request{key, stream, "chat", "message", strategy::pub_sub, 10'000};
+  auto rp = self->request(registry, caf::infinite, join_atom::value,
+                          topic_join{request, member});
+  sched.run();
+  membership_actor t;
+  rp.receive([&](membership_actor& x) { t = std::move(x); },
+             [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  CAF_CHECK(self->mailbox().empty()); // nothing before the first pulse
+  for (int beat = 0; beat < 2; ++beat) {
+    sched.clock().advance_time(std::chrono::seconds(10));
+    sched.run();
+    expect((tick_atom), from(_).to(self));
+  }
+  self->send(t, leave_atom::value);
+  sched.run();
+  expect((ok_atom), from(_).to(self)); // leave's answer
+  sched.clock().advance_time(std::chrono::seconds(10));
+  sched.run();
+  CAF_CHECK(self->mailbox().empty());
+}
+
 CAF_TEST(a join right after the last leave gets a live topic again) {
   auto t = join(self, strategy::pub_sub);
   caf::scoped_actor other{sys, true};

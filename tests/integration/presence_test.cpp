@@ -16,6 +16,7 @@
 #include <csignal>
 #include <memory>
 #include <set>
+#include <thread>
 
 namespace sb::test {
 namespace {
@@ -107,6 +108,20 @@ TEST_F(presence_test, SecondTabJoinsNothingAndOnlyTheLastTabLeaves) {
   auto leave = watcher.next_change();
   EXPECT_EQ(leave["event"], "leave");
   EXPECT_EQ(leave["data"]["user"]["id"], "ada");
+}
+
+TEST(presence_heartbeat_test, AConnectedUserStaysPastTheTtl) {
+  // Registrations expire after presence.ttl unless refreshed: the room's
+  // topic pulses its members every ttl/3, and each refreshes its socket.
+  std::vector<std::string> args{std::string{"--auth.secret="} + presence_secret, "--presence.ttl=600ms"};
+  server_process node(args);
+  auto stream = test_stream();
+  member ada(node.port(), stream, "ada");
+  ada.next_change(); // her own join
+  std::this_thread::sleep_for(std::chrono::milliseconds(1800)); // three ttls pass
+  member grace(node.port(), stream, "grace");
+  EXPECT_EQ(grace.ids(), (std::set<std::string>{"ada", "grace"}));
+  EXPECT_EQ(ada.next_change()["data"]["user"]["id"], "grace") << "ada never left";
 }
 
 TEST(presence_cluster_test, UsersOnBothNodesAndSigkillLeavesWithinTheTtl) {
