@@ -83,7 +83,7 @@ void connection_state::init(connection_args args) {
     gave_up = true;
     return;
   }
-  sink->identify(user().id);
+  sink->identify(who);
   auto& cfg = *node->config;
   limiter.emplace(cfg.commands_burst, cfg.commands_per_second, rate_limiter::clock::now());
   if (args.version && *args.version != "1" && *args.version != "2") {

@@ -13,6 +13,8 @@
 
 namespace sb {
 
+struct socket_identity; // core/messages.hpp
+
 /// The complete wire bytes of one server frame.
 using frame_ptr = std::shared_ptr<const std::string>;
 
@@ -50,8 +52,9 @@ public:
   /// server fills its own TCP window instead of the server's memory.
   virtual void consumed() {}
 
-  /// Tells the socket whose it is (for disconnects by user).
-  virtual void identify(std::string user_id) { (void) user_id; }
+  /// Tells the socket whose it is (for disconnects by user): the identity
+  /// its connection and plugins share (core/messages.hpp), no copy.
+  virtual void identify(std::shared_ptr<const socket_identity> who) { (void) who; }
 
   /// Closes the socket with 4401 `Unauthorized` after `after` (its token's
   /// remaining life). The socket keeps the timer, so an actor that is gone

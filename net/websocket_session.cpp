@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 
 #include "core/log.hpp"
+#include "core/messages.hpp"
 #include "core/metrics.hpp"
 #include "net/io_loop.hpp"
 #include "net/peer.hpp"
@@ -49,10 +50,11 @@ websocket_session::~websocket_session() = default;
 
 void websocket_session::run(upgrade_info info, std::string_view client_key, std::string early) {
   id_ = server_.next_socket_id();
-  handshake_ = ws::switching_response(client_key);
+  // Held by the write, not the session: an open socket keeps no 101 text.
+  auto response = std::make_shared<const std::string>(ws::switching_response(client_key));
   server_.add(shared_from_this());
-  asio::async_write(socket_, asio::buffer(handshake_),
-                    [self = shared_from_this(), info = std::move(info),
+  asio::async_write(socket_, asio::buffer(*response),
+                    [self = shared_from_this(), response, info = std::move(info),
                      early = std::move(early)](error_code ec, size_t) {
                       self->on_handshake_written(ec, info, early);
                     });
@@ -60,7 +62,6 @@ void websocket_session::run(upgrade_info info, std::string_view client_key, std:
 
 void websocket_session::on_handshake_written(error_code ec, const upgrade_info& info,
                                              const std::string& early) {
-  std::string{}.swap(handshake_); // assigning an empty string keeps the capacity
   if (ec) {
     finished_ = true;
     server_.remove(this);
@@ -200,13 +201,13 @@ void websocket_session::close(uint16_t code, std::string reason) {
     request_flush();
 }
 
-void websocket_session::identify(std::string user_id) {
-  std::atomic_store(&user_, std::make_shared<const std::string>(std::move(user_id)));
+void websocket_session::identify(std::shared_ptr<const socket_identity> who) {
+  std::atomic_store(&who_, std::move(who));
 }
 
 std::string websocket_session::user() {
-  auto user = std::atomic_load(&user_);
-  return user ? *user : std::string{};
+  auto who = std::atomic_load(&who_);
+  return who ? who->user.id : std::string{};
 }
 
 sink_report websocket_session::report() const {

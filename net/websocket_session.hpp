@@ -50,7 +50,7 @@ public:
   void send(frame_ptr frame) override;
   void close(uint16_t code, std::string reason) override;
   void consumed() override;
-  void identify(std::string user_id) override;
+  void identify(std::shared_ptr<const socket_identity> who) override;
   void expire_after(std::chrono::seconds after) override;
   sink_report report() const override;
 
@@ -124,12 +124,11 @@ private:
   handler_ptr handler_;
   ws::reader reader_;
   send_queue queue_;
-  std::string handshake_; ///< the 101 response while it is written
   std::atomic<uint32_t> unprocessed_{0}; ///< messages the handler has not handled
   std::atomic<bool> paused_{false};      ///< reading stopped for back-pressure
   /// Set once by the connection, read by disconnects from any thread: an
   /// atomically swapped pointer costs a socket less than a mutex would.
-  std::shared_ptr<const std::string> user_;
+  std::shared_ptr<const socket_identity> who_;
 
   // --- loop thread only ---
   reading reading_ = reading::frames;
