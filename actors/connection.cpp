@@ -131,7 +131,6 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
     auto info = node->plugins->find(spec.name);
     plugin_context ctx{who,
                        spec,
-                       make_key(spec.stream, spec.name),
                        caf::actor_cast<connection_actor>(self),
                        node->broker,
                        node->plugin_config,

@@ -346,7 +346,6 @@ using stream_consumer_actor = handle<
 struct plugin_context {
   identity_ptr who;              ///< never null
   plugin_spec spec;
-  std::string key;               ///< `<stream>:<plugin>`
   connection_actor connection;   ///< monitored: the plugin quits when it goes
   broker_handles broker;
   plugin_settings settings;
@@ -354,6 +353,9 @@ struct plugin_context {
 
   const std::string& socket_id() const { return who->socket_id; }
   const user_info& user() const { return who->user; }
+  /// `<stream>:<plugin>`, the broker key; built when asked (a copy kept
+  /// cost each plugin about 64 B).
+  std::string key() const { return make_key(spec.stream, spec.name); }
 };
 
 /// A worker gets the identity by value and shares it among what it hosts
@@ -365,7 +367,7 @@ typename Inspector::result_type inspect(Inspector& f, plugin_context& x) {
     x.who = make_identity(std::move(who.socket_id), std::move(who.user));
     return caf::none;
   };
-  return f(caf::meta::type_name("plugin_context"), who.socket_id, who.user, x.spec, x.key,
+  return f(caf::meta::type_name("plugin_context"), who.socket_id, who.user, x.spec,
            x.connection, x.broker, x.settings, x.backend, caf::meta::load_callback(load));
 }
 

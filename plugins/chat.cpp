@@ -35,7 +35,7 @@ caf::result<open_result> chat_state::open() {
 }
 
 void chat_state::read_history(open_promise rp, open_result result) {
-  request(self, ctx.broker.command, request_timeout, tail_atom::value, ctx.key,
+  request(self, ctx.broker.command, request_timeout, tail_atom::value, ctx.key(),
                 uint64_t{ctx.settings.chat_history})
     .then(
       [this, rp, result](std::vector<stream_entry>& entries) mutable {
@@ -48,7 +48,7 @@ void chat_state::read_history(open_promise rp, open_result result) {
 
 void chat_state::read_replay(open_promise rp) {
   auto since = ctx.spec.since->str();
-  request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since,
+  request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key(), since,
                 uint64_t{ctx.settings.chat_max_length})
     .then(
       [this, rp, since](stream_replay& r) mutable {
@@ -143,11 +143,11 @@ void chat_state::load_older(const json& ref, const json& data) {
   };
   pending.begin();
   if (before)
-    request(self, ctx.broker.command, request_timeout, before_atom::value, ctx.key,
+    request(self, ctx.broker.command, request_timeout, before_atom::value, ctx.key(),
                   before->str(), limit + 1)
       .then(done, failed);
   else
-    request(self, ctx.broker.command, request_timeout, tail_atom::value, ctx.key, limit + 1)
+    request(self, ctx.broker.command, request_timeout, tail_atom::value, ctx.key(), limit + 1)
       .then(done, failed);
 }
 
@@ -216,7 +216,7 @@ void chat_state::publish(std::string_view event, const std::string& data_json) {
   // Fire and forget: an ephemeral event lost with the broker is no loss. A
   // crowd gets no joined/left (chat.max-join-leave; topics count members).
   publish_options opts{false, ctx.settings.chat_max_join_leave};
-  caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key,
+  caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key(),
                  encode_published(event, {}, data_json, opts));
 }
 

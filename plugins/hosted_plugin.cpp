@@ -64,7 +64,7 @@ public:
     return st_.ctx.spec.strategy == sb::strategy::streams ? switchboard::strategy::streams
                                                           : switchboard::strategy::pub_sub;
   }
-  const std::string& key() const override { return st_.ctx.key; }
+  const std::string& key() const override { return st_.key; }
   const std::string& since() const override { return st_.since; }
 
   void ack(const switchboard::command& cmd, const std::string& id) override {
@@ -229,7 +229,7 @@ void hosted_state::publish(const std::string& event, const std::string& data, bo
   auto payload = others_only ? encode_published_to(event, data, {}, ctx.socket_id())
                              : encode_published(event, {}, data);
   pending.begin();
-  request(self, ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
+  request(self, ctx.broker.command, request_timeout, publish_atom::value, ctx.key(),
                 std::move(payload))
     .then(
       [this, done](uint64_t) {
@@ -269,7 +269,7 @@ void hosted_state::append(const std::string& event, const std::string& data, uin
 void hosted_state::history(
   uint64_t count, std::function<void(outcome, std::vector<switchboard::entry>)> done) {
   pending.begin();
-  request(self, ctx.broker.command, request_timeout, tail_atom::value, ctx.key, count)
+  request(self, ctx.broker.command, request_timeout, tail_atom::value, ctx.key(), count)
     .then(
       [this, done](const std::vector<stream_entry>& entries) {
         guarded("history callback", [&] { done({}, entries_of(entries, def.default_event)); });
@@ -293,7 +293,7 @@ void hosted_state::replay(
     return;
   }
   pending.begin();
-  request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key, after_text,
+  request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key(), after_text,
                 count)
     .then(
       [this, done](const stream_replay& r) {
@@ -354,6 +354,7 @@ hosted_plugin(hosted_plugin_actor::stateful_pointer<hosted_state> self, plugin_c
   st.def = std::move(def);
   st.session_user = {ctx.user().id, ctx.user().name};
   st.user_json = ctx.user().json();
+  st.key = ctx.key();
   st.since = ctx.spec.since ? ctx.spec.since->str() : std::string{};
   st.api = std::make_shared<hosted_context>(st);
   return plugin_behavior<hosted_plugin_actor>(self, std::move(ctx),

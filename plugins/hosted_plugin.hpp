@@ -43,6 +43,7 @@ struct hosted_state : plugin_base<hosted_plugin_actor::stateful_pointer<hosted_s
   switchboard::factory init = nullptr; ///< from this process's table; null: not loaded here
   switchboard::user session_user;
   std::string user_json;
+  std::string key; ///< the API hands out a reference to it
   std::string since;
   std::shared_ptr<switchboard::context> api;     ///< what the instance calls (its deleter knows the type)
   std::unique_ptr<switchboard::plugin> instance; ///< destroyed before api

@@ -38,11 +38,11 @@ caf::result<open_result> notifications_state::open() {
 
 void notifications_state::read_unread(open_promise rp, open_result result) {
   auto failed = [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); };
-  request(self, ctx.broker.command, request_timeout, mark_get_atom::value, ctx.key, ctx.user().id)
+  request(self, ctx.broker.command, request_timeout, mark_get_atom::value, ctx.key(), ctx.user().id)
     .then(
       [this, rp, result, failed](const std::string& mark) mutable {
         auto after = mark.empty() ? std::string{"0-0"} : mark;
-        request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key, after,
+        request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key(), after,
                       max_unread)
           .then(
             [this, rp, result](stream_replay& r) mutable {
@@ -63,7 +63,7 @@ void notifications_state::read_unread(open_promise rp, open_result result) {
 
 void notifications_state::read_replay(open_promise rp) {
   auto since = ctx.spec.since->str();
-  request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since,
+  request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key(), since,
                 uint64_t{ctx.settings.chat_max_length})
     .then(
       [this, rp, since](stream_replay& r) mutable {
@@ -100,13 +100,13 @@ void notifications_state::mark_read(const json& ref, const json& data) {
   if (!stream_id::parse(id))
     return reply(error_frame(ec::invalid_frame, "data.id must be a notification id", ref));
   pending.begin();
-  request(self, ctx.broker.command, request_timeout, mark_set_atom::value, ctx.key, ctx.user().id,
+  request(self, ctx.broker.command, request_timeout, mark_set_atom::value, ctx.key(), ctx.user().id,
                 id)
     .then(
       [this, ref](const std::string& mark) {
         reply(ack_frame(ref, mark));
         // The user's other sockets, on every node, learn the new mark.
-        caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key,
+        caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key(),
                        encode_published_to("read", json{{"id", mark}}.dump(), ctx.user().id,
                                            ctx.socket_id()));
         pending.end();

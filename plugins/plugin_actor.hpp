@@ -66,7 +66,7 @@ struct plugin_base {
   template <class F>
   void join(strategy s, std::string default_event, open_promise rp, F joined,
             uint32_t pulse_ms = 0) {
-    topic_request req{ctx.key, ctx.spec.stream, ctx.spec.name, std::move(default_event), s,
+    topic_request req{ctx.key(), ctx.spec.stream, ctx.spec.name, std::move(default_event), s,
                       pulse_ms};
     request(self, ctx.connection, request_timeout, join_atom::value, std::move(req))
       .then(
@@ -94,7 +94,7 @@ struct plugin_base {
   /// gets what welcome says. For plugins that resume whatever was lost.
   void replay_since(open_promise rp, std::string default_event, uint64_t count) {
     auto since = ctx.spec.since->str();
-    request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key, since, count)
+    request(self, ctx.broker.command, request_timeout, replay_atom::value, ctx.key(), since, count)
       .then(
         [this, rp, since, default_event](stream_replay& r) mutable {
           auto replay = make_replay(ctx.spec.name, ctx.spec.stream, default_event, r.entries,
@@ -112,7 +112,7 @@ struct plugin_base {
   /// pub-sub sender, whose ack would otherwise promise what no socket here
   /// gets. Never stored once this request timed out.
   auto post(std::string event, std::string data, uint64_t max_length, bool live_only) {
-    return request(self, ctx.broker.command, request_timeout, post_atom::value, ctx.key,
+    return request(self, ctx.broker.command, request_timeout, post_atom::value, ctx.key(),
                          std::move(event), std::move(data), max_length, live_only,
                          deadline_ms(request_timeout));
   }

@@ -61,7 +61,7 @@ caf::result<open_result> presence_state::open() {
 }
 
 void presence_state::register_connection(open_promise rp) {
-  request(self, ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key, conn(),
+  request(self, ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key(), conn(),
                 expiry())
     .then(
       [this, rp](bool is_first) mutable {
@@ -72,7 +72,7 @@ void presence_state::register_connection(open_promise rp) {
 }
 
 void presence_state::read_state(open_promise rp) {
-  auto key = ctx.key;
+  auto key = ctx.key();
   auto failed = [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); };
   request(self, ctx.broker.command, request_timeout, pres_sweep_atom::value, key, unix_ms())
     .then(
@@ -94,7 +94,7 @@ void presence_state::read_list(open_promise rp, uint64_t users) {
     rp.deliver(open_result{});
     return;
   }
-  request(self, ctx.broker.command, request_timeout, pres_list_atom::value, ctx.key)
+  request(self, ctx.broker.command, request_timeout, pres_list_atom::value, ctx.key())
     .then(
       [this, rp](std::vector<presence_user>& list) mutable {
         catch_up = {event_frame("presence", ctx.spec.stream, "state", {},
@@ -116,18 +116,18 @@ void presence_state::heartbeat() {
   // and a ping that finds none would register the connection twice.
   if (closed || !started)
     return;
-  request(self, ctx.broker.command, request_timeout, pres_ping_atom::value, ctx.key, ctx.socket_id(),
+  request(self, ctx.broker.command, request_timeout, pres_ping_atom::value, ctx.key(), ctx.socket_id(),
                 expiry())
     .then(
       [this](bool known) {
         if (!known) // swept while the broker was away: register again
-          request(self, ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key,
+          request(self, ctx.broker.command, request_timeout, pres_add_atom::value, ctx.key(),
                         conn(), expiry())
             .then([this](bool is_first) { if (is_first) announce("join", ctx.user().json()); },
                   [](caf::error&) {});
       },
       [](caf::error&) {}); // the broker is away; the next beat tries again
-  request(self, ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key, unix_ms())
+  request(self, ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key(), unix_ms())
     .then([this](std::vector<std::string>& left) { publish_leaves(left); },
           [](caf::error&) {});
 }
@@ -153,11 +153,11 @@ void presence_state::announce(std::string event, std::string user_json,
                                                        : std::string{})
                                               + "}");
     // Fire and forget: an ephemeral event lost with the broker is no loss.
-    caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key, std::move(payload));
+    caf::anon_send(ctx.broker.command, publish_atom::value, ctx.key(), std::move(payload));
     if (then)
       then();
   };
-  request(self, ctx.broker.command, request_timeout, pres_count_atom::value, ctx.key)
+  request(self, ctx.broker.command, request_timeout, pres_count_atom::value, ctx.key())
     .then([publish](uint64_t users) { publish(users); },
           [publish](caf::error&) { publish(std::nullopt); });
 }
@@ -171,7 +171,7 @@ void presence_state::close() {
 
 void presence_state::remove_connection() {
   // Wait for the removal: `leave` must go out before this actor is gone.
-  request(self, ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key, ctx.socket_id())
+  request(self, ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key(), ctx.socket_id())
     .then(
       [this](const std::string& last) {
         if (last.empty())

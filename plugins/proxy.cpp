@@ -141,7 +141,7 @@ void proxy_state::broadcast(std::vector<hook_event> events,
         .then([p, finished](const std::string& id) { p->last_id = id; finished(std::nullopt); },
               [finished](caf::error& err) { finished(to_ec(err)); });
     else
-      request(self, ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
+      request(self, ctx.broker.command, request_timeout, publish_atom::value, ctx.key(),
                     encode_published(e.event, {}, e.data))
         .then([finished](uint64_t) { finished(std::nullopt); },
               [finished](caf::error& err) { finished(to_ec(err)); });

@@ -72,7 +72,7 @@ void relay_state::relay(const std::string& event, const json& ref, std::string d
   }
   // Ephemeral: every socket on the stream but the sender's, on every node;
   // refused while this node cannot hear the channel, as chat's sends are.
-  request(self, ctx.broker.command, request_timeout, publish_atom::value, ctx.key,
+  request(self, ctx.broker.command, request_timeout, publish_atom::value, ctx.key(),
                 encode_published_to(event, data, {}, ctx.socket_id()), true)
     .then(
       [this, ref](uint64_t) {

@@ -21,7 +21,6 @@ plugin_context context_with(strategy s, std::optional<std::string> since = std::
   ctx.spec.strategy = s;
   if (since)
     ctx.spec.since = *stream_id::parse(*since);
-  ctx.key = "poll:7:votes";
   return ctx;
 }
 
