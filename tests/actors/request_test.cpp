@@ -1,6 +1,7 @@
-// sb::request (core/request.hpp): a reply, value or error, takes its
-// request's timeout out of the clock at once, where CAF 0.17 keeps it until
-// it fires; a request that gets no reply still times out.
+// sb::request (core/request.hpp): a reply, value or error (to its own
+// handler or the actor's error handler), takes its request's timeout out
+// of the clock at once, where CAF 0.17 keeps it until it fires; a request
+// that gets no reply still times out.
 #define CAF_SUITE request
 #include "tests/actors/fixture.hpp"
 
@@ -44,6 +45,18 @@ caf::behavior asker(caf::event_based_actor* self, echo_actor to, std::vector<int
   return {[](caf::unit_t) {}};
 }
 
+/// Asks `to` for `n` with only a value handler: an error goes to the
+/// actor's error handler, as with CAF's then(f).
+caf::behavior one_handed_asker(caf::event_based_actor* self, echo_actor to, int n,
+                               std::shared_ptr<outcome> out) {
+  self->set_error_handler(
+    [out](caf::scheduled_actor*, caf::error& err) { out->errors.push_back(std::move(err)); });
+  sb::request(self, to, std::chrono::seconds(10), n).then([out](int x) {
+    out->values.push_back(x);
+  });
+  return {[](caf::unit_t) {}};
+}
+
 struct request_fixture : actor_fixture {
   /// Timeouts filed since the fixture started (its own actors may keep some).
   size_t pending_timeouts() {
@@ -63,6 +76,17 @@ CAF_TEST(a reply takes its timeout out of the clock) {
   auto asking = sys.spawn(asker, to, std::vector<int>{1, 2, -1}, true, out);
   sched.run(); // messages only: the fixture's run() also fires timeouts
   CAF_CHECK_EQUAL(out->values, (std::vector<int>{1, 2}));
+  CAF_REQUIRE_EQUAL(out->errors.size(), 1u);
+  CAF_CHECK(to_ec(out->errors[0]) == ec::too_large);
+  CAF_CHECK_EQUAL(pending_timeouts(), 0u);
+}
+
+CAF_TEST(an error without its own handler goes to the actor error handler) {
+  auto out = std::make_shared<outcome>();
+  auto to = sys.spawn(echo);
+  auto asking = sys.spawn(one_handed_asker, to, -1, out);
+  sched.run();
+  CAF_CHECK(out->values.empty());
   CAF_REQUIRE_EQUAL(out->errors.size(), 1u);
   CAF_CHECK(to_ec(out->errors[0]) == ec::too_large);
   CAF_CHECK_EQUAL(pending_timeouts(), 0u);
