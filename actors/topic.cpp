@@ -69,14 +69,20 @@ void topic::coalesce(frame_ptr frame) {
   shard->self->delayed_send(shard->self, next - now, tick_atom::value, key());
 }
 
-// Members that joined since the last pulse get their first tick early,
-// which only refreshes them sooner (presence).
+// One beat for the whole room: each member gets `tick`, and the first
+// active one is its lead (presence: one sweep per room, not one per
+// socket). A member that has not activated yet is not the lead, and
+// presence ignores its tick, so its first refresh comes within a period.
 void topic::pulse() {
   pulse_due = false;
   if (pulse_ms == 0 || members.empty())
     return;
-  for (auto& [addr, m] : members)
-    caf::anon_send(caf::actor_cast<caf::actor>(m.info.plugin), tick_atom::value);
+  bool lead_given = false;
+  for (auto& [addr, m] : members) {
+    bool lead = m.active && !lead_given;
+    lead_given = lead_given || lead;
+    caf::anon_send(caf::actor_cast<caf::actor>(m.info.plugin), tick_atom::value, lead);
+  }
   pulse_due = true;
   shard->self->delayed_send(shard->self, std::chrono::milliseconds(pulse_ms), pulse_atom::value,
                             key(), incarnation);

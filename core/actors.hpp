@@ -227,7 +227,8 @@ using topic_shard_actor = membership_actor::extend_with<channel_actor>::extend_w
   /// big room's presence count) goes to every member, at most once a second.
   reacts<tick_atom, std::string>,
   /// (key, incarnation): its own timer for a topic whose members asked for
-  /// a pulse (topic_request::pulse_ms): each member gets `tick`.
+  /// a pulse (topic_request::pulse_ms): each member gets `tick`, and one
+  /// active member of them `lead`.
   reacts<pulse_atom, std::string, uint64_t>>;
 
 /// One per node: routes each key to its shard.
@@ -276,8 +277,9 @@ using plugin_actor = handle<
 
 /// A presence instance: a plugin with its own heartbeat.
 using presence_actor = plugin_actor::extend<
-  /// (): its topic's pulse: refresh its connection, sweep dead nodes' users.
-  reacts<tick_atom>>;
+  /// (lead): its topic's pulse: refresh its connection; the lead, one per
+  /// room and pulse, also sweeps dead nodes' users.
+  reacts<tick_atom, bool>>;
 
 /// An instance of a plugin from a shared library (plugins/hosted_plugin).
 using hosted_plugin_actor = plugin_actor::extend<

@@ -68,14 +68,16 @@ void timer_wheel::wait_for_tick() {
 
 // A loop that was busy for several ticks catches up on each; past a whole
 // turn, every slot once is enough. Stops ticking when nothing waits.
+// `ticking_` stays set while entries fire: a fire() that schedules must not
+// take the wheel for idle and move `done_` past slots not visited yet.
 void timer_wheel::on_tick() {
-  ticking_ = false;
   auto now = tick_at(clock::now());
   auto from = std::max(done_ + 1, now + 1 >= slots() ? now + 1 - slots() : 0);
   for (auto t = from; t <= now; ++t)
     fire_due(t % slots(), now);
   done_ = std::max(done_, now);
-  if (size_ > 0 && !ticking_)
+  ticking_ = false;
+  if (size_ > 0)
     wait_for_tick();
 }
 

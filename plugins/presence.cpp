@@ -111,13 +111,13 @@ caf::result<ok_atom> presence_state::start() {
   return live;
 }
 
-void presence_state::heartbeat() {
+void presence_state::heartbeat(bool sweep) {
   // Not before start: the registration of open may still be on its way,
   // and a ping that finds none would register the connection twice.
   if (closed || !started)
     return;
-  request(self, ctx.broker.command, request_timeout, pres_ping_atom::value, ctx.key(), ctx.socket_id(),
-                expiry())
+  request(self, ctx.broker.command, request_timeout, pres_ping_atom::value, ctx.key(),
+          ctx.socket_id(), expiry())
     .then(
       [this](bool known) {
         if (!known) // swept while the broker was away: register again
@@ -127,6 +127,8 @@ void presence_state::heartbeat() {
                   [](caf::error&) {});
       },
       [](caf::error&) {}); // the broker is away; the next beat tries again
+  if (!sweep)
+    return;
   request(self, ctx.broker.command, request_timeout, pres_sweep_atom::value, ctx.key(), unix_ms())
     .then([this](std::vector<std::string>& left) { publish_leaves(left); },
           [](caf::error&) {});
@@ -192,7 +194,7 @@ presence_actor::behavior_type presence(presence_actor::stateful_pointer<presence
                                       plugin_context ctx) {
   auto& st = self->state;
   auto behavior = plugin_behavior<presence_actor>(self, std::move(ctx),
-                                                  [&st](tick_atom) { st.heartbeat(); });
+                                                  [&st](tick_atom, bool lead) { st.heartbeat(lead); });
   return behavior;
 }
 

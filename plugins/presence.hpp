@@ -27,7 +27,8 @@ struct presence_state : plugin_base<presence_actor::stateful_pointer<presence_st
   caf::result<ok_atom> start();
   void on_command(const std::string& event, const std::string& ref_json,
                   const std::string& data_json);
-  void heartbeat();
+  /// Refreshes this connection; `sweep`: also removes dead nodes' users.
+  void heartbeat(bool sweep);
   void publish_leaves(const std::vector<std::string>& users);
   void announce(std::string event, std::string user_json, std::function<void()> then = {});
   bool crowded(uint64_t users) const;

@@ -180,7 +180,8 @@ CAF_TEST(a topic names its stream and plugin by its key) {
 
 CAF_TEST(members that ask for a pulse get a tick from their topic) {
   // One timer per topic, not per member (presence's heartbeat): each
-  // member gets tick every pulse_ms; none after the last one left.
+  // member gets tick every pulse_ms, one active member as the lead; none
+  // after the last one left.
   topic_member member{caf::actor_cast<caf::strong_actor_ptr>(self), sink, strategy::pub_sub,
                       make_identity("sock-1", {"u1", "u1"})};
   topic_request request{key, stream, "chat", "message", strategy::pub_sub, 10'000};
@@ -191,11 +192,33 @@ CAF_TEST(members that ask for a pulse get a tick from their topic) {
   rp.receive([&](membership_actor& x) { t = std::move(x); },
              [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
   CAF_CHECK(self->mailbox().empty()); // nothing before the first pulse
-  for (int beat = 0; beat < 2; ++beat) {
-    sched.clock().advance_time(std::chrono::seconds(10));
-    sched.run();
-    expect((tick_atom), from(_).to(self));
-  }
+  // Not active yet: a tick, but not the lead.
+  sched.clock().advance_time(std::chrono::seconds(10));
+  sched.run();
+  expect((tick_atom, bool), from(_).to(self).with(_, false));
+  self->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+  sched.run();
+  expect((ok_atom), from(_).to(self)); // activate's answer
+  caf::scoped_actor other{sys, true};
+  topic_member second{caf::actor_cast<caf::strong_actor_ptr>(other),
+                      std::make_shared<recording_sink>(), strategy::pub_sub,
+                      make_identity("sock-2", {"u2", "u2"})};
+  other->send(registry, join_atom::value, topic_join{request, second});
+  sched.run(); // messages only: the fixture's run() would fire the pulse too
+  other->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+  sched.run();
+  sched.clock().advance_time(std::chrono::seconds(10));
+  sched.run();
+  // Both get a tick; one of the two active members is the lead.
+  int ticks = 0, leads = 0;
+  auto count = [&](tick_atom, bool lead) { ++ticks; leads += lead ? 1 : 0; };
+  for (auto* who : {&self, &other}) // and join's and activate's answers
+    while (!(*who)->mailbox().empty())
+      (*who)->receive(count, [](membership_actor&) {}, [](ok_atom) {});
+  CAF_CHECK_EQUAL(ticks, 2);
+  CAF_CHECK_EQUAL(leads, 1);
+  other->send(t, leave_atom::value);
+  sched.run();
   self->send(t, leave_atom::value);
   sched.run();
   expect((ok_atom), from(_).to(self)); // leave's answer

@@ -1,14 +1,16 @@
 // The sockets' coarse timers (net/timer_wheel): an entry fires once, never
 // before its deadline and at most about a tick after it; a later schedule
 // replaces the pending one; a cancelled entry does not fire; an entry may
-// schedule itself again from fire(); past a whole turn of the wheel the
-// deadline still holds; and the wheel stops ticking when nothing waits, so
-// the loop's run() returns.
+// schedule itself again from fire(), also from a fire() that runs past the
+// next ticks without making their entries wait a turn; past a whole turn
+// of the wheel the deadline still holds; and the wheel stops ticking when
+// nothing waits, so the loop's run() returns.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
+#include <thread>
 #include <vector>
 
 #include "net/timer_wheel.hpp"
@@ -116,6 +118,30 @@ TEST_F(timer_wheel_fixture, FiringCancelsAnotherWithoutHarm) {
   EXPECT_EQ(a.fired.size(), 1u);
   EXPECT_TRUE(b.fired.empty());
   EXPECT_TRUE(c.fired.empty());
+}
+
+TEST_F(timer_wheel_fixture, ASlowFireThatSchedulesSkipsNoTick) {
+  // A busy loop: the first entry's fire() runs past the ticks the others
+  // are due on, and schedules itself again (a session re-arming). Those
+  // ticks are still visited, so the others fire late by the slow fire,
+  // not by a whole turn of the wheel.
+  boost::asio::io_context big_ctx;
+  timer_wheel big{big_ctx, tick, 64}; // a turn of 320 ms
+  waiter slow, b, c;
+  slow.then = [&] {
+    std::this_thread::sleep_for(tick * 4); // the loop is busy
+    if (slow.fired.size() == 1)
+      big.schedule(slow, tick * 10);
+  };
+  big.schedule(slow, tick);
+  big.schedule(b, tick * 2);
+  big.schedule(c, tick * 3);
+  big_ctx.run();
+  ASSERT_EQ(b.fired.size(), 1u);
+  ASSERT_EQ(c.fired.size(), 1u);
+  EXPECT_LT(after_start(b.fired[0]), tick * 40) << "b waited for a turn of the wheel";
+  EXPECT_LT(after_start(c.fired[0]), tick * 40) << "c waited for a turn of the wheel";
+  EXPECT_EQ(slow.fired.size(), 2u);
 }
 
 TEST_F(timer_wheel_fixture, DeadlinesBeyondOneTurnHold) {
