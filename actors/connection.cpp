@@ -5,11 +5,11 @@
 #include <random>
 
 #include "actors/socket_directory.hpp"
-#include "core/request.hpp"
-#include "net/auth.hpp"
 #include "core/envelope.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/request.hpp"
+#include "net/auth.hpp"
 
 namespace sb {
 

@@ -4,11 +4,11 @@
 #include <chrono>
 
 #include "core/envelope.hpp"
-#include "core/request.hpp"
-#include "plugins/plugin_actor.hpp"
-#include "core/log.hpp"
 #include "core/event_codec.hpp"
+#include "core/log.hpp"
+#include "core/request.hpp"
 #include "core/unix_time.hpp"
+#include "plugins/plugin_actor.hpp"
 
 namespace sb {
 

@@ -3,10 +3,10 @@
 #include <caf/all.hpp>
 
 #include "core/envelope.hpp"
+#include "core/event_codec.hpp"
+#include "core/log.hpp"
 #include "core/request.hpp"
 #include "plugins/plugin_actor.hpp"
-#include "core/log.hpp"
-#include "core/event_codec.hpp"
 
 namespace sb {
 
