@@ -13,9 +13,10 @@ work=$(mktemp -d /tmp/switchboard-wait-XXXXXX)
 source "$(dirname "$0")/processes.sh"
 
 primary=$(free_port)
-start primary "$primary" redis-server --port "$primary" --save "" --appendonly no
+# --dir: a replica writes the RDB of its full sync to its directory.
+start primary "$primary" redis-server --port "$primary" --save "" --appendonly no --dir "$work"
 replica=$(free_port)
-start replica "$replica" redis-server --port "$replica" --save "" --appendonly no \
+start replica "$replica" redis-server --port "$replica" --save "" --appendonly no --dir "$work" \
   --replicaof 127.0.0.1 "$primary"
 until redis-cli -p "$replica" INFO replication | grep -q master_link_status:up; do sleep 0.1; done
 
