@@ -360,8 +360,8 @@ struct plugin_context {
   std::string key() const { return make_key(spec.stream, spec.name); }
 };
 
-/// A worker gets the identity by value and shares it among what it hosts
-/// of that socket no more: one copy per placed plugin.
+/// The identity travels by value: a worker holds one copy per plugin it
+/// hosts, not one per socket.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_context& x) {
   socket_identity who = x.who ? *x.who : socket_identity{};

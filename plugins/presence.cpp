@@ -173,7 +173,8 @@ void presence_state::close() {
 
 void presence_state::remove_connection() {
   // Wait for the removal: `leave` must go out before this actor is gone.
-  request(self, ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key(), ctx.socket_id())
+  request(self, ctx.broker.command, request_timeout, pres_rm_atom::value, ctx.key(),
+          ctx.socket_id())
     .then(
       [this](const std::string& last) {
         if (last.empty())
@@ -193,8 +194,8 @@ void presence_state::on_command(const std::string& event, const std::string& ref
 presence_actor::behavior_type presence(presence_actor::stateful_pointer<presence_state> self,
                                       plugin_context ctx) {
   auto& st = self->state;
-  auto behavior = plugin_behavior<presence_actor>(self, std::move(ctx),
-                                                  [&st](tick_atom, bool lead) { st.heartbeat(lead); });
+  auto beat = [&st](tick_atom, bool lead) { st.heartbeat(lead); };
+  auto behavior = plugin_behavior<presence_actor>(self, std::move(ctx), beat);
   return behavior;
 }
 

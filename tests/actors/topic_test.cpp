@@ -5,7 +5,9 @@
 // right after gets a live topic again; leave is answered after the
 // member's last frame; coalesced events go out at most once a tick, the
 // newest only; announcements skip a topic with more members than they
-// allow; the registry gathers every topic's report for `ctl topics`.
+// allow; the registry gathers every topic's report for `ctl topics`; a
+// topic keeps its key once and refuses a key that is not <stream>:<plugin>;
+// members that ask for a pulse get `tick` from it, one active one as lead.
 #define CAF_SUITE topic
 #include "tests/actors/fixture.hpp"
 

@@ -113,7 +113,8 @@ TEST_F(presence_test, SecondTabJoinsNothingAndOnlyTheLastTabLeaves) {
 TEST(presence_heartbeat_test, AConnectedUserStaysPastTheTtl) {
   // Registrations expire after presence.ttl unless refreshed: the room's
   // topic pulses its members every ttl/3, and each refreshes its socket.
-  std::vector<std::string> args{std::string{"--auth.secret="} + presence_secret, "--presence.ttl=600ms"};
+  std::vector<std::string> args{std::string{"--auth.secret="} + presence_secret,
+                                "--presence.ttl=600ms"};
   server_process node(args);
   auto stream = test_stream();
   member ada(node.port(), stream, "ada");
