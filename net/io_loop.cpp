@@ -8,6 +8,7 @@
 namespace sb {
 
 void io_loop::start() {
+  poller_.start();
   thread_ = std::thread([this] {
     ring_ = send_ring::create(); // made by the thread that submits to it
     auto guard = boost::asio::make_work_guard(ctx_);

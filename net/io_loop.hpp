@@ -5,7 +5,8 @@
 // handler chain then flushes all of them, so fanning one event out to
 // thousands of sockets costs one wake-up of the loop, not one per socket.
 // Built with SWITCHBOARD_IO_URING, the loop sends the first batch of every
-// session in a slice with one system call (net/send_ring).
+// session in a slice with one system call (net/send_ring). Upgraded sockets
+// are watched by the loop's poller, not by asio (net/poller).
 
 #include <boost/asio/io_context.hpp>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "net/poller.hpp"
 #include "net/send_ring.hpp"
 #include "net/timer_wheel.hpp"
 
@@ -29,6 +31,8 @@ public:
   boost::asio::io_context& context() { return ctx_; }
   /// The sockets' keepalive and close timers (loop thread only).
   timer_wheel& timers() { return timers_; }
+  /// The upgraded sockets' readiness (loop thread only).
+  poller& readiness() { return poller_; }
 
   void start();
   void stop();
@@ -50,6 +54,7 @@ private:
   boost::asio::io_context ctx_{1};
   /// Up to a tick late; the keepalive test pings every 200 ms.
   timer_wheel timers_{ctx_, std::chrono::milliseconds(50)};
+  poller poller_{ctx_};
   std::thread thread_;
   std::mutex mutex_;
   std::vector<std::shared_ptr<websocket_session>> dirty_;

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
+#include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "core/log.hpp"
 #include "core/messages.hpp"
@@ -35,50 +37,65 @@ const frame_ptr& ping_frame() {
 } // namespace
 
 websocket_session::websocket_session(asio::ip::tcp::socket&& socket, server& srv)
-  : socket_(std::move(socket)),
-    server_(srv),
-    loop_(srv.loop_of(socket_.get_executor().context())),
+  : server_(srv),
+    loop_(srv.loop_of(socket.get_executor().context())),
     reader_(srv.config().max_frame_bytes),
     queue_(srv.config().max_queue_bytes) {
   error_code ec;
-  remote_ = endpoint_text(socket_.remote_endpoint(ec));
+  remote_ = endpoint_text(socket.remote_endpoint(ec));
+  fd_ = socket.release(ec);
+  if (ec)
+    fd_ = -1;
 }
 
 // Sessions can outlive the server object (an actor may hold the sink for a
 // moment after shutdown), so the destructor does not touch server_.
-websocket_session::~websocket_session() = default;
+websocket_session::~websocket_session() {
+  if (fd_ >= 0)
+    ::close(fd_); // never opened: finish() closes the others
+}
 
 void websocket_session::run(upgrade_info info, std::string_view client_key, std::string early) {
   id_ = server_.next_socket_id();
-  // Held by the write, not the session: an open socket keeps no 101 text.
-  auto response = std::make_shared<const std::string>(ws::switching_response(client_key));
   server_.add(shared_from_this());
-  asio::async_write(socket_, asio::buffer(*response),
-                    [self = shared_from_this(), response, info = std::move(info),
-                     early = std::move(early)](error_code ec, size_t) {
-                      self->on_handshake_written(ec, info, early);
-                    });
-}
-
-void websocket_session::on_handshake_written(error_code ec, const upgrade_info& info,
-                                             const std::string& early) {
-  if (ec) {
+  if (!write_handshake(client_key)) {
     finished_ = true;
     server_.remove(this);
     return;
   }
+  open(info, early);
+}
+
+// The 101 goes out at once: the socket's buffer is empty, so the kernel
+// takes it whole. Should it not, the rest leads the outbox, before any
+// frame. Nothing of it is kept once it is written.
+bool websocket_session::write_handshake(std::string_view client_key) {
+  if (fd_ < 0 || ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK) < 0)
+    return false;
+  auto response = ws::switching_response(client_key);
+  ssize_t n;
+  do
+    n = ::send(fd_, response.data(), response.size(), MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    return false;
+  auto sent = n < 0 ? size_t{0} : size_t(n);
+  if (sent < response.size())
+    queue_.append(std::make_shared<const std::string>(response.substr(sent)));
+  return loop_.readiness().watch(fd_, *this);
+}
+
+void websocket_session::open(const upgrade_info& info, const std::string& early) {
   open_ = true;
   counted_ = true;
   count(metrics::global().sockets_open, 1);
   count(metrics::global().sockets_opened);
   log::info("websocket", log::fields{id_, {}, remote_}, "socket opened");
-  socket_.non_blocking(true, ec);
   handler_ = server_.spawn_connection(info, shared_from_this(), id_);
-  if (close_requested_) // shutdown began while the 101 was written
+  arm_timer(server_.config().ping_interval);
+  if (!queue_.idle()) // the rest of the 101
     do_write();
-  else
-    arm_timer(server_.config().ping_interval);
-  if (!early.empty())
+  if (!early.empty() && !finished_)
     consume(reinterpret_cast<const uint8_t*>(early.data()), early.size());
   if (!finished_ && reading_ == reading::frames)
     read_or_pause();
@@ -86,23 +103,54 @@ void websocket_session::on_handshake_written(error_code ec, const upgrade_info& 
 
 // --- reading -----------------------------------------------------------------------
 
-void websocket_session::wait_readable() {
-  // No buffer is held while waiting: an idle socket costs no read memory.
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
+void websocket_session::on_ready(uint32_t events) {
+  auto self = shared_from_this(); // finish() may drop the last other holder
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
+    readable_ = true;
+    if (read_waiting_) {
+      read_waiting_ = false;
+      on_readable();
+    }
+  }
+  if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && write_waiting_ && !finished_) {
+    write_waiting_ = false;
+    do_write();
+  }
 }
 
-void websocket_session::on_readable(error_code ec) {
+// No buffer is held while waiting: an idle socket costs no read memory.
+// Bytes already signalled are read on the next turn of the loop, so one
+// busy socket does not hold up the others.
+void websocket_session::wait_readable() {
+  if (finished_ || read_waiting_)
+    return;
+  read_waiting_ = true;
+  if (readable_)
+    asio::post(loop_.context(), [self = shared_from_this()] {
+      if (self->read_waiting_) {
+        self->read_waiting_ = false;
+        self->on_readable();
+      }
+    });
+}
+
+void websocket_session::on_readable() {
   if (finished_)
     return;
-  if (ec)
-    return finish(final_code_ ? final_code_ : abnormal_close);
   thread_local std::vector<uint8_t> buffer(read_buffer_bytes);
-  auto n = socket_.read_some(asio::buffer(buffer), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again)
+  ssize_t n;
+  do
+    n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    readable_ = false;
     return wait_readable();
-  if (ec) // end of file included: the peer is gone
+  }
+  if (n <= 0) // an error, or end of file: the peer is gone
     return finish(final_code_ ? final_code_ : abnormal_close);
+  // A short read took all there was: bytes that come later bring an edge.
+  if (size_t(n) < buffer.size())
+    readable_ = false;
   heard_ = true;
   count(metrics::global().bytes_in, n);
   if (reading_ == reading::linger)
@@ -124,7 +172,7 @@ void websocket_session::read_or_pause() {
 
 void websocket_session::consumed() {
   if (unprocessed_.fetch_sub(1) - 1 <= resume_at && paused_.exchange(false))
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    asio::post(loop_.context(), [self = shared_from_this()] {
       if (!self->finished_ && self->reading_ == reading::frames)
         self->wait_readable();
     });
@@ -222,10 +270,10 @@ void websocket_session::expire_after(std::chrono::seconds after) {
   // far-future `exp` would wrap around into a timer that fires at once.
   constexpr std::chrono::seconds max_wait{int64_t{10} * 365 * 24 * 3600};
   after = std::min(after, max_wait);
-  asio::post(socket_.get_executor(), [self = shared_from_this(), after] {
+  asio::post(loop_.context(), [self = shared_from_this(), after] {
     if (self->finished_)
       return;
-    self->expiry_ = std::make_unique<asio::steady_timer>(self->socket_.get_executor(), after);
+    self->expiry_ = std::make_unique<asio::steady_timer>(self->loop_.context(), after);
     self->expiry_->async_wait([self](error_code ec) {
       if (ec || self->finished_)
         return;
@@ -281,7 +329,7 @@ void websocket_session::do_write() {
     size_t total = 0;
     if (!next_batch(msg, iov, total))
       return;
-    ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL);
+    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
     if (!written(n < 0 ? -errno : int(n), total))
       return;
   }
@@ -333,16 +381,15 @@ void websocket_session::all_written() {
     linger();
 }
 
+// The kernel took part of a batch or none: its buffer is full, and the
+// acknowledgements that free it bring an edge.
 void websocket_session::wait_writable() {
   write_waiting_ = true;
-  socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](error_code ec) {
-    self->write_waiting_ = false;
-    if (self->finished_)
-      return;
-    if (ec)
-      return self->finish(self->final_code_ ? self->final_code_ : abnormal_close);
-    self->do_write();
-  });
+  if (output_watched_)
+    return;
+  output_watched_ = true;
+  if (!loop_.readiness().watch_output(fd_, *this))
+    finish(final_code_ ? final_code_ : abnormal_close);
 }
 
 // --- closing ----------------------------------------------------------------------------
@@ -355,8 +402,7 @@ void websocket_session::linger() {
   if (reading_ == reading::linger)
     return;
   reading_ = reading::linger;
-  error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  ::shutdown(fd_, SHUT_WR);
   wait_readable();
 }
 
@@ -372,9 +418,12 @@ void websocket_session::finish(uint16_t code) {
   auto hold = std::move(timer_hold_); // this lives until the end of finish()
   if (expiry_)
     expiry_->cancel();
-  error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  if (fd_ >= 0) {
+    loop_.readiness().forget(fd_, *this);
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    fd_ = -1;
+  }
   queue_.clear();
   log::info("websocket", log::fields{id_, user(), remote_, code}, "socket closed");
   if (counted_) {

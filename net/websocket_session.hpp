@@ -5,8 +5,10 @@
 // messages it finds to the socket's message_handler; frames that actors
 // queue through frame_sink (net/send_queue) go out many per syscall.
 // Idle sockets own no read buffer: reads wait for readiness and use one
-// buffer per thread. Runs on one io_loop (one thread); actors only touch
-// the queue and the user id, both mutex-guarded.
+// buffer per thread. The descriptor leaves asio at the upgrade and is
+// watched by the loop's poller (net/poller), which costs an idle socket
+// nothing on the heap. Runs on one io_loop (one thread); actors only touch
+// the queue and the user id, both guarded.
 //
 // Closing (docs/protocol-notes.md, "Closing"): on the peer's Close or a
 // protocol error the session stops reading and tells the handler, which
@@ -37,8 +39,10 @@ class server;
 class websocket_session : public frame_sink,
                           private ws::reader_handler,
                           private timer_wheel::entry,
+                          private poller::watcher,
                           public std::enable_shared_from_this<websocket_session> {
 public:
+  /// Takes the descriptor out of asio (the loop's poller watches it).
   websocket_session(boost::asio::ip::tcp::socket&& socket, server& srv);
   ~websocket_session() override;
 
@@ -75,12 +79,15 @@ private:
     linger,  ///< our last frame is out: discard bytes until the peer's EOF
   };
 
+  // --- opening ---
+  bool write_handshake(std::string_view client_key);
+  void open(const upgrade_info& info, const std::string& early);
+
   // --- reading ---
-  void on_handshake_written(boost::system::error_code ec, const upgrade_info& info,
-                            const std::string& early);
+  void on_ready(uint32_t events) override; // poller::watcher
   void wait_readable();
   void read_or_pause();
-  void on_readable(boost::system::error_code ec);
+  void on_readable();
   void consume(const uint8_t* data, size_t size);
 
   // --- ws::reader_handler: what the reader found ---
@@ -98,7 +105,7 @@ private:
   void do_write();
   bool next_batch(msghdr& msg, iovec* iov, size_t& total);
   bool written(int result, size_t total);
-  int native_handle() { return socket_.native_handle(); }
+  int native_handle() { return fd_; }
   void all_written();
   void wait_writable();
 
@@ -110,7 +117,7 @@ private:
   void on_timer();
   void finish(uint16_t code);
 
-  boost::asio::ip::tcp::socket socket_;
+  int fd_ = -1; ///< the socket, closed by finish()
   server& server_;
   io_loop& loop_;
   /// Held while the timer is set, as a pending asio wait would: a closing
@@ -133,6 +140,9 @@ private:
   // --- loop thread only ---
   reading reading_ = reading::frames;
   bool write_waiting_ = false; ///< the socket buffer is full: waiting to write
+  bool output_watched_ = false; ///< the poller reports when it can write
+  bool read_waiting_ = false;  ///< reading waits for bytes (an edge)
+  bool readable_ = false;      ///< an edge came and no short read since
   bool open_ = false;          ///< the 101 went out; frames may follow
   bool awaiting_pong_ = false;
   bool heard_ = false;         ///< bytes arrived since the last ping
