@@ -67,7 +67,7 @@ bool connection_state::authenticate(const connection_args& args) {
   }
   auto& claims = std::get<token_claims>(verified);
   set_user(user_info{claims.sub, utf8_prefix(claims.name, 64)});
-  allowed_streams = std::move(claims.streams);
+  allowed_streams = std::make_unique<const std::vector<std::string>>(std::move(claims.streams));
   // The token's permissions end at `exp`, and so does the socket: a client
   // reconnects with a fresh token, as it would after any 4401.
   sink->expire_after(std::chrono::seconds(claims.exp - now));
@@ -383,22 +383,29 @@ void connection_state::finish_closing() {
 }
 
 connection_actor::behavior_type
-connection(connection_actor::stateful_pointer<connection_state> self, node_ptr node,
+connection(lean_pointer<connection_actor, connection_state> self, node_ptr node,
            connection_args args) {
+  using actor = std::remove_pointer_t<decltype(self)>;
   auto& st = self->state;
   st.self = self;
   st.node = std::move(node);
   self->set_down_handler(
     [&st](caf::down_msg& dm) { st.on_plugin_down(dm.source, dm.reason); });
   st.init(std::move(args));
-  return {
-    [&st](frame_atom, std::string& text, bool binary) { st.on_frame(std::move(text), binary); },
-    [&st](closing_atom, uint16_t code) { st.on_peer_closing(code); },
-    [&st](closed_atom, uint16_t) { st.on_closed(); },
-    [&st](write_atom, std::string& text) { st.reply(std::move(text)); },
-    [&st](join_atom, topic_request& request) { return st.join_topic(std::move(request)); },
-    [&st](describe_atom) { return st.describe(); },
+  // One behavior for every connection (core/lean_actor).
+  static const connection_actor::behavior_type shared{
+    [](frame_atom, std::string& text, bool binary) {
+      actor::running().on_frame(std::move(text), binary);
+    },
+    [](closing_atom, uint16_t code) { actor::running().on_peer_closing(code); },
+    [](closed_atom, uint16_t) { actor::running().on_closed(); },
+    [](write_atom, std::string& text) { actor::running().reply(std::move(text)); },
+    [](join_atom, topic_request& request) {
+      return actor::running().join_topic(std::move(request));
+    },
+    [](describe_atom) { return actor::running().describe(); },
   };
+  return shared;
 }
 
 namespace {

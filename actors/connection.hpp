@@ -31,6 +31,7 @@
 #include "actors/rate_limiter.hpp"
 #include "config/settings.hpp"
 #include "core/actors.hpp"
+#include "core/lean_actor.hpp"
 #include "net/message_handler.hpp"
 #include "plugins/plugin.hpp"
 
@@ -136,7 +137,7 @@ struct connection_state {
   /// plugins and their topic memberships.
   identity_ptr who;
   sink_ptr sink;
-  std::optional<std::vector<std::string>> allowed_streams; ///< globs; none = all
+  std::unique_ptr<const std::vector<std::string>> allowed_streams; ///< globs; null = all
   std::optional<rate_limiter> limiter;
   bool v2 = false;                ///< the client speaks protocol version 2
   std::vector<slot> slots;        ///< the specs being opened (handshake or subscribe)
@@ -160,7 +161,7 @@ struct connection_state {
 };
 
 connection_actor::behavior_type
-connection(connection_actor::stateful_pointer<connection_state> self, node_ptr node,
+connection(lean_pointer<connection_actor, connection_state> self, node_ptr node,
            connection_args args);
 
 /// Spawns the connection actor of one socket; the returned handler turns

@@ -39,8 +39,8 @@ void chat_state::read_history(open_promise rp, open_result result) {
                 uint64_t{ctx.settings.chat_history})
     .then(
       [this, rp, result](std::vector<stream_entry>& entries) mutable {
-        catch_up = {history_frame(entries)};
-        after_id = entries.empty() ? std::string{} : entries.back().id;
+        catch_up().frames = {history_frame(entries)};
+        catch_up().after_id = entries.empty() ? std::string{} : entries.back().id;
         rp.deliver(result);
       },
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
@@ -59,8 +59,7 @@ void chat_state::read_replay(open_promise rp) {
           return;
         }
         auto replay = make_replay("chat", ctx.spec.stream, "message", r.entries, since);
-        catch_up = std::move(replay.frames);
-        after_id = std::move(replay.after_id);
+        catch_up() = std::move(replay);
         rp.deliver(open_result{true, true});
       },
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
@@ -236,7 +235,7 @@ void chat_state::leave() {
   leave_topic([this] { self->quit(); });
 }
 
-plugin_actor::behavior_type chat(plugin_actor::stateful_pointer<chat_state> self,
+plugin_actor::behavior_type chat(lean_pointer<plugin_actor, chat_state> self,
                                  plugin_context ctx) {
   return plugin_behavior<plugin_actor>(self, std::move(ctx));
 }

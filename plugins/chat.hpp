@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/lean_actor.hpp"
 #include "plugins/plugin_actor.hpp"
 
 namespace sb {
@@ -38,7 +39,7 @@ struct chat_state : plugin_base<plugin_actor::stateful_pointer<chat_state>> {
                             bool more) const;
 };
 
-plugin_actor::behavior_type chat(plugin_actor::stateful_pointer<chat_state> self,
+plugin_actor::behavior_type chat(lean_pointer<plugin_actor, chat_state> self,
                                  plugin_context ctx);
 plugin_actor spawn_chat(caf::actor_system& sys, plugin_context ctx);
 

@@ -164,8 +164,9 @@ void hosted_state::open_instance(open_promise rp) {
 caf::result<ok_atom> hosted_state::start() {
   started = activating = true;
   auto rp = self->make_response_promise<ok_atom>();
-  request(self, topic, request_timeout, activate_atom::value, after_id,
-                std::exchange(catch_up, {}))
+  auto first = take_catch_up();
+  request(self, topic, request_timeout, activate_atom::value, std::move(first.after_id),
+          std::move(first.frames))
     .then(
       [this, rp](ok_atom) mutable {
         live = true;
@@ -198,10 +199,11 @@ void hosted_state::send_event(const std::string& event, const std::string& data,
   auto frame = event_frame(ctx.spec.name, ctx.spec.stream, event, parsed_id ? id : "", data);
   if (!activating) {
     // Catch-up: live copies of a stored event it holds are not sent again.
-    auto floor = stream_id::parse(after_id);
+    auto& first = catch_up();
+    auto floor = stream_id::parse(first.after_id);
     if (parsed_id && (!floor || *floor < *parsed_id))
-      after_id = id;
-    catch_up.push_back(std::move(frame));
+      first.after_id = id;
+    first.frames.push_back(std::move(frame));
   } else if (!live) {
     held.push_back(std::move(frame));
   } else {
@@ -346,8 +348,9 @@ void hosted_state::close() {
 }
 
 hosted_plugin_actor::behavior_type
-hosted_plugin(hosted_plugin_actor::stateful_pointer<hosted_state> self, plugin_context ctx,
+hosted_plugin(lean_pointer<hosted_plugin_actor, hosted_state> self, plugin_context ctx,
               hosted_def def) {
+  using actor = std::remove_pointer_t<decltype(self)>;
   auto& st = self->state;
   if (auto loaded = find_loaded_plugin(def.name))
     st.init = loaded->init;
@@ -357,8 +360,8 @@ hosted_plugin(hosted_plugin_actor::stateful_pointer<hosted_state> self, plugin_c
   st.key = ctx.key();
   st.since = ctx.spec.since ? ctx.spec.since->str() : std::string{};
   st.api = std::make_shared<hosted_context>(st);
-  return plugin_behavior<hosted_plugin_actor>(self, std::move(ctx),
-                                              [&st](tick_atom, uint64_t id) { st.on_tick(id); });
+  return plugin_behavior<hosted_plugin_actor>(
+    self, std::move(ctx), [](tick_atom, uint64_t id) { actor::running().on_tick(id); });
 }
 
 plugin_factory hosted_factory(hosted_def def) {

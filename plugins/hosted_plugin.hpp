@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/lean_actor.hpp"
 #include "plugins/plugin_actor.hpp"
 #include "plugins/plugin_library.hpp"
 
@@ -88,7 +89,7 @@ struct hosted_state : plugin_base<hosted_plugin_actor::stateful_pointer<hosted_s
   bool valid_data(const std::string& data, const std::function<void(switchboard::outcome)>& done);
 };
 
-hosted_plugin_actor::behavior_type hosted_plugin(hosted_plugin_actor::stateful_pointer<hosted_state> self,
+hosted_plugin_actor::behavior_type hosted_plugin(lean_pointer<hosted_plugin_actor, hosted_state> self,
                                                  plugin_context ctx, hosted_def def);
 
 /// Spawns a hosted instance of `def` for each spec naming it.

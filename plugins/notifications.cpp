@@ -49,8 +49,8 @@ void notifications_state::read_unread(open_promise rp, open_result result) {
               json items = json::array();
               for (auto& e : r.entries)
                 items.push_back(entry_json(e));
-              after_id = r.entries.empty() ? std::string{} : r.entries.back().id;
-              catch_up = {event_frame(
+              catch_up().after_id = r.entries.empty() ? std::string{} : r.entries.back().id;
+              catch_up().frames = {event_frame(
                 "notifications", ctx.spec.stream, "history", {},
                 json{{"notifications", std::move(items)}}.dump(
                   -1, ' ', false, json::error_handler_t::replace))};
@@ -71,8 +71,7 @@ void notifications_state::read_replay(open_promise rp) {
           return read_unread(std::move(rp), open_result{true, false});
         auto replay = make_replay("notifications", ctx.spec.stream, "notification",
                                   r.entries, since);
-        catch_up = std::move(replay.frames);
-        after_id = std::move(replay.after_id);
+        catch_up() = std::move(replay);
         rp.deliver(open_result{true, true});
       },
       [rp](caf::error& err) mutable { rp.deliver(make_error(to_ec(err))); });
@@ -133,7 +132,7 @@ void notifications_state::leave() {
 }
 
 plugin_actor::behavior_type
-notifications(plugin_actor::stateful_pointer<notifications_state> self, plugin_context ctx) {
+notifications(lean_pointer<plugin_actor, notifications_state> self, plugin_context ctx) {
   return plugin_behavior<plugin_actor>(self, std::move(ctx));
 }
 

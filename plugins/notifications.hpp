@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/lean_actor.hpp"
 #include "plugins/plugin_actor.hpp"
 
 namespace sb {
@@ -30,7 +31,7 @@ struct notifications_state
 };
 
 plugin_actor::behavior_type
-notifications(plugin_actor::stateful_pointer<notifications_state> self, plugin_context ctx);
+notifications(lean_pointer<plugin_actor, notifications_state> self, plugin_context ctx);
 plugin_actor spawn_notifications(caf::actor_system& sys, plugin_context ctx);
 
 } // namespace sb

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <utility>
 
 namespace sb {
@@ -16,19 +17,20 @@ public:
   /// One finished (answered or failed); runs what waited for the last one.
   void end() {
     if (--count_ == 0 && then_)
-      std::exchange(then_, nullptr)();
+      (*std::exchange(then_, nullptr))();
   }
   /// Runs `fn` once no command is pending: now, or after the last end().
   void when_done(std::function<void()> fn) {
     if (count_ == 0)
       fn();
     else
-      then_ = std::move(fn);
+      then_ = std::make_unique<std::function<void()>>(std::move(fn));
   }
 
 private:
   size_t count_ = 0;
-  std::function<void()> then_;
+  /// Only while closing: inline, it cost every plugin 24 B more.
+  std::unique_ptr<std::function<void()>> then_;
 };
 
 } // namespace sb

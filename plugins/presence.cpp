@@ -90,14 +90,14 @@ void presence_state::read_state(open_promise rp) {
 void presence_state::read_list(open_promise rp, uint64_t users) {
   if (crowded(users)) {
     auto data = R"({"count":)" + std::to_string(users) + "}";
-    catch_up = {event_frame("presence", ctx.spec.stream, "state", {}, data)};
+    catch_up().frames = {event_frame("presence", ctx.spec.stream, "state", {}, data)};
     rp.deliver(open_result{});
     return;
   }
   request(self, ctx.broker.command, request_timeout, pres_list_atom::value, ctx.key())
     .then(
       [this, rp](std::vector<presence_user>& list) mutable {
-        catch_up = {event_frame("presence", ctx.spec.stream, "state", {},
+        catch_up().frames = {event_frame("presence", ctx.spec.stream, "state", {},
                                 presence_users_json(list))};
         rp.deliver(open_result{});
       },
@@ -191,12 +191,11 @@ void presence_state::on_command(const std::string& event, const std::string& ref
                     ref.is_discarded() ? json() : ref));
 }
 
-presence_actor::behavior_type presence(presence_actor::stateful_pointer<presence_state> self,
+presence_actor::behavior_type presence(lean_pointer<presence_actor, presence_state> self,
                                       plugin_context ctx) {
-  auto& st = self->state;
-  auto beat = [&st](tick_atom, bool lead) { st.heartbeat(lead); };
-  auto behavior = plugin_behavior<presence_actor>(self, std::move(ctx), beat);
-  return behavior;
+  using actor = std::remove_pointer_t<decltype(self)>;
+  auto beat = [](tick_atom, bool lead) { actor::running().heartbeat(lead); };
+  return plugin_behavior<presence_actor>(self, std::move(ctx), beat);
 }
 
 plugin_actor spawn_presence(caf::actor_system& sys, plugin_context ctx) {

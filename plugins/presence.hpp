@@ -13,6 +13,7 @@
 #include <caf/stateful_actor.hpp>
 #include <functional>
 
+#include "core/lean_actor.hpp"
 #include "plugins/plugin_actor.hpp"
 
 namespace sb {
@@ -42,7 +43,7 @@ struct presence_state : plugin_base<presence_actor::stateful_pointer<presence_st
   bool first = false;  ///< this socket is its user's first connection
 };
 
-presence_actor::behavior_type presence(presence_actor::stateful_pointer<presence_state> self,
+presence_actor::behavior_type presence(lean_pointer<presence_actor, presence_state> self,
                                       plugin_context ctx);
 plugin_actor spawn_presence(caf::actor_system& sys, plugin_context ctx);
 

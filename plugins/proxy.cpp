@@ -179,7 +179,7 @@ void proxy_state::on_open_answer(open_promise rp, backend_response& res) {
     rp.deliver(make_error(ec::unavailable, "the socket closed"));
     return;
   }
-  catch_up = frames_of(answer.reply);
+  catch_up().frames = frames_of(answer.reply);
   open_broadcasts = std::move(answer.broadcast);
   if (ctx.spec.since)
     replay_since(rp, config.default_event(), config.max_length);
@@ -254,7 +254,7 @@ void proxy_state::close() {
   quit_when_done();
 }
 
-plugin_actor::behavior_type proxy(plugin_actor::stateful_pointer<proxy_state> self,
+plugin_actor::behavior_type proxy(lean_pointer<plugin_actor, proxy_state> self,
                                   plugin_context ctx, proxy_config config) {
   self->state.config = std::move(config);
   return plugin_behavior<plugin_actor>(self, std::move(ctx));

@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/lean_actor.hpp"
 #include "plugins/backend_hook.hpp"
 #include "plugins/plugin_actor.hpp"
 
@@ -93,7 +94,7 @@ struct proxy_state : plugin_base<plugin_actor::stateful_pointer<proxy_state>> {
   std::vector<std::string> frames_of(const std::vector<hook_event>& events) const;
 };
 
-plugin_actor::behavior_type proxy(plugin_actor::stateful_pointer<proxy_state> self,
+plugin_actor::behavior_type proxy(lean_pointer<plugin_actor, proxy_state> self,
                                   plugin_context ctx, proxy_config config);
 
 /// Spawns a proxy with `config` for each spec naming it.

@@ -92,7 +92,7 @@ void relay_state::close() {
   quit_when_done();
 }
 
-plugin_actor::behavior_type relay(plugin_actor::stateful_pointer<relay_state> self,
+plugin_actor::behavior_type relay(lean_pointer<plugin_actor, relay_state> self,
                                   plugin_context ctx, relay_config config) {
   self->state.config = std::move(config);
   return plugin_behavior<plugin_actor>(self, std::move(ctx));

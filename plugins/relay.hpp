@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/lean_actor.hpp"
 #include "plugins/plugin_actor.hpp"
 
 namespace sb {
@@ -43,7 +44,7 @@ struct relay_state : plugin_base<plugin_actor::stateful_pointer<relay_state>> {
   void close();
 };
 
-plugin_actor::behavior_type relay(plugin_actor::stateful_pointer<relay_state> self,
+plugin_actor::behavior_type relay(lean_pointer<plugin_actor, relay_state> self,
                                   plugin_context ctx, relay_config config);
 
 /// Spawns a relay with `config` for each spec naming it.
