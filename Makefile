@@ -41,8 +41,12 @@ run: setup-run configure
 ## Vite plugin, the demo and the SvelteKit example (built, and under vite dev)
 ## in headless Chromium; then the unit, actor and integration tests again
 ## under ASan+UBSan (install, package and layers check files, nothing a
-## sanitizer would see); then every fuzz target for a few seconds.
-test: test-release test-web test-asan test-fuzz
+## sanitizer would see); then every fuzz target for a few seconds. The ASan
+## and fuzz trees compile at low priority while the Release and browser tests
+## run (scripts/test-all.sh).
+test:
+	BUILD=$(BUILD) ASAN_BUILD=$(ASAN_BUILD) FUZZ_BUILD=$(FUZZ_BUILD) JOBS=$(JOBS) \
+	  ./scripts/test-all.sh
 
 # Two at a time: the longest tests (integration on either broker) mostly
 # wait on sockets and child processes, so they run side by side (Release:
