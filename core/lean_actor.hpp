@@ -14,6 +14,7 @@
 #include <caf/execution_unit.hpp>
 #include <caf/resumable.hpp>
 #include <caf/stateful_actor.hpp>
+#include <cassert>
 #include <utility>
 
 namespace sb {
@@ -31,7 +32,10 @@ public:
 
   /// The state of the instance handling a message on this thread. Only
   /// for the handlers of this type's shared behavior, which only run there.
-  static State& running() { return static_cast<lean_actor*>(detail::lean_running)->state; }
+  static State& running() {
+    assert(detail::lean_running != nullptr);
+    return static_cast<lean_actor*>(detail::lean_running)->state;
+  }
 
   caf::resumable::resume_result resume(caf::execution_unit* ctx, size_t max) override {
     // Saved and restored: a test scheduler may run one actor inside another.

@@ -31,6 +31,7 @@ void poller::start() {
 }
 
 void poller::stop() {
+  stopped_ = true;
   boost::system::error_code ignored;
   epoll_.cancel(ignored);
 }
@@ -40,8 +41,9 @@ bool poller::watch(int fd, watcher& w) {
 }
 
 // Output is watched only from the first full socket buffer on, as asio
-// does: most sockets never fill theirs, and an idle watcher is not woken
-// by the acknowledgements of what it sent.
+// does: most sockets never fill theirs. The kernel signals space only to a
+// socket whose send found its buffer full, so acknowledgements wake none
+// that did not wait.
 bool poller::watch_output(int fd, watcher& w) {
   return control(epoll_.native_handle(), EPOLL_CTL_MOD, fd,
                  EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &w);
@@ -55,6 +57,8 @@ void poller::forget(int fd, watcher& w) {
 }
 
 void poller::wait() {
+  if (stopped_)
+    return;
   epoll_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                     [this](boost::system::error_code ec) {
                       if (!ec)
@@ -69,11 +73,12 @@ void poller::drain() {
     if (ev.data.ptr)
       static_cast<watcher*>(ev.data.ptr)->on_ready(ev.events);
   }
-  bool full = count_ == batch;
-  count_ = next_ = 0;
   // A full batch may have left events behind, and they bring no new edge
-  // for asio to see: look again after the handlers already queued.
-  if (full)
+  // for asio to see (nor do those an interrupted wait left): look again
+  // after the handlers already queued.
+  bool again = count_ == batch || (count_ < 0 && errno == EINTR);
+  count_ = next_ = 0;
+  if (again && !stopped_)
     boost::asio::post(epoll_.get_executor(), [this] { drain(); });
   else
     wait();

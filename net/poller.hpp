@@ -59,6 +59,7 @@ private:
   epoll_event ready_[batch]; ///< the batch being handed out
   int count_ = 0;            ///< events in ready_
   int next_ = 0;             ///< the next one to hand out
+  bool stopped_ = false;
 };
 
 } // namespace sb

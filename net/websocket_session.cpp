@@ -50,6 +50,9 @@ websocket_session::websocket_session(asio::ip::tcp::socket&& socket, server& srv
 
 // Sessions can outlive the server object (an actor may hold the sink for a
 // moment after shutdown), so the destructor does not touch server_.
+// An open session is finished before it goes (its timer holds it until
+// then, and shutdown abandons the rest), so the poller never points at a
+// destroyed one.
 websocket_session::~websocket_session() {
   if (fd_ >= 0)
     ::close(fd_); // never opened: finish() closes the others
@@ -70,7 +73,8 @@ void websocket_session::run(upgrade_info info, std::string_view client_key, std:
 // takes it whole. Should it not, the rest leads the outbox, before any
 // frame. Nothing of it is kept once it is written.
 bool websocket_session::write_handshake(std::string_view client_key) {
-  if (fd_ < 0 || ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK) < 0)
+  int flags = fd_ < 0 ? -1 : ::fcntl(fd_, F_GETFL);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) < 0)
     return false;
   auto response = ws::switching_response(client_key);
   ssize_t n;
@@ -105,6 +109,8 @@ void websocket_session::open(const upgrade_info& info, const std::string& early)
 
 void websocket_session::on_ready(uint32_t events) {
   auto self = shared_from_this(); // finish() may drop the last other holder
+  if (events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))
+    input_ended_ = true;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
     readable_ = true;
     if (read_waiting_) {
@@ -149,7 +155,9 @@ void websocket_session::on_readable() {
   if (n <= 0) // an error, or end of file: the peer is gone
     return finish(final_code_ ? final_code_ : abnormal_close);
   // A short read took all there was: bytes that come later bring an edge.
-  if (size_t(n) < buffer.size())
+  // Not so the peer's end once it came: a read that takes the last bytes
+  // also takes the end behind them, and nothing more will signal it.
+  if (size_t(n) < buffer.size() && !input_ended_)
     readable_ = false;
   heard_ = true;
   count(metrics::global().bytes_in, n);

@@ -143,6 +143,7 @@ private:
   bool output_watched_ = false; ///< the poller reports when it can write
   bool read_waiting_ = false;  ///< reading waits for bytes (an edge)
   bool readable_ = false;      ///< an edge came and no short read since
+  bool input_ended_ = false;   ///< the peer's end (or an error) was signalled
   bool open_ = false;          ///< the 101 went out; frames may follow
   bool awaiting_pong_ = false;
   bool heard_ = false;         ///< bytes arrived since the last ping

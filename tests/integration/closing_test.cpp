@@ -139,6 +139,19 @@ TEST_P(closing_test, MessageBeforeADroppedConnectionIsStillBroadcast) {
   }
 }
 
+TEST_P(closing_test, AnEndThatCameWithTheLastMessageClosesAtOnce) {
+  // The message and the client's FIN in one segment: one read takes both,
+  // and no later readiness will tell of the end. The server must still see
+  // it now, not at the next ping (limits.ping-interval, 25 s).
+  for (int i = 0; i < 3; ++i) {
+    auto ref = "ended-" + std::to_string(i);
+    auto sender = raw_ws::open_chat(port(), stream_, GetParam());
+    sender->send_and_end(text_frame(send_text(ref)));
+    expect_broadcast(ref);
+    EXPECT_TRUE(sender->closed_within(prompt)) << "the end was not noticed";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Strategies, closing_test, ::testing::Values("pub-sub", "streams"),
                          [](const auto& info) {
                            return info.param == "pub-sub" ? "PubSub" : "Streams";

@@ -1,5 +1,9 @@
 #include "tests/support/raw_ws.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
 
@@ -32,6 +36,14 @@ std::string raw_ws::upgrade_request(uint16_t port, const std::string& target, bo
 
 void raw_ws::send(const std::string& bytes) {
   boost::asio::write(socket_, boost::asio::buffer(bytes));
+}
+
+void raw_ws::send_and_end(const std::string& bytes) {
+  int fd = socket_.socket().native_handle();
+  int on = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+  send(bytes);
+  ::shutdown(fd, SHUT_WR); // the FIN joins the corked bytes
 }
 
 void raw_ws::send_in_chops(const std::string& bytes) {

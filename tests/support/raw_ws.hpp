@@ -49,6 +49,9 @@ public:
   void send(const std::string& bytes);
   /// Sends `bytes` one byte per write (TCP may still merge them).
   void send_in_chops(const std::string& bytes);
+  /// Sends `bytes` and ends the connection's sending side in one TCP
+  /// segment (corked), so the server reads the last bytes and the end at once.
+  void send_and_end(const std::string& bytes);
 
   /// The next frame; throws on timeout or end of file.
   server_frame read_frame();
