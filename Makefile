@@ -55,7 +55,7 @@ test-release: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
 
 test-web: build
-	./web/run-tests.sh
+	SWITCHBOARD_BIN=$(abspath $(BUILD))/switchboard ./web/run-tests.sh
 
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWITCHBOARD_SANITIZE=ON
