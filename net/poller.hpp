@@ -7,8 +7,8 @@
 //
 // Edge-triggered: a watcher hears of each change (bytes arrived, space
 // freed, an error or the peer's end), not of a state that lasts, so it
-// reads until a short read and writes until the kernel refuses. Loop thread
-// only.
+// reads until a short read (after the peer's end: until the end) and
+// writes until the kernel refuses. Loop thread only.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
