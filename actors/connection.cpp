@@ -101,7 +101,7 @@ void connection_state::init(connection_args args) {
     return;
   }
   auto& ok = std::get<parsed_clients>(parsed);
-  errors = std::move(ok.errors);
+  errors() = std::move(ok.errors);
   if (ok.specs.empty()) {
     on_open_done();
     return;
@@ -124,10 +124,10 @@ spec_rules connection_state::rules_for_specs() const {
 
 void connection_state::open_plugins(std::vector<plugin_spec> specs) {
   opening = specs.size();
-  slots.clear();
-  slots.reserve(specs.size());
+  slots().clear();
+  slots().reserve(specs.size());
   for (auto& spec : specs) {
-    auto index = slots.size();
+    auto index = slots().size();
     auto info = node->plugins->find(spec.name);
     plugin_context ctx{who,
                        spec,
@@ -135,7 +135,7 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
                        node->broker,
                        node->plugin_config,
                        node->backend};
-    slots.push_back({std::move(spec), plugin_actor{}, std::nullopt, std::nullopt});
+    slots().push_back({std::move(spec), plugin_actor{}, std::nullopt, std::nullopt});
     if (!info->on_worker) {
       open_plugin(index, info->spawn(self->system(), std::move(ctx)));
       continue;
@@ -149,11 +149,11 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
 void connection_state::open_plugin(size_t index, plugin_actor plugin) {
   self->monitor(plugin);
   alive.emplace(plugin.address(), plugin);
-  slots[index].plugin = plugin;
+  slots()[index].plugin = plugin;
   request(self, plugin, open_timeout, open_atom::value)
     .then(
       [this, index](open_result& r) {
-        slots[index].opened = r;
+        slots()[index].opened = r;
         if (--opening == 0)
           on_open_done();
       },
@@ -161,7 +161,7 @@ void connection_state::open_plugin(size_t index, plugin_actor plugin) {
 }
 
 void connection_state::fail_open(size_t index, const caf::error& err) {
-  auto& s = slots[index];
+  auto& s = slots()[index];
   auto code = to_ec(err);
   // A plugin may say why (a backend refused the spec); else the code does.
   auto why = error_message(err);
@@ -181,15 +181,15 @@ void connection_state::fail_open(size_t index, const caf::error& err) {
 void connection_state::on_open_done() {
   if (control)
     return on_subscribe_opened();
-  for (auto& s : slots)
+  for (auto& s : slots())
     if (s.failed)
-      errors.push_back(*s.failed);
+      errors().push_back(*s.failed);
   bool any = false;
-  for (auto& s : slots)
+  for (auto& s : slots())
     any = any || s.opened.has_value();
   // A version 2 client may start with no client and subscribe later.
   if (!any && !v2) {
-    for (auto& e : errors)
+    for (auto& e : errors())
       reply(error_frame(e.code, e.message, nullptr, e.name, e.stream));
     sink->close(1008, "No valid clients");
     gave_up = true;
@@ -198,38 +198,55 @@ void connection_state::on_open_done() {
     return;
   }
   reply(welcome_frame());
-  for (auto& e : errors)
+  for (auto& e : errors())
     reply(error_frame(e.code, e.message, nullptr, e.name, e.stream));
-  errors.clear();
-  for (auto& s : slots)
+  errors().clear();
+  for (auto& s : slots())
     if (s.opened)
       routes.emplace(std::make_pair(s.spec.name, s.spec.stream), s.plugin);
   start_next(0);
 }
 
+connection_state::opening_state& connection_state::open_state() {
+  if (!opened_state)
+    opened_state = std::make_unique<opening_state>();
+  return *opened_state;
+}
+
+const std::vector<connection_state::slot>& connection_state::slots() const {
+  static const std::vector<slot> none;
+  return opened_state ? opened_state->slots : none;
+}
+
+void connection_state::release_open_state() {
+  if (opened_state && opening == 0 && !control && opened_state->slots.empty()
+      && opened_state->errors.empty() && opened_state->early.empty())
+    opened_state.reset();
+}
+
 void connection_state::start_next(size_t index) {
   // One plugin at a time, so each client's catch-up arrives in spec order.
-  while (index < slots.size() && !slots[index].opened)
+  while (index < slots().size() && !slots()[index].opened)
     ++index;
-  if (index == slots.size()) {
+  if (index == slots().size()) {
     // Every plugin started; routes holds them. An idle socket keeps none of
-    // the specs and open results (about 250 B a plugin). Not `slots = {}`:
-    // that assigns an empty list and keeps the capacity.
-    std::vector<slot>{}.swap(slots);
+    // the specs and open results (about 250 B a plugin): resume() frees
+    // them with the rest of the opening state.
+    slots().clear();
     if (control)
       return finish_control();
     ready = true;
     resume();
     return;
   }
-  request(self, slots[index].plugin, open_timeout, start_atom::value)
+  request(self, slots()[index].plugin, open_timeout, start_atom::value)
     .then([this, index](ok_atom) { start_next(index + 1); },
           [this, index](caf::error&) { start_next(index + 1); });
 }
 
 std::string connection_state::welcome_frame() const {
   json clients = json::array();
-  for (auto& s : slots) {
+  for (auto& s : slots()) {
     if (!s.opened)
       continue;
     json c = {{"name", s.spec.name},
@@ -250,8 +267,8 @@ std::string connection_state::welcome_frame() const {
 
 void connection_state::on_frame(std::string text, bool binary) {
   bool holding = !ready || control;
-  if (holding && early.size() < max_early_frames) {
-    early.emplace_back(std::move(text), binary); // consumed when replayed
+  if (holding && early().size() < max_early_frames) {
+    early().emplace_back(std::move(text), binary); // consumed when replayed
     return;
   }
   sink->consumed();
@@ -338,8 +355,10 @@ void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::err
   }
   // Opened, not routed yet (other specs still opening): it is a spec that
   // failed, never a client in welcome or a subscribe's outcome.
-  for (auto& slot : slots)
-    if (opening > 0 && slot.plugin && slot.plugin.address() == who && slot.opened) {
+  if (opening == 0)
+    return;
+  for (auto& slot : slots())
+    if (slot.plugin && slot.plugin.address() == who && slot.opened) {
       slot.opened.reset();
       slot.failed = spec_error{slot.spec.name, slot.spec.stream, code, why};
     }
@@ -442,6 +461,20 @@ handler_ptr make_connection(caf::actor_system& sys, node_ptr node, connection_ar
 // entering.
 connection_state::~connection_state() {
   leave_directory();
+  tell_plugins_gone();
+}
+
+// Runs as the actor ends (the state dies in on_exit), for every reason:
+// what a monitor would have told the plugins on this node, which do not
+// monitor their connection (plugins/plugin_actor.hpp). Sent after all
+// else this actor sent them, as a monitor's would be.
+void connection_state::tell_plugins_gone() {
+  if (!self)
+    return;
+  for (auto& [addr, plugin] : alive)
+    if (plugin.node() == self->node())
+      caf::anon_send(caf::actor_cast<caf::actor>(plugin),
+                     caf::down_msg{self->address(), self->fail_state()});
 }
 
 // A closing socket is no longer listed (ctl sockets shows open ones), though

@@ -75,7 +75,7 @@ void connection_state::subscribe(const control_command& cmd) {
     }
     control->entries.push_back(std::move(e));
   }
-  slots.clear();
+  slots().clear();
   if (specs.empty())
     return on_subscribe_opened();
   open_plugins(std::move(specs)); // -> on_open_done() -> on_subscribe_opened()
@@ -87,7 +87,7 @@ void connection_state::on_subscribe_opened() {
   for (auto& e : control->entries) {
     if (!e.slot)
       continue;
-    auto& s = slots[*e.slot];
+    auto& s = slots()[*e.slot];
     if (s.failed) {
       e.error = *s.failed;
       continue;
@@ -154,7 +154,7 @@ void connection_state::reply_control() {
     }
     json o = {{"name", e.name}, {"stream", e.stream}, {"ok", true}};
     if (control->subscribe) {
-      auto& s = slots[*e.slot];
+      auto& s = slots()[*e.slot];
       o["strategy"] = to_string(s.spec.strategy);
       if (s.opened->resumed)
         o["recovered"] = s.opened->recovered;
@@ -175,10 +175,11 @@ void connection_state::resume() {
   if (replaying)
     return; // a control command that finished at once: the outer loop goes on
   replaying = true;
-  while (!early.empty() && !control)
-    for (auto& [text, binary] : std::exchange(early, {}))
+  while (opened_state && !opened_state->early.empty() && !control)
+    for (auto& [text, binary] : std::exchange(opened_state->early, {}))
       on_frame(std::move(text), binary); // a subscribe among them holds the rest again
   replaying = false;
+  release_open_state();
   if (!control && !plugins_closing && (closing || socket_gone))
     close_plugins();
 }

@@ -50,8 +50,15 @@ caf::result<membership_actor> topic_shard_state::join(topic_join& j) {
 void topic_shard_state::activate(const caf::actor_addr& plugin,
                                  const std::vector<std::string>& catch_up,
                                  const std::string& after) {
-  if (auto i = members.find(plugin); i != members.end())
-    i->second->activate(plugin, catch_up, after);
+  auto i = members.find(plugin);
+  if (i == members.end())
+    return;
+  // A member that activates holds this shard's handle, and one on this
+  // node tells the shard when it ends (plugin_base's destructor): the
+  // monitor, 48 B for as long as the socket lives, covered only the join.
+  if (plugin.node() == self->node())
+    self->demonitor(plugin);
+  i->second->activate(plugin, catch_up, after);
 }
 
 void topic_shard_state::leave(const caf::actor_addr& plugin) {

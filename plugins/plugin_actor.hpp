@@ -64,6 +64,16 @@ struct plugin_base {
   bool started = false;
   bool closed = false;
 
+  /// Runs as the actor ends (the state dies in on_exit), for every reason:
+  /// the topic's shard stopped monitoring this plugin when it activated
+  /// (actors/topic_shard.cpp), so it hears here what a monitor would have
+  /// said. A no-op for a plugin that left its topic already.
+  ~plugin_base() {
+    if (self && topic && topic.node() == self->node())
+      caf::anon_send(caf::actor_cast<caf::actor>(topic),
+                     caf::down_msg{self->address(), self->fail_state()});
+  }
+
   /// The catch-up being gathered while opening.
   replay_catch_up& catch_up() {
     if (!first)
@@ -148,7 +158,12 @@ struct plugin_base {
     if (!topic)
       return then();
     request(self, topic, request_timeout, leave_atom::value)
-      .then([then](ok_atom) mutable { then(); }, [then](caf::error&) mutable { then(); });
+      .then(
+        [this, then](ok_atom) mutable {
+          topic = membership_actor{}; // gone: nothing to tell the shard at the end
+          then();
+        },
+        [then](caf::error&) mutable { then(); });
   }
 
   /// Leaves the topic and quits once no command is pending (close's end).
@@ -171,7 +186,8 @@ plugin_factory configured_factory(Fn fn, Config config) {
 /// the messages its Handle adds to plugin_actor; captureless, they reach
 /// the state through lean_actor's running()). One behavior serves every
 /// instance (core/lean_actor). The plugin closes itself when its
-/// connection goes away without saying so.
+/// connection goes away without closing it (a down_msg: the connection's
+/// own notice on this node, a monitor's from another).
 template <class Handle, class State, class... Extra>
 typename Handle::behavior_type plugin_behavior(lean_pointer<Handle, State> self,
                                                plugin_context ctx, Extra... extra) {
@@ -180,7 +196,11 @@ typename Handle::behavior_type plugin_behavior(lean_pointer<Handle, State> self,
   auto& st = self->state;
   st.self = self;
   st.ctx = std::move(ctx);
-  self->monitor(st.ctx.connection);
+  // A connection on this node tells its plugins when it ends (connection
+  // _state's destructor); only one on another node is monitored. A monitor
+  // costs the connection 48 B per plugin for as long as the socket lives.
+  if (st.ctx.connection.node() != self->node())
+    self->monitor(st.ctx.connection);
   self->set_down_handler([&st](caf::down_msg&) { st.close(); });
   static const typename Handle::behavior_type shared{
     [](open_atom) { return actor::running().open(); },

@@ -1,12 +1,17 @@
 // The connection (actors/connection): commands that arrive before welcome
 // wait for it and then run in order; a plugin that never opens is given up
 // after the open timeout; a plugin that dies is reported and unrouted; a
-// plugin's join reaches the topic with the socket; its replies reach the socket;
-// the connection is in the node's socket directory and describes itself.
+// connection that ends without closing its plugins still makes them close,
+// and a plugin that dies after going live still leaves its topic (neither
+// is monitored on one node); a plugin's join reaches the topic with the
+// socket; its replies reach the socket; the connection is in the node's
+// socket directory and describes itself.
 #define CAF_SUITE connection
 #include "tests/actors/fixture.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include "plugins/chat.hpp"
 
 using namespace sb;
 using namespace sb::test;
@@ -30,6 +35,31 @@ struct connection_fixture : actor_fixture {
     return json{{"client", client}, {"stream", "s:1"}, {"event", "send"},
                 {"data", {{"text", text}}}}
       .dump();
+  }
+
+  /// A socket with a real chat plugin on s:1, past welcome; the
+  /// connection and the plugin.
+  std::pair<connection_actor, plugin_actor> open_chat() {
+    auto plugins = std::make_shared<plugin_registry>();
+    plugins->add({"chat", "message", spawn_chat});
+    node.plugins = plugins;
+    auto conn = open_socket(R"([{"name":"chat","stream":"s:1"}])");
+    run();
+    CAF_REQUIRE_EQUAL(frame(0).value("type", ""), "welcome");
+    using conn_type = lean_actor<connection_state, connection_actor::base>;
+    auto& alive = deref<conn_type>(conn).state.alive;
+    CAF_REQUIRE_EQUAL(alive.size(), 1u);
+    return {conn, alive.begin()->second};
+  }
+
+  /// How many topics the node's shards hold.
+  size_t topics() {
+    auto rp = self->request(registry, caf::infinite, topics_atom::value);
+    run();
+    size_t n = 0;
+    rp.receive([&](std::vector<topic_report>& r) { n = r.size(); },
+               [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    return n;
   }
 
   json frame(size_t i) const {
@@ -117,6 +147,29 @@ CAF_TEST(a plugin that dies is reported and its commands are refused) {
   run();
   CAF_CHECK_EQUAL(frame(sink->frames.size() - 1).value("code", ""), "unknown_client");
   CAF_CHECK(fake_log().commands.empty());
+}
+
+CAF_TEST(a connection that ends without closing its plugins makes them close) {
+  // The fakes monitor their connection; chat on the same node does not:
+  // the connection tells it as it ends.
+  auto [conn, plugin] = open_chat();
+  self->monitor(plugin);
+  caf::anon_send_exit(conn, caf::exit_reason::kill);
+  run();
+  bool closed = false;
+  self->receive([&](caf::down_msg& dm) { closed = dm.source == plugin.address(); },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(closed);
+}
+
+CAF_TEST(a plugin that dies after going live leaves its topic) {
+  // Its shard monitored it only until it activated; then chat says itself
+  // that it ended.
+  auto [conn, plugin] = open_chat();
+  CAF_REQUIRE_EQUAL(topics(), 1u);
+  caf::anon_send_exit(plugin, caf::exit_reason::kill);
+  run();
+  CAF_CHECK_EQUAL(topics(), 0u);
 }
 
 CAF_TEST(a plugin joins its topic through the connection and writes to the socket) {
