@@ -147,7 +147,10 @@ void connection_state::open_plugins(std::vector<plugin_spec> specs) {
 }
 
 void connection_state::open_plugin(size_t index, plugin_actor plugin) {
-  self->monitor(plugin);
+  // One on this node built on plugin_base tells this actor when it ends.
+  auto info = node->plugins->find(slots()[index].spec.name);
+  if (plugin.node() != self->node() || !info || !info->tells_its_end)
+    self->monitor(plugin);
   alive.emplace(plugin.address(), plugin);
   slots()[index].plugin = plugin;
   request(self, plugin, open_timeout, open_atom::value)
@@ -328,7 +331,8 @@ caf::result<membership_actor> connection_state::join_topic(topic_request request
 }
 
 void connection_state::on_plugin_down(const caf::actor_addr& who, const caf::error& reason) {
-  alive.erase(who);
+  if (alive.erase(who) == 0)
+    return; // heard already (a plugin's own notice and a monitor may both come)
   if (plugins_closing) {
     if (alive.empty())
       finish_closing();

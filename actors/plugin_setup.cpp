@@ -36,12 +36,13 @@ std::variant<plugin_set, std::string> make_plugin_set(const settings& config,
     if (registry.find(p.name) != nullptr)
       return p.origin + ": plugins." + p.name + ": a built-in plugin has that name";
     if (p.kind == custom_kind::relay) {
-      registry.add({p.name, p.events.front(), relay_factory({p.events, p.max_length})});
+      registry.add(
+        base_plugin(p.name, p.events.front(), relay_factory({p.events, p.max_length})));
       out.described.push_back(p.name + ": relay of " + list_text(p.events));
       continue;
     }
     proxy_config proxy{p.events, p.timeout, p.max_length};
-    registry.add({p.name, proxy.default_event(), proxy_factory(proxy)});
+    registry.add(base_plugin(p.name, proxy.default_event(), proxy_factory(proxy)));
     out.backend_routes.push_back(route_of(p, config));
     out.described.push_back(p.name + ": proxy to " + p.proxy_url + " for "
                             + list_text(p.events)
@@ -52,7 +53,8 @@ std::variant<plugin_set, std::string> make_plugin_set(const settings& config,
     if (registry.find(p.name) != nullptr)
       return "plugin library " + p.file + ": a plugin named " + p.name
              + " is already defined (built in, configured or in an earlier library)";
-    registry.add({p.name, p.default_event, hosted_factory({p.name, p.default_event, p.file})});
+    registry.add(base_plugin(p.name, p.default_event,
+                             hosted_factory({p.name, p.default_event, p.file})));
     out.described.push_back(p.name + ": from " + p.file);
   }
   for (auto& name : config.worker_plugins)

@@ -348,7 +348,7 @@ using stream_consumer_actor = handle<
 struct plugin_context {
   identity_ptr who;              ///< never null
   plugin_spec spec;
-  connection_actor connection;   ///< monitored: the plugin quits when it goes
+  connection_actor connection;   ///< the plugin closes when it ends (it says so on this node)
   broker_handles broker;
   plugin_settings settings;
   backend_actor backend;         ///< proxy plugins' HTTP client; null without proxies

@@ -1,5 +1,6 @@
 #include "net/send_queue.hpp"
 
+#include <mutex>
 #include <utility>
 
 namespace sb {
@@ -20,14 +21,14 @@ void release_if_large(std::vector<frame_ptr>& queue) {
 
 send_queue::pushed send_queue::push(frame_ptr frame) {
   pushed result;
-  std::lock_guard<std::mutex> guard{mutex_};
+  std::lock_guard<spin_lock> guard{lock_};
   if (closing_)
     return result;
   auto size = frame->size();
   if (queued_bytes_.fetch_add(size, std::memory_order_relaxed) + size > max_bytes_) {
     closing_ = true;
     discard_ = true;
-    close_ = close_order{4008, "Slow consumer"};
+    set_close(4008, "Slow consumer");
     inbox_.clear();
     result.overflow = true;
   } else {
@@ -38,25 +39,25 @@ send_queue::pushed send_queue::push(frame_ptr frame) {
 }
 
 bool send_queue::close(uint16_t code, std::string reason) {
-  std::lock_guard<std::mutex> guard{mutex_};
+  std::lock_guard<spin_lock> guard{lock_};
   if (closing_)
     return false;
   closing_ = true;
   if (!has_reply_)
-    close_ = close_order{code, std::move(reason)};
+    set_close(code, std::move(reason));
   return !std::exchange(wake_asked_, true);
 }
 
 void send_queue::set_reply(uint16_t code, std::string reason) {
-  std::lock_guard<std::mutex> guard{mutex_};
+  std::lock_guard<spin_lock> guard{lock_};
   if (closing_)
     return;
-  close_ = close_order{code, std::move(reason)};
+  set_close(code, std::move(reason));
   has_reply_ = true;
 }
 
 std::optional<send_queue::close_order> send_queue::take() {
-  std::lock_guard<std::mutex> guard{mutex_};
+  std::lock_guard<spin_lock> guard{lock_};
   wake_asked_ = false;
   if (discard_) {
     discard_ = false;
@@ -69,10 +70,16 @@ std::optional<send_queue::close_order> send_queue::take() {
                    std::make_move_iterator(inbox_.end()));
   }
   release_if_large(inbox_);
-  if (!closing_ || close_taken_)
+  if (!closing_ || close_taken_ || !close_) // clear() closes with no order
     return std::nullopt;
   close_taken_ = true;
-  return close_;
+  return *close_;
+}
+
+void send_queue::set_close(uint16_t code, std::string reason) {
+  if (!close_)
+    close_ = std::make_unique<close_order>();
+  *close_ = close_order{code, std::move(reason)};
 }
 
 void send_queue::append(frame_ptr frame) {
@@ -115,7 +122,7 @@ size_t send_queue::written(size_t bytes) {
 
 void send_queue::clear() {
   {
-    std::lock_guard<std::mutex> guard{mutex_};
+    std::lock_guard<spin_lock> guard{lock_};
     closing_ = true;
     inbox_.clear();
   }

@@ -1,6 +1,6 @@
 #pragma once
 // The outgoing frames of one socket. Actors push shared, pre-framed
-// buffers from any thread (under a mutex); the socket's loop thread takes
+// buffers from any thread (under a spin lock); the socket's loop thread takes
 // them in batches and writes them with one gathered sendmsg, reporting
 // back how many bytes the kernel took. Knows nothing of sockets.
 //
@@ -15,12 +15,13 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/frame.hpp"
+#include "net/spin_lock.hpp"
 
 namespace sb {
 
@@ -79,15 +80,19 @@ private:
   const size_t max_bytes_;
   std::atomic<size_t> queued_bytes_{0}; ///< queued or being written, not yet sent
 
-  // --- shared, guarded by mutex_ ---
-  std::mutex mutex_;
-  std::vector<frame_ptr> inbox_;
-  close_order close_;       ///< what closing_ asks for, or the reply to use
+  void set_close(uint16_t code, std::string reason);
+
+  // --- shared, guarded by lock_ ---
+  spin_lock lock_;
   bool wake_asked_ = false; ///< a flush is scheduled and has not taken yet
   bool closing_ = false;    ///< no frame is accepted any more; close_ is the order
   bool has_reply_ = false;  ///< close_ holds a reply for the next close()
   bool close_taken_ = false;
   bool discard_ = false;    ///< overflowed: drop what was not started
+  std::vector<frame_ptr> inbox_;
+  /// What closing_ asks for, or the reply to use; made when first set, as
+  /// most sockets need it only at their end (inline it cost 40 B).
+  std::unique_ptr<close_order> close_;
 
   // --- loop thread only ---
   std::vector<frame_ptr> outbox_;

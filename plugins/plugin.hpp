@@ -34,7 +34,19 @@ struct plugin_info {
   /// `plugins.<name>.placement = worker`: instances run on a worker
   /// (actors/worker_pool), not in the connection's process.
   bool on_worker = false;
+  /// Built on plugin_base (plugins/plugin_actor.hpp): an instance on the
+  /// connection's node tells the connection itself when it ends, so the
+  /// connection does not monitor it (a monitor costs 48 B per plugin for
+  /// as long as the socket lives). Other plugins are monitored.
+  bool tells_its_end = false;
 };
+
+/// A plugin built on plugin_base: every built-in, relay, proxy and
+/// library plugin.
+inline plugin_info base_plugin(std::string name, std::string default_event,
+                               plugin_factory spawn) {
+  return {std::move(name), std::move(default_event), std::move(spawn), false, true};
+}
 
 class plugin_registry {
 public:

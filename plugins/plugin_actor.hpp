@@ -64,14 +64,19 @@ struct plugin_base {
   bool started = false;
   bool closed = false;
 
-  /// Runs as the actor ends (the state dies in on_exit), for every reason:
-  /// the topic's shard stopped monitoring this plugin when it activated
-  /// (actors/topic_shard.cpp), so it hears here what a monitor would have
-  /// said. A no-op for a plugin that left its topic already.
+  /// Runs as the actor ends (the state dies in on_exit), for every reason.
+  /// On this node neither the topic's shard (once this plugin activated,
+  /// actors/topic_shard.cpp) nor the connection (plugin_info::tells_its_end)
+  /// monitors it: each hears here what a monitor would have said, after
+  /// all else this plugin sent it.
   ~plugin_base() {
-    if (self && topic && topic.node() == self->node())
-      caf::anon_send(caf::actor_cast<caf::actor>(topic),
-                     caf::down_msg{self->address(), self->fail_state()});
+    if (!self)
+      return;
+    caf::down_msg down{self->address(), self->fail_state()};
+    if (topic && topic.node() == self->node()) // unset once left
+      caf::anon_send(caf::actor_cast<caf::actor>(topic), down);
+    if (ctx.connection && ctx.connection.node() == self->node())
+      caf::anon_send(caf::actor_cast<caf::actor>(ctx.connection), std::move(down));
   }
 
   /// The catch-up being gathered while opening.

@@ -24,9 +24,9 @@ bool plugin_registry::place_on_workers(std::string_view name) {
 }
 
 void register_builtin_plugins(plugin_registry& registry) {
-  registry.add({"chat", "message", spawn_chat});
-  registry.add({"presence", "join", spawn_presence});
-  registry.add({"notifications", "notification", spawn_notifications});
+  registry.add(base_plugin("chat", "message", spawn_chat));
+  registry.add(base_plugin("presence", "join", spawn_presence));
+  registry.add(base_plugin("notifications", "notification", spawn_notifications));
 }
 
 } // namespace sb

@@ -41,7 +41,7 @@ struct connection_fixture : actor_fixture {
   /// connection and the plugin.
   std::pair<connection_actor, plugin_actor> open_chat() {
     auto plugins = std::make_shared<plugin_registry>();
-    plugins->add({"chat", "message", spawn_chat});
+    plugins->add(base_plugin("chat", "message", spawn_chat)); // as registered
     node.plugins = plugins;
     auto conn = open_socket(R"([{"name":"chat","stream":"s:1"}])");
     run();
@@ -162,14 +162,21 @@ CAF_TEST(a connection that ends without closing its plugins makes them close) {
   CAF_CHECK(closed);
 }
 
-CAF_TEST(a plugin that dies after going live leaves its topic) {
-  // Its shard monitored it only until it activated; then chat says itself
-  // that it ended.
+CAF_TEST(a plugin that dies after going live leaves its topic and is reported) {
+  // Neither its connection nor, once it activated, its shard monitors chat
+  // on their node: chat says itself that it ended.
   auto [conn, plugin] = open_chat();
   CAF_REQUIRE_EQUAL(topics(), 1u);
   caf::anon_send_exit(plugin, caf::exit_reason::kill);
   run();
   CAF_CHECK_EQUAL(topics(), 0u);
+  auto error = frame(sink->frames.size() - 1);
+  CAF_CHECK_EQUAL(error.value("type", ""), "error");
+  CAF_CHECK_EQUAL(error.value("code", ""), "internal");
+  CAF_CHECK_EQUAL(error.value("client", ""), "chat");
+  caf::anon_send(conn, frame_atom::value, command("chat", "late"), false);
+  run();
+  CAF_CHECK_EQUAL(frame(sink->frames.size() - 1).value("code", ""), "unknown_client");
 }
 
 CAF_TEST(a plugin joins its topic through the connection and writes to the socket) {
