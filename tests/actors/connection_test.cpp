@@ -62,6 +62,18 @@ struct connection_fixture : actor_fixture {
     return n;
   }
 
+  /// The socket was told its `client` is gone (`internal`), and a command
+  /// to it is now `unknown_client`.
+  void check_lost(const connection_actor& conn, const std::string& client) {
+    auto error = frame(sink->frames.size() - 1);
+    CAF_CHECK_EQUAL(error.value("type", ""), "error");
+    CAF_CHECK_EQUAL(error.value("code", ""), "internal");
+    CAF_CHECK_EQUAL(error.value("client", ""), client);
+    caf::anon_send(conn, frame_atom::value, command(client, "late"), false);
+    run();
+    CAF_CHECK_EQUAL(frame(sink->frames.size() - 1).value("code", ""), "unknown_client");
+  }
+
   json frame(size_t i) const {
     CAF_REQUIRE(i < sink->frames.size());
     return json::parse(sink->frames[i]);
@@ -139,13 +151,7 @@ CAF_TEST(a plugin that dies is reported and its commands are refused) {
   CAF_REQUIRE(fake_log().started);
   caf::anon_send_exit(fake_log().last, caf::exit_reason::kill);
   run();
-  auto error = frame(sink->frames.size() - 1);
-  CAF_CHECK_EQUAL(error.value("type", ""), "error");
-  CAF_CHECK_EQUAL(error.value("code", ""), "internal");
-  CAF_CHECK_EQUAL(error.value("client", ""), "fake");
-  caf::anon_send(conn, frame_atom::value, command("fake", "late"), false);
-  run();
-  CAF_CHECK_EQUAL(frame(sink->frames.size() - 1).value("code", ""), "unknown_client");
+  check_lost(conn, "fake");
   CAF_CHECK(fake_log().commands.empty());
 }
 
@@ -170,13 +176,7 @@ CAF_TEST(a plugin that dies after going live leaves its topic and is reported) {
   caf::anon_send_exit(plugin, caf::exit_reason::kill);
   run();
   CAF_CHECK_EQUAL(topics(), 0u);
-  auto error = frame(sink->frames.size() - 1);
-  CAF_CHECK_EQUAL(error.value("type", ""), "error");
-  CAF_CHECK_EQUAL(error.value("code", ""), "internal");
-  CAF_CHECK_EQUAL(error.value("client", ""), "chat");
-  caf::anon_send(conn, frame_atom::value, command("chat", "late"), false);
-  run();
-  CAF_CHECK_EQUAL(frame(sink->frames.size() - 1).value("code", ""), "unknown_client");
+  check_lost(conn, "chat");
 }
 
 CAF_TEST(a plugin joins its topic through the connection and writes to the socket) {
