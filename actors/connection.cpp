@@ -325,7 +325,8 @@ void connection_state::reply(std::string frame) {
 // The socket's sink joins the topic with the plugin: the topic writes
 // every event straight to it, and the plugin holds nothing local.
 caf::result<membership_actor> connection_state::join_topic(topic_request request) {
-  topic_member member{self->current_sender(), sink, request.strategy, who};
+  topic_member member{self->current_sender(), sink, request.strategy, request.tells_its_end,
+                      who};
   return self->delegate(node->topics, join_atom::value,
                         topic_join{std::move(request), std::move(member)});
 }

@@ -240,6 +240,11 @@ void topic::activate(const caf::actor_addr& plugin_addr, const std::vector<std::
     deliver(m, h.id, h.frame);
 }
 
+bool topic::tells_its_end(const caf::actor_addr& plugin) const {
+  auto i = members.find(plugin);
+  return i != members.end() && i->second.info.tells_its_end;
+}
+
 bool topic::leave(const caf::actor_addr& addr) {
   auto i = members.find(addr);
   if (i == members.end())

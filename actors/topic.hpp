@@ -80,6 +80,8 @@ struct topic {
   caf::result<membership_actor> join(topic_member info);
   void activate(const caf::actor_addr& plugin, const std::vector<std::string>& catch_up,
                 const std::string& after);
+  /// The member said at its join that it tells the shard when it ends.
+  bool tells_its_end(const caf::actor_addr& plugin) const;
   /// The member goes; true when it was the last one.
   bool leave(const caf::actor_addr& plugin);
   /// Undoes the broker links (pending ones too) before the shard drops it.

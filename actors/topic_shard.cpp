@@ -53,10 +53,10 @@ void topic_shard_state::activate(const caf::actor_addr& plugin,
   auto i = members.find(plugin);
   if (i == members.end())
     return;
-  // A member that activates holds this shard's handle, and one on this
-  // node tells the shard when it ends (plugin_base's destructor): the
-  // monitor, 48 B for as long as the socket lives, covered only the join.
-  if (plugin.node() == self->node())
+  // A member that activates holds this shard's handle; one on this node
+  // that tells the shard when it ends (plugin_base's destructor) needs the
+  // monitor, 48 B for as long as the socket lives, only for the join.
+  if (plugin.node() == self->node() && i->second->tells_its_end(plugin))
     self->demonitor(plugin);
   i->second->activate(plugin, catch_up, after);
 }

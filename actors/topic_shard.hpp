@@ -7,9 +7,9 @@
 // activate and leave, which find their topic by the sender (one topic per
 // plugin instance). A topic is created by its first join and dropped, its
 // broker links undone, when its last member leaves or dies: a member is
-// monitored until it activates; from then on one on this node says itself
-// that it ended (a down_msg from plugins/plugin_actor.hpp's plugin_base),
-// and one on another node stays monitored. Its interface:
+// monitored until it activates; from then on one on this node that joined
+// saying it tells its end (topic_request::tells_its_end, as plugin_base
+// does) says itself that it ended, and any other stays monitored. Its interface:
 // topic_shard_actor.
 
 #include <caf/fwd.hpp>

@@ -63,12 +63,15 @@ struct topic_request {
   /// Members get `tick` this often from the topic (0: never). One timer per
   /// topic, not per member: a pending delayed message each cost 244 B.
   uint32_t pulse_ms = 0;
+  /// The member tells the topic's shard when it ends (plugin_base does):
+  /// on the shard's node it is monitored only until it activates.
+  bool tells_its_end = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, topic_request& x) {
   return f(caf::meta::type_name("topic_request"), x.key, x.stream, x.plugin, x.default_event,
-           x.strategy, x.pulse_ms);
+           x.strategy, x.pulse_ms, x.tells_its_end);
 }
 
 /// One member of a topic. Local only: it carries the socket's sink, which
@@ -80,6 +83,7 @@ struct topic_member {
   caf::strong_actor_ptr plugin; ///< identifies the member; monitored by the topic
   sink_ptr sink;
   sb::strategy strategy = strategy::pub_sub;
+  bool tells_its_end = false; ///< as its topic_request says
   /// Never null: for events addressed to one user, and events that skip
   /// the socket that caused them.
   identity_ptr who;

@@ -20,8 +20,10 @@ public:
 
 private:
   void wait() noexcept {
-    for (int spins = 0; locked_.load(std::memory_order_relaxed); ++spins) {
+    unsigned spins = 0;
+    while (locked_.load(std::memory_order_relaxed)) {
       if (spins < 64) {
+        ++spins;
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif

@@ -352,16 +352,19 @@ hosted_plugin(lean_pointer<hosted_plugin_actor, hosted_state> self, plugin_conte
               hosted_def def) {
   using actor = std::remove_pointer_t<decltype(self)>;
   auto& st = self->state;
+  // First: it sets self and the context, so that a throw below still tells
+  // the connection this plugin ended (~plugin_base).
+  auto behavior = plugin_behavior<hosted_plugin_actor>(
+    self, std::move(ctx), [](tick_atom, uint64_t id) { actor::running().on_tick(id); });
   if (auto loaded = find_loaded_plugin(def.name))
     st.init = loaded->init;
   st.def = std::move(def);
-  st.session_user = {ctx.user().id, ctx.user().name};
-  st.user_json = ctx.user().json();
-  st.key = ctx.key();
-  st.since = ctx.spec.since ? ctx.spec.since->str() : std::string{};
+  st.session_user = {st.ctx.user().id, st.ctx.user().name};
+  st.user_json = st.ctx.user().json();
+  st.key = st.ctx.key();
+  st.since = st.ctx.spec.since ? st.ctx.spec.since->str() : std::string{};
   st.api = std::make_shared<hosted_context>(st);
-  return plugin_behavior<hosted_plugin_actor>(
-    self, std::move(ctx), [](tick_atom, uint64_t id) { actor::running().on_tick(id); });
+  return behavior;
 }
 
 plugin_factory hosted_factory(hosted_def def) {

@@ -98,7 +98,7 @@ struct plugin_base {
   void join(strategy s, std::string default_event, open_promise rp, F joined,
             uint32_t pulse_ms = 0) {
     topic_request req{ctx.key(), ctx.spec.stream, ctx.spec.name, std::move(default_event), s,
-                      pulse_ms};
+                      pulse_ms, true}; // ~plugin_base tells the shard it ended
     request(self, ctx.connection, request_timeout, join_atom::value, std::move(req))
       .then(
         [this, joined](membership_actor& t) mutable {

@@ -37,6 +37,8 @@ struct connection_fixture : actor_fixture {
       .dump();
   }
 
+  using conn_type = lean_actor<connection_state, connection_actor::base>;
+
   /// A socket with a real chat plugin on s:1, past welcome; the
   /// connection and the plugin.
   std::pair<connection_actor, plugin_actor> open_chat() {
@@ -46,7 +48,6 @@ struct connection_fixture : actor_fixture {
     auto conn = open_socket(R"([{"name":"chat","stream":"s:1"}])");
     run();
     CAF_REQUIRE_EQUAL(frame(0).value("type", ""), "welcome");
-    using conn_type = lean_actor<connection_state, connection_actor::base>;
     auto& alive = deref<conn_type>(conn).state.alive;
     CAF_REQUIRE_EQUAL(alive.size(), 1u);
     return {conn, alive.begin()->second};
@@ -166,6 +167,12 @@ CAF_TEST(a connection that ends without closing its plugins makes them close) {
   self->receive([&](caf::down_msg& dm) { closed = dm.source == plugin.address(); },
                 caf::after(std::chrono::seconds(0)) >> [] {});
   CAF_CHECK(closed);
+  CAF_CHECK_EQUAL(topics(), 0u); // it closed, leaving its topic: not just killed
+}
+
+CAF_TEST(an open socket keeps nothing of its opening) {
+  auto [conn, plugin] = open_chat();
+  CAF_CHECK(deref<conn_type>(conn).state.opened_state == nullptr);
 }
 
 CAF_TEST(a plugin that dies after going live leaves its topic and is reported) {

@@ -28,12 +28,12 @@ struct topic_fixture : actor_fixture {
   }
 
   /// `who` joins through the registry as a member with `s` (on `socket`, or
-  /// the fixture's); returns the topic.
+  /// the fixture's), saying it tells its end or not; returns the topic.
   membership_actor join(const caf::scoped_actor& who, strategy s,
-                        std::shared_ptr<recording_sink> socket = nullptr) {
+                        std::shared_ptr<recording_sink> socket = nullptr, bool tells = false) {
     topic_member member{caf::actor_cast<caf::strong_actor_ptr>(who), socket ? socket : sink, s,
-                        make_identity("sock-1", {"u1", "u1"})};
-    topic_join j{topic_request{key, stream, "chat", "message", s}, member};
+                        tells, make_identity("sock-1", {"u1", "u1"})};
+    topic_join j{topic_request{key, stream, "chat", "message", s, 0, tells}, member};
     auto rp = who->request(registry, caf::infinite, join_atom::value, std::move(j));
     run();
     membership_actor result;
@@ -158,7 +158,7 @@ CAF_TEST(a topic names its stream and plugin by its key) {
   // The topic keeps one string, `<stream>:<plugin>`: a join whose key is
   // not that is refused, and an event frame names both parts.
   topic_member member{caf::actor_cast<caf::strong_actor_ptr>(self), sink, strategy::pub_sub,
-                      make_identity("sock-1", {"u1", "u1"})};
+                      false, make_identity("sock-1", {"u1", "u1"})};
   auto rp = self->request(registry, caf::infinite, join_atom::value,
                           topic_join{topic_request{"room:1:other", stream, "chat", "message",
                                                    strategy::pub_sub},
@@ -185,7 +185,7 @@ CAF_TEST(members that ask for a pulse get a tick from their topic) {
   // member gets tick every pulse_ms, one active member as the lead; none
   // after the last one left.
   topic_member member{caf::actor_cast<caf::strong_actor_ptr>(self), sink, strategy::pub_sub,
-                      make_identity("sock-1", {"u1", "u1"})};
+                      false, make_identity("sock-1", {"u1", "u1"})};
   topic_request request{key, stream, "chat", "message", strategy::pub_sub, 10'000};
   auto rp = self->request(registry, caf::infinite, join_atom::value,
                           topic_join{request, member});
@@ -203,7 +203,7 @@ CAF_TEST(members that ask for a pulse get a tick from their topic) {
   expect((ok_atom), from(_).to(self)); // activate's answer
   caf::scoped_actor other{sys, true};
   topic_member second{caf::actor_cast<caf::strong_actor_ptr>(other),
-                      std::make_shared<recording_sink>(), strategy::pub_sub,
+                      std::make_shared<recording_sink>(), strategy::pub_sub, false,
                       make_identity("sock-2", {"u2", "u2"})};
   other->send(registry, join_atom::value, topic_join{request, second});
   sched.run(); // messages only: the fixture's run() would fire the pulse too
@@ -234,7 +234,7 @@ CAF_TEST(a join right after the last leave gets a live topic again) {
   caf::scoped_actor other{sys, true};
   // The second join is on its way while the first member leaves.
   topic_member member{caf::actor_cast<caf::strong_actor_ptr>(other), sink, strategy::pub_sub,
-                      make_identity("sock-2", {"u2", "u2"})};
+                      false, make_identity("sock-2", {"u2", "u2"})};
   auto second = other->request(registry, caf::infinite, join_atom::value,
                                topic_join{topic_request{key, stream, "chat", "message",
                                                         strategy::pub_sub},
@@ -262,6 +262,41 @@ CAF_TEST(a member that dies leaves its topic) {
     caf::scoped_actor gone{sys, true};
     t = join(gone, strategy::pub_sub);
   }
+  run();
+  CAF_CHECK(reports(t).empty());
+  CAF_CHECK_EQUAL(receivers(), 0u);
+}
+
+CAF_TEST(a member that activated still leaves when it dies unless it tells its end) {
+  // Only a member that joined saying it tells its end (plugin_base does)
+  // loses its monitor when it activates.
+  membership_actor t;
+  {
+    caf::scoped_actor gone{sys, true};
+    t = join(gone, strategy::pub_sub);
+    gone->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+    run();
+    CAF_REQUIRE_EQUAL(reports(t).size(), 1u);
+  }
+  run();
+  CAF_CHECK(reports(t).empty());
+  CAF_CHECK_EQUAL(receivers(), 0u);
+}
+
+CAF_TEST(a member that tells its end is not monitored once active) {
+  membership_actor t;
+  caf::actor_addr addr;
+  {
+    caf::scoped_actor quiet{sys, true};
+    addr = quiet.address();
+    t = join(quiet, strategy::pub_sub, nullptr, true);
+    quiet->send(t, activate_atom::value, std::string{}, std::vector<std::string>{});
+    run();
+  }
+  run(); // it ended without saying so: the topic still holds it
+  CAF_CHECK_EQUAL(reports(t).size(), 1u);
+  // What ~plugin_base sends.
+  caf::anon_send(caf::actor_cast<caf::actor>(t), caf::down_msg{addr, caf::exit_reason::kill});
   run();
   CAF_CHECK(reports(t).empty());
   CAF_CHECK_EQUAL(receivers(), 0u);
