@@ -201,9 +201,10 @@ typename Handle::behavior_type plugin_behavior(lean_pointer<Handle, State> self,
   auto& st = self->state;
   st.self = self;
   st.ctx = std::move(ctx);
-  // A connection on this node tells its plugins when it ends (connection
-  // _state's destructor); only one on another node is monitored. A monitor
-  // costs the connection 48 B per plugin for as long as the socket lives.
+  // A connection on this node tells its plugins when it ends (from
+  // connection_state's destructor); only one on another node is monitored.
+  // A monitor costs the connection 48 B per plugin for as long as the
+  // socket lives.
   if (st.ctx.connection.node() != self->node())
     self->monitor(st.ctx.connection);
   self->set_down_handler([&st](caf::down_msg&) { st.close(); });
